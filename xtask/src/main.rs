@@ -1,0 +1,251 @@
+//! Zokio's automation, run as `cargo xtask <command>`.
+//!
+//! Every step prints the command it runs, and the first failing step fails the
+//! whole command with a non-zero exit.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  ci          fmt check, clippy (warnings denied), tests, docs (warnings denied), loom
+  loom        the loom model tests (--cfg loom, release, bounded preemptions)
+  bench       the side-by-side benchmarks; extra arguments go to the bench binaries
+  sanitize    the tests under AddressSanitizer and ThreadSanitizer (nightly);
+              --full runs every crate, not only those with unsafe code or atomics
+";
+
+/// Crates whose tests run under the sanitizers by default: those with unsafe
+/// code or atomic protocols.
+const SANITIZED_CRATES: &[&str] = &["zokio-core"];
+
+/// Loom explores every interleaving with at most this many preemptions, which
+/// finds the bugs that matter in practice and keeps the run in minutes.
+const LOOM_MAX_PREEMPTIONS: &str = "3";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let result = match command {
+        "ci" => ci(),
+        "loom" => loom(rest),
+        "bench" => bench(rest),
+        "sanitize" => sanitize(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("xtask {command}: ok in {:.0?}", started.elapsed());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("xtask {command}: FAILED: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// A cargo invocation rooted at the workspace, with `RUSTFLAGS` cleared so
+/// that settings from the caller's shell do not leak into a step.
+fn cargo(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root()).args(args).env_remove("RUSTFLAGS");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Result {
+    let shown = show(cmd);
+    eprintln!("\n==> {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` exited with {status}"))
+    }
+}
+
+fn show(cmd: &Command) -> String {
+    let envs: Vec<String> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| Some(format!("{}={}", k.to_str()?, v?.to_str()?)))
+        .collect();
+    let args: Vec<String> = cmd
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let prog = cmd.get_program().to_string_lossy();
+    let prog = if prog.ends_with("cargo") {
+        "cargo".into()
+    } else {
+        prog
+    };
+    format!(
+        "{}{}{} {}",
+        envs.join(" "),
+        if envs.is_empty() { "" } else { " " },
+        prog,
+        args.join(" ")
+    )
+}
+
+fn has_nextest() -> bool {
+    cargo(&["nextest", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn ci() -> Result {
+    run(&mut cargo(&["fmt", "--all", "--", "--check"]))?;
+    run(&mut cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    if has_nextest() {
+        run(&mut cargo(&[
+            "nextest",
+            "run",
+            "--workspace",
+            "--no-fail-fast",
+        ]))?;
+        run(&mut cargo(&["test", "--workspace", "--doc"]))?;
+    } else {
+        run(&mut cargo(&["test", "--workspace"]))?;
+    }
+    run(cargo(&["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    loom(&[])
+}
+
+/// Test targets named `loom_*` under each crate's `tests/`: the loom suites.
+fn loom_targets() -> Result<Vec<(String, String)>> {
+    let mut targets = Vec::new();
+    for entry in std::fs::read_dir(root()).map_err(|e| e.to_string())? {
+        let dir = entry.map_err(|e| e.to_string())?.path();
+        let tests = dir.join("tests");
+        if !dir.join("Cargo.toml").is_file() || !tests.is_dir() {
+            continue;
+        }
+        let krate = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for test in std::fs::read_dir(&tests).map_err(|e| e.to_string())? {
+            let name = test.map_err(|e| e.to_string())?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(stem) = name
+                .strip_prefix("loom_")
+                .and_then(|s| s.strip_suffix(".rs"))
+            {
+                targets.push((krate.clone(), format!("loom_{stem}")));
+            }
+        }
+    }
+    targets.sort();
+    Ok(targets)
+}
+
+fn loom(args: &[String]) -> Result {
+    let targets = loom_targets()?;
+    if targets.is_empty() {
+        return Err("no loom test files (`<crate>/tests/loom_*.rs`) found".into());
+    }
+    let mut cmd = cargo(&["test", "--release", "--target-dir", "target/loom"]);
+    for (krate, test) in &targets {
+        cmd.args(["-p", krate, "--test", test]);
+    }
+    cmd.arg("--").args(args);
+    cmd.env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", LOOM_MAX_PREEMPTIONS);
+    run(&mut cmd)
+}
+
+fn bench(args: &[String]) -> Result {
+    let mut cmd = cargo(&["bench", "-p", "zokio-core", "--bench", "block_on", "--"]);
+    cmd.args(args);
+    run(&mut cmd)
+}
+
+fn sanitize(args: &[String]) -> Result {
+    let full = args.iter().any(|a| a == "--full");
+    let nightly = Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .output();
+    match nightly {
+        Ok(out) if out.status.success() => {}
+        _ => {
+            return Err(
+                "the nightly toolchain is required (`rustup toolchain install nightly`); \
+                        refusing to skip the sanitizers"
+                    .into(),
+            );
+        }
+    }
+    let host = "x86_64-unknown-linux-gnu";
+    for (name, flags, options) in [
+        (
+            "address",
+            "-Zsanitizer=address",
+            (
+                "ASAN_OPTIONS",
+                "detect_leaks=1:detect_stack_use_after_return=1",
+            ),
+        ),
+        (
+            "thread",
+            "-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer",
+            ("TSAN_OPTIONS", "halt_on_error=1:second_deadlock_stack=1"),
+        ),
+    ] {
+        let target_dir = format!("target/sanitize-{name}");
+        let mut cmd = cargo(&[
+            "+nightly",
+            "test",
+            "--target",
+            host,
+            "--target-dir",
+            &target_dir,
+            "--lib",
+            "--tests",
+        ]);
+        if full {
+            cmd.arg("--workspace").args(["--exclude", "xtask"]);
+        } else {
+            for krate in SANITIZED_CRATES {
+                cmd.args(["-p", krate]);
+            }
+        }
+        cmd.env("RUSTFLAGS", format!("{flags} -Cdebuginfo=1"))
+            .env(options.0, options.1)
+            .env("RUST_TEST_THREADS", "2");
+        run(&mut cmd)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! The task layer of [Zokio]: what every other layer builds on.
+//!
+//! # The model
+//!
+//! A **task** is a future spawned into one heap allocation (by [async-task]):
+//! header, scheduler handle, and the future, whose slot later holds its output.
+//! [`task::spawn`] returns two halves. The [`Runnable`](task::Runnable) is the
+//! right to poll the task once; it goes to a scheduler, which calls
+//! [`run`](task::Runnable::run). The [`JoinHandle`](task::JoinHandle) is the
+//! right to its output: a future of `Result<T, JoinError>`. A panic in the task
+//! is caught and delivered as a [`JoinError`](task::JoinError); the thread that
+//! polled keeps going.
+//!
+//! When a task is woken, its `Runnable` is passed to its [`Schedule`]
+//! implementation with a [`ScheduleHint`] telling a wake from a yield. That is
+//! the whole contract between tasks and schedulers.
+//!
+//! When a worker has nothing to run, it parks on a [`Driver`]: the thing that
+//! waits for events (readiness, timers) and processes them. Drivers stack, and
+//! [`ThreadParker`] is the bottom of every stack. Its [`Unpark`] handle wakes it
+//! from any thread.
+//!
+//! [`block_on`] drives one future on the current thread, with no scheduler.
+//!
+//! Each task poll runs with a cooperative [`budget`]: resources spend it, and a
+//! task that has spent it yields, so one busy task cannot starve the others.
+//!
+//! The [`context`] module holds per-thread state: whether this thread is a
+//! runtime worker, and the slots in which layers keep their handles.
+//!
+//! [`sync`] swaps std's primitives for loom's under `--cfg loom`; every crate in
+//! the workspace takes its atomics from there so its protocols can be
+//! model-checked.
+//!
+//! [Zokio]: https://docs.rs/zokio
+//! [async-task]: https://docs.rs/async-task
+
+mod block_on;
+pub mod budget;
+pub mod context;
+mod driver;
+mod park;
+mod schedule;
+pub mod sync;
+pub mod task;
+
+pub use block_on::block_on;
+pub use driver::{Driver, Unpark, unpark_waker};
+pub use park::{ThreadParker, ThreadUnparker};
+pub use schedule::{Schedule, ScheduleHint};

@@ -1,0 +1,130 @@
+//! Tasks: spawning a future into one heap allocation, and the handles to it.
+//!
+//! A task is an [async-task] allocation laid out as header (state, awaiter,
+//! vtable, one word of [`Id`]/name/abort metadata), the scheduler handle, and a
+//! union of the future and its output. The future is wrapped in a harness that
+//! catches panics and honours [`JoinHandle::abort`]. A spawned `pending()` with
+//! a pointer-sized scheduler handle takes 64 bytes.
+//!
+//! [async-task]: https://docs.rs/async-task
+
+mod error;
+mod harness;
+mod id;
+mod join;
+mod runnable;
+mod yield_now;
+
+use std::future::Future;
+
+use async_task::{ScheduleInfo, WithInfo};
+
+pub use error::JoinError;
+pub use id::Id;
+pub use join::{AbortHandle, JoinHandle};
+pub use runnable::Runnable;
+pub use yield_now::{YieldNow, yield_now};
+
+#[doc(no_inline)]
+pub use crate::schedule::{Schedule, ScheduleHint};
+use harness::Harness;
+use id::TaskMeta;
+
+/// Configures a task before it is spawned.
+///
+/// ```
+/// use zokio_core::task::Builder;
+///
+/// let (runnable, handle) = Builder::new().name("ticker").spawn(async {}, |_, _| {});
+/// assert_eq!(runnable.name(), Some("ticker"));
+/// # drop(handle);
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Builder<'a> {
+    name: Option<&'a str>,
+}
+
+impl<'a> Builder<'a> {
+    /// A builder for an unnamed task.
+    pub const fn new() -> Self {
+        Builder { name: None }
+    }
+
+    /// Names the task. The name is stored out of line, so only named tasks pay for it.
+    pub fn name(self, name: &'a str) -> Self {
+        Builder { name: Some(name) }
+    }
+
+    /// Creates a task running `future` that `schedule` will receive whenever it
+    /// is woken. The first [`Runnable`] is returned, not scheduled: the caller
+    /// decides where a new task goes.
+    pub fn spawn<F, S>(self, future: F, schedule: S) -> (Runnable, JoinHandle<F::Output>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule + Send + Sync,
+    {
+        // SAFETY: `F`, its output and `S` are `Send` and `'static`, which is
+        // everything `spawn_unchecked` asks for.
+        unsafe { self.spawn_unchecked(future, schedule) }
+    }
+
+    /// Like [`spawn`](Builder::spawn), without the `Send` bounds, for
+    /// thread-local executors.
+    ///
+    /// # Safety
+    ///
+    /// If `future` or its output is not `Send`, the [`Runnable`] must be run
+    /// and dropped, and the [`JoinHandle`] awaited and dropped, on the thread
+    /// that spawned the task. If `schedule` is not `Send` and `Sync`, every
+    /// waker of the task must be woken and dropped on that thread too.
+    pub unsafe fn spawn_unchecked<F, S>(
+        self,
+        future: F,
+        schedule: S,
+    ) -> (Runnable, JoinHandle<F::Output>)
+    where
+        F: Future + 'static,
+        S: Schedule,
+    {
+        let schedule = WithInfo(move |runnable, info: ScheduleInfo| {
+            let hint = if info.woken_while_running {
+                ScheduleHint::Yield
+            } else {
+                ScheduleHint::Wake
+            };
+            schedule.schedule(Runnable(runnable), hint);
+        });
+        let build = async_task::Builder::new().metadata(TaskMeta::new(self.name));
+        // SAFETY: forwarded to the caller. The harness may point at the metadata
+        // because async-task passes the reference to its final place in the header.
+        let (runnable, task) =
+            unsafe { build.spawn_unchecked(|meta| Harness::new(future, meta), schedule) };
+        let waker = runnable.waker();
+        (Runnable(runnable), JoinHandle::new(task, waker))
+    }
+}
+
+/// Creates an unnamed task; see [`Builder::spawn`].
+///
+/// ```
+/// use std::sync::mpsc;
+/// use zokio_core::task::{spawn, ScheduleHint};
+///
+/// // The smallest executor: a channel of runnable tasks.
+/// let (tx, rx) = mpsc::channel();
+/// let (runnable, handle) = spawn(async { "done" }, move |task, _: ScheduleHint| tx.send(task).unwrap());
+/// runnable.schedule();
+/// while let Ok(task) = rx.try_recv() {
+///     task.run();
+/// }
+/// assert_eq!(zokio_core::block_on(handle).unwrap(), "done");
+/// ```
+pub fn spawn<F, S>(future: F, schedule: S) -> (Runnable, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule + Send + Sync,
+{
+    Builder::new().spawn(future, schedule)
+}
