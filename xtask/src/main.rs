@@ -12,7 +12,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  ci          fmt check, clippy (warnings denied), tests, docs (warnings denied), loom
+  ci          fmt check, clippy (warnings denied), tests, docs (warnings denied), loom,
+              and the sanitizers over the crates with unsafe code or atomics
   loom        the loom model tests (--cfg loom, release, bounded preemptions)
   bench       the side-by-side benchmarks; extra arguments go to the bench binaries
   sanitize    the tests under AddressSanitizer and ThreadSanitizer (nightly);
@@ -144,7 +145,8 @@ fn ci() -> Result {
         run(&mut cargo(&["test", "--workspace"]))?;
     }
     run(cargo(&["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
-    loom(&[])
+    loom(&[])?;
+    sanitize(&[])
 }
 
 /// Test targets named `loom_*` under each crate's `tests/`: the loom suites.
@@ -193,43 +195,87 @@ fn bench(args: &[String]) -> Result {
     run(&mut cmd)
 }
 
+fn nightly_has_rust_src() -> bool {
+    Command::new("rustup")
+        .args(["component", "list", "--installed", "--toolchain", "nightly"])
+        .output()
+        .is_ok_and(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.starts_with("rust-src"))
+        })
+}
+
+/// Runs the tests under AddressSanitizer, then ThreadSanitizer.
+///
+/// ThreadSanitizer does not model atomic fences, and std's `Arc` and channels
+/// synchronize with them, so with a prebuilt std it reports their hand-offs as
+/// races. With the nightly `rust-src` component, std is rebuilt instrumented
+/// (`-Zbuild-std`; std then avoids fences under `cfg(sanitize = "thread")`) and
+/// no suppression is needed. Without it, the run goes on with a prebuilt std and
+/// the suppressions in `xtask/tsan-suppressions.txt`, and says so.
 fn sanitize(args: &[String]) -> Result {
     let full = args.iter().any(|a| a == "--full");
     let nightly = Command::new("rustup")
         .args(["run", "nightly", "rustc", "--version"])
         .output();
-    match nightly {
-        Ok(out) if out.status.success() => {}
-        _ => {
-            return Err(
-                "the nightly toolchain is required (`rustup toolchain install nightly`); \
-                        refusing to skip the sanitizers"
-                    .into(),
-            );
-        }
+    if !nightly.is_ok_and(|out| out.status.success()) {
+        return Err(
+            "the nightly toolchain is required (`rustup toolchain install nightly`); \
+                    refusing to skip the sanitizers"
+                .into(),
+        );
     }
-    let host = "x86_64-unknown-linux-gnu";
-    for (name, flags, options) in [
+    let build_std = nightly_has_rust_src();
+    if !build_std {
+        eprintln!(
+            "xtask sanitize: WARNING: nightly has no rust-src component \
+             (`rustup component add rust-src --toolchain nightly`); ThreadSanitizer runs \
+             against a prebuilt std with the suppressions in xtask/tsan-suppressions.txt"
+        );
+    }
+    let suppressions = root().join("xtask/tsan-suppressions.txt");
+    let tsan_options = if build_std {
+        "halt_on_error=1:second_deadlock_stack=1".to_string()
+    } else {
+        format!(
+            "halt_on_error=1:second_deadlock_stack=1:suppressions={}",
+            suppressions.display()
+        )
+    };
+    let runs = [
         (
             "address",
-            "-Zsanitizer=address",
+            "-Zsanitizer=address".to_string(),
             (
                 "ASAN_OPTIONS",
-                "detect_leaks=1:detect_stack_use_after_return=1",
+                "detect_leaks=1:detect_stack_use_after_return=1".to_string(),
             ),
+            false,
         ),
         (
             "thread",
-            "-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer",
-            ("TSAN_OPTIONS", "halt_on_error=1:second_deadlock_stack=1"),
+            if build_std {
+                "-Zsanitizer=thread".to_string()
+            } else {
+                "-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer".to_string()
+            },
+            ("TSAN_OPTIONS", tsan_options),
+            build_std,
         ),
-    ] {
+    ];
+    for (name, flags, (options_var, options), rebuild_std) in runs {
         let target_dir = format!("target/sanitize-{name}");
-        let mut cmd = cargo(&[
-            "+nightly",
-            "test",
+        let mut cmd = Command::new("rustup");
+        cmd.current_dir(root())
+            .env_remove("RUSTFLAGS")
+            .args(["run", "nightly", "cargo", "test"]);
+        if rebuild_std {
+            cmd.arg("-Zbuild-std");
+        }
+        cmd.args([
             "--target",
-            host,
+            "x86_64-unknown-linux-gnu",
             "--target-dir",
             &target_dir,
             "--lib",
@@ -243,7 +289,7 @@ fn sanitize(args: &[String]) -> Result {
             }
         }
         cmd.env("RUSTFLAGS", format!("{flags} -Cdebuginfo=1"))
-            .env(options.0, options.1)
+            .env(options_var, options)
             .env("RUST_TEST_THREADS", "2");
         run(&mut cmd)?;
     }
