@@ -1,0 +1,216 @@
+//! `#[zokio::main]` and `#[zokio::test]`: run an `async fn` on a Zokio runtime.
+//!
+//! Use them through the `zokio` crate, which re-exports them.
+//!
+//! These are written on `proc_macro` alone. An attribute on an `async fn`
+//! only needs to find the `async` keyword, the signature and the body block,
+//! which a token walk does exactly; `syn` would add several seconds to every
+//! clean build of every user of the facade. The body is passed through
+//! untouched, so spans and errors inside it stay the user's.
+//!
+//! Options, as in tokio: `flavor = "multi_thread"` (the default for `main`)
+//! or `"current_thread"` (the default for `test`), and `worker_threads = N`.
+
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// Runs `async fn main` on a Zokio runtime with I/O and timers enabled.
+///
+/// ```ignore
+/// #[zokio::main]
+/// async fn main() {
+///     zokio::time::sleep(std::time::Duration::from_millis(1)).await;
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, Kind::Main)
+}
+
+/// Runs an `async fn` test on a fresh current-thread Zokio runtime.
+///
+/// ```ignore
+/// #[zokio::test]
+/// async fn adds() {
+///     assert_eq!(zokio::spawn(async { 1 + 1 }).await.unwrap(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, Kind::Test)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Main,
+    Test,
+}
+
+struct Options {
+    current_thread: bool,
+    worker_threads: Option<Literal>,
+}
+
+fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
+    let options = match parse_options(args, kind) {
+        Ok(options) => options,
+        Err((message, span)) => return compile_error(&message, span),
+    };
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+
+    let Some(TokenTree::Group(body)) = tokens.pop() else {
+        return compile_error("expected an `async fn` with a body", Span::call_site());
+    };
+    let async_at = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "async"));
+    let fn_at = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "fn"));
+    let (Some(async_at), Some(fn_at)) = (async_at, fn_at) else {
+        let span = fn_at.map_or(Span::call_site(), |i| tokens[i].span());
+        return compile_error(
+            "the `async` keyword is missing from the function declaration",
+            span,
+        );
+    };
+    if async_at > fn_at {
+        return compile_error("expected `async fn`", tokens[async_at].span());
+    }
+    if kind == Kind::Main {
+        if let Some(TokenTree::Ident(name)) = tokens.get(fn_at + 1) {
+            if name.to_string() == "main" && has_params(&tokens[fn_at..]) {
+                return compile_error("`main` takes no arguments", name.span());
+            }
+        }
+    }
+    tokens.remove(async_at);
+
+    let mut out = TokenStream::new();
+    if kind == Kind::Test {
+        out.extend(parse("#[::core::prelude::v1::test]"));
+    }
+    out.extend(tokens);
+    let block_on = format!(
+        "::zokio::runtime::Builder::{}(){}.enable_all().build()\
+         .expect(\"failed to build the Zokio runtime\").block_on(async move {{}})",
+        if options.current_thread {
+            "new_current_thread"
+        } else {
+            "new_multi_thread"
+        },
+        options
+            .worker_threads
+            .map(|n| format!(".worker_threads({n})"))
+            .unwrap_or_default(),
+    );
+    // Splice the user's body (with its spans) into `async move { .. }`.
+    let mut call: Vec<TokenTree> = parse(&block_on).into_iter().collect();
+    let Some(TokenTree::Group(args)) = call.pop() else {
+        unreachable_expansion()
+    };
+    let mut inner: Vec<TokenTree> = args.stream().into_iter().collect();
+    inner.pop(); // the empty `{}` placeholder
+    inner.push(TokenTree::Group(body.clone()));
+    call.push(TokenTree::Group(Group::new(
+        Delimiter::Parenthesis,
+        inner.into_iter().collect(),
+    )));
+    let mut wrapped = Group::new(Delimiter::Brace, call.into_iter().collect());
+    wrapped.set_span(body.span());
+    out.extend([TokenTree::Group(wrapped)]);
+    out
+}
+
+/// The expansion template above always ends in a parenthesized group.
+fn unreachable_expansion() -> ! {
+    panic!("zokio-macros: internal error: malformed expansion template")
+}
+
+fn has_params(signature: &[TokenTree]) -> bool {
+    signature.iter().any(|t| {
+        matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && !g.stream().is_empty())
+    })
+}
+
+fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span)> {
+    let mut options = Options {
+        current_thread: kind == Kind::Test,
+        worker_threads: None,
+    };
+    let tokens: Vec<TokenTree> = args.into_iter().collect();
+    for option in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+        match option {
+            [] => {}
+            [
+                TokenTree::Ident(key),
+                TokenTree::Punct(eq),
+                TokenTree::Literal(value),
+            ] if eq.as_char() == '=' => match key.to_string().as_str() {
+                "flavor" => match value.to_string().as_str() {
+                    "\"multi_thread\"" => options.current_thread = false,
+                    "\"current_thread\"" => options.current_thread = true,
+                    _ => {
+                        return Err((
+                            "`flavor` is \"multi_thread\" or \"current_thread\"".into(),
+                            value.span(),
+                        ));
+                    }
+                },
+                "worker_threads" => {
+                    let n: usize = value.to_string().parse().map_err(|_| {
+                        (
+                            "`worker_threads` takes a whole number".to_string(),
+                            value.span(),
+                        )
+                    })?;
+                    if n == 0 {
+                        return Err(("`worker_threads` must be at least 1".into(), value.span()));
+                    }
+                    options.worker_threads = Some(value.clone());
+                }
+                other => {
+                    return Err((
+                        format!("unknown option `{other}`: expected `flavor` or `worker_threads`"),
+                        key.span(),
+                    ));
+                }
+            },
+            other => {
+                let span = other.first().map_or(Span::call_site(), TokenTree::span);
+                return Err(("expected `name = value`".into(), span));
+            }
+        }
+    }
+    if options.current_thread && options.worker_threads.is_some() {
+        return Err((
+            "`worker_threads` goes with the multi-thread flavor only".into(),
+            Span::call_site(),
+        ));
+    }
+    Ok(options)
+}
+
+fn parse(source: &str) -> TokenStream {
+    source.parse().unwrap_or_else(|_| unreachable_expansion())
+}
+
+fn compile_error(message: &str, span: Span) -> TokenStream {
+    let mut tokens: Vec<TokenTree> = vec![
+        TokenTree::Punct(Punct::new(':', Spacing::Joint)),
+        TokenTree::Punct(Punct::new(':', Spacing::Alone)),
+        TokenTree::Ident(Ident::new("core", span)),
+        TokenTree::Punct(Punct::new(':', Spacing::Joint)),
+        TokenTree::Punct(Punct::new(':', Spacing::Alone)),
+        TokenTree::Ident(Ident::new("compile_error", span)),
+        TokenTree::Punct(Punct::new('!', Spacing::Alone)),
+        TokenTree::Group(Group::new(
+            Delimiter::Parenthesis,
+            TokenStream::from(TokenTree::Literal(Literal::string(message))),
+        )),
+        TokenTree::Punct(Punct::new(';', Spacing::Alone)),
+    ];
+    for t in &mut tokens {
+        t.set_span(span);
+    }
+    tokens.into_iter().collect()
+}
