@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod report;
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
@@ -15,7 +17,8 @@ commands:
   ci          fmt check, clippy (warnings denied), tests, docs (warnings denied), loom,
               and the sanitizers over the crates with unsafe code or atomics
   loom        the loom model tests (--cfg loom, release, bounded preemptions)
-  bench       the side-by-side benchmarks; extra arguments go to the bench binaries
+  bench       the side-by-side benchmarks, written to BENCHMARKS.md and benchmarks.svg;
+              --quick (proves the harness), --filter TEXT, --rounds N
   sanitize    the tests under AddressSanitizer and ThreadSanitizer (nightly);
               --full runs every crate, not only those with unsafe code or atomics
 ";
@@ -189,10 +192,68 @@ fn loom(args: &[String]) -> Result {
     run(&mut cmd)
 }
 
+/// Builds every bench target, runs them all with `args` (`--quick`,
+/// `--filter`, `--rounds`), and writes `BENCHMARKS.md` and `benchmarks.svg`
+/// from what they measured.
 fn bench(args: &[String]) -> Result {
-    let mut cmd = cargo(&["bench", "-p", "zokio-core", "--bench", "block_on", "--"]);
-    cmd.args(args);
-    run(&mut cmd)
+    let quick = args.iter().any(|a| a == "--quick");
+    run(&mut cargo(&[
+        "bench",
+        "--workspace",
+        "--benches",
+        "--no-run",
+    ]))?;
+    let rows_file = root().join("target/bench-rows.tsv");
+    let _ = std::fs::remove_file(&rows_file);
+    let mut cmd = cargo(&["bench", "--workspace", "--benches", "--"]);
+    cmd.args(args).env("ZOKIO_BENCH_OUT", &rows_file);
+    run(&mut cmd)?;
+
+    let text = std::fs::read_to_string(&rows_file).unwrap_or_default();
+    let groups = report::group(&report::parse(&text));
+    if groups.is_empty() {
+        return Err("the bench binaries reported no results".into());
+    }
+    let table = report::markdown_table(&groups);
+    println!("\n{table}");
+    if quick {
+        eprintln!("xtask bench: --quick proves the harness only; BENCHMARKS.md is left as it was");
+        return Ok(());
+    }
+    let machine = machine_description();
+    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d").output();
+    let date = date
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let command = format!("cargo xtask bench {}", args.join(" "));
+    let md = format!(
+        "# Benchmarks\n\n\
+         Measured on {date} on {machine}, with `{}`.\n\n\
+         Every runtime is built first; then each round times every runtime once, in turn, and each \
+         figure is the median over the rounds. \"zokio's advantage\" is above 1 when Zokio is better, \
+         whichever way the unit points.\n\n\
+         ![Zokio's advantage per workload](benchmarks.svg)\n\n{table}",
+        command.trim()
+    );
+    std::fs::write(root().join("BENCHMARKS.md"), md).map_err(|e| e.to_string())?;
+    std::fs::write(root().join("benchmarks.svg"), report::svg(&groups))
+        .map_err(|e| e.to_string())?;
+    eprintln!("xtask bench: wrote BENCHMARKS.md and benchmarks.svg");
+    Ok(())
+}
+
+fn machine_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "an unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} cores")
 }
 
 fn nightly_has_rust_src() -> bool {
