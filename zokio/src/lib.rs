@@ -7,13 +7,13 @@
 //! | reactor and sockets | [`zokio_io`] |
 //! | timers | [`zokio_time`] |
 //! | pooled memory | [`zokio_mem`] |
-//!
-//! The facade that composes them into `Runtime`, `spawn` and `run` is being
-//! built; today it offers the task layer.
 
 pub use zokio_core::block_on;
+pub use zokio_macros::{main, test};
 
-/// Tasks and their handles.
-pub mod task {
-    pub use zokio_core::task::{AbortHandle, Id, JoinError, JoinHandle, YieldNow, yield_now};
-}
+pub mod future;
+pub mod io;
+pub mod stream;
+pub mod sync;
+
+pub mod task;
