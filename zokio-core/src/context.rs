@@ -121,6 +121,24 @@ impl<T> Slot<T> {
         f(self.current.borrow().as_ref())
     }
 
+    /// Replaces the handle, returning the previous one. For settings that last
+    /// a thread's whole life (a worker's start and stop hooks); scoped code
+    /// uses [`enter`], which restores the previous handle for you.
+    ///
+    /// ```
+    /// use zokio_core::context::Slot;
+    ///
+    /// thread_local! {
+    ///     static NAME: Slot<&'static str> = const { Slot::new() };
+    /// }
+    /// NAME.with(|s| s.replace(Some("worker-1")));
+    /// assert_eq!(NAME.with(Slot::get), Some("worker-1"));
+    /// assert_eq!(NAME.with(|s| s.replace(None)), Some("worker-1"));
+    /// ```
+    pub fn replace(&self, value: Option<T>) -> Option<T> {
+        self.current.replace(value)
+    }
+
     /// A clone of the current handle.
     pub fn get(&self) -> Option<T>
     where
