@@ -25,7 +25,7 @@ commands:
 
 /// Crates whose tests run under the sanitizers by default: those with unsafe
 /// code or atomic protocols.
-const SANITIZED_CRATES: &[&str] = &["zokio-core"];
+const SANITIZED_CRATES: &[&str] = &["zokio-core", "zokio-mem"];
 
 /// Loom explores every interleaving with at most this many preemptions, which
 /// finds the bugs that matter in practice and keeps the run in minutes.
