@@ -1,6 +1,97 @@
 //! The reactor of [Zokio](https://docs.rs/zokio): I/O readiness over the
 //! [`polling`] crate, and sockets with futures-io traits.
 //!
-//! This crate will hold `IoDriver` (a [`zokio_core::Driver`]), the `Async<T>`
-//! wrapper, and TCP, UDP and Unix sockets. It is being built; see the
-//! workspace README.
+//! # The model
+//!
+//! An [`IoDriver`] owns one poller (epoll, kqueue...). Every descriptor the
+//! crate touches is **registered** with a driver once, for both directions, in
+//! edge-triggered mode, under a key that is the address of its readiness
+//! record. That record keeps one word (the ready directions and the *tick* of
+//! the wait that reported them) and one waker slot per direction, all updated
+//! with atomics: the dispatch after a wait takes no lock.
+//!
+//! An operation (a read, an accept, a send) first looks at the record. If its
+//! direction is ready it runs the non-blocking system call; if the call says
+//! `WouldBlock`, the readiness is cleared, but only if the tick is still the
+//! one seen before the call (so an event that arrived meanwhile is kept), and
+//! the task registers its waker and waits. Each attempt that completes spends
+//! one unit of the task's cooperative [budget](zokio_core::budget), so a task
+//! whose sockets are always ready still yields to its neighbours.
+//!
+//! Parking the driver ([`zokio_core::Driver::park`]) is one `Poller::wait` into
+//! a reused event buffer followed by the dispatch of that batch; the
+//! [`IoUnparker`] interrupts a wait through `Poller::notify`. Shutting the
+//! driver down (or dropping it) wakes every waiter; their next attempt fails
+//! with an error instead of hanging. Dropping a source deregisters it before
+//! its descriptor closes and wakes anyone still waiting on it.
+//!
+//! # Finding the reactor
+//!
+//! A runtime [enters](Handle::enter) its driver's [`Handle`] on its threads.
+//! Sources created where no handle is entered register with a background
+//! reactor: one `IoDriver` per process, started on first use, parked in a loop
+//! on its own thread. This is what lets these types run under
+//! `futures_lite::future::block_on`, smol's or tokio's executor.
+//!
+//! # What is here
+//!
+//! - [`IoDriver`], [`IoUnparker`], [`Handle`], [`EnterGuard`]: the reactor.
+//! - [`Async`]: any descriptor made asynchronous, with `readable`, `writable`,
+//!   `read_with` and `write_with`, for building your own async types.
+//! - [`net`]: [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream)
+//!   and its halves, [`UdpSocket`](net::UdpSocket),
+//!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
+//!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
+//!   std's types.
+//! - [`protocol`]: the lock-free readiness protocol, public for its loom tests.
+//!
+//! ```
+//! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+//! use zokio_io::net::{TcpListener, TcpStream};
+//!
+//! futures_lite::future::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let server = async {
+//!         let (mut stream, _) = listener.accept().await?;
+//!         let mut buf = [0; 5];
+//!         stream.read_exact(&mut buf).await?;
+//!         stream.write_all(&buf).await?;
+//!         std::io::Result::Ok(())
+//!     };
+//!     let client = async {
+//!         let mut stream = TcpStream::connect(addr).await?;
+//!         stream.write_all(b"hello").await?;
+//!         let mut buf = [0; 5];
+//!         stream.read_exact(&mut buf).await?;
+//!         std::io::Result::Ok(buf)
+//!     };
+//!     let (served, echoed) = futures_lite::future::zip(server, client).await;
+//!     served?;
+//!     assert_eq!(&echoed?, b"hello");
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
+
+#![cfg(unix)]
+
+mod async_fd;
+mod driver;
+mod handle;
+pub mod net;
+mod readiness;
+mod registration;
+mod waker;
+
+pub use async_fd::Async;
+pub use driver::{IoDriver, IoUnparker};
+pub use handle::{DisabledGuard, EnterGuard, Handle, disable_background};
+
+/// The readiness protocol between the reactor and tasks, public so that its
+/// loom tests (in `tests/loom_*.rs`) can reach it. Not needed to use the crate.
+#[doc(hidden)]
+pub mod protocol {
+    pub use crate::readiness::{Direction, Readiness, ReadyEvent};
+    pub use crate::waker::AtomicWaker;
+}

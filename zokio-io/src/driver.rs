@@ -1,0 +1,346 @@
+//! The reactor: one `polling::Poller`, the registry of sources, and the park
+//! loop that turns readiness events into wakeups.
+
+use std::fmt;
+use std::io;
+use std::mem;
+use std::num::NonZeroUsize;
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use polling::{Event, Events, PollMode, Poller};
+use zokio_core::sync::atomic::{AtomicBool, Ordering};
+use zokio_core::{Driver, Unpark};
+
+use crate::handle::Handle;
+use crate::readiness::{Readiness, closed_error};
+
+/// Events taken from the poller per wait; more wait for the next park.
+const EVENTS_PER_WAIT: usize = 1024;
+
+/// The I/O driver: waits for readiness on every registered source and wakes
+/// the tasks waiting on them.
+///
+/// Parking runs one [`Poller::wait`] with the given timeout, then dispatches
+/// the batch of events (read from a reused buffer) to the sources' wakers. The
+/// [`unparker`](Driver::unparker) interrupts a wait through [`Poller::notify`].
+/// [`shutdown`](Driver::shutdown), or dropping the driver, wakes every waiter
+/// and makes every later operation on its sources fail with an error.
+///
+/// Sources are registered once, for both directions, in **edge** mode: the
+/// kernel reports a direction when it becomes ready and the source remembers
+/// it until an operation returns `WouldBlock`. Oneshot mode (the `polling`
+/// default) would cost a `Poller::modify` system call every time a task waits,
+/// and level mode would report a writable socket on every wait. Platforms whose
+/// poller has no edge mode get an `Unsupported` error from [`IoDriver::new`].
+///
+/// ```
+/// use std::time::Duration;
+/// use zokio_core::{Driver, Unpark};
+/// use zokio_io::IoDriver;
+///
+/// let mut driver = IoDriver::new()?;
+/// let handle = driver.handle();
+/// let _guard = handle.enter(); // sources made on this thread use `driver`
+/// driver.unparker().unpark();
+/// driver.park(None); // returns at once: it was unparked
+/// driver.park(Some(Duration::from_millis(1)));
+/// # std::io::Result::Ok(())
+/// ```
+pub struct IoDriver {
+    inner: Arc<Inner>,
+    events: Events,
+    /// Counts waits; stamped on each event so stale readiness is recognised.
+    tick: usize,
+}
+
+/// What the driver shares with its handles and sources.
+pub(crate) struct Inner {
+    poller: Poller,
+    registry: Mutex<Registry>,
+    /// Set when `registry.released` has sources to free at the next park.
+    release_pending: AtomicBool,
+}
+
+struct Registry {
+    /// Every registered source, so that shutdown can reach them; indexed by
+    /// `ScheduledIo::slot`.
+    sources: Vec<Option<Arc<ScheduledIo>>>,
+    free: Vec<usize>,
+    /// Deregistered sources, freed at the start of the next park: events
+    /// already read from the poller may still name them until then.
+    released: Vec<Arc<ScheduledIo>>,
+    shut_down: bool,
+}
+
+/// The reactor's record of one source. Its address is the poller key.
+pub(crate) struct ScheduledIo {
+    pub(crate) readiness: Readiness,
+    slot: usize,
+}
+
+impl IoDriver {
+    /// A new reactor with its own poller.
+    pub fn new() -> io::Result<IoDriver> {
+        let poller = Poller::new()?;
+        if !poller.supports_edge() {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "zokio-io needs a poller with edge-triggered mode on this platform",
+            ));
+        }
+        Ok(IoDriver {
+            inner: Arc::new(Inner {
+                poller,
+                registry: Mutex::new(Registry {
+                    sources: Vec::new(),
+                    free: Vec::new(),
+                    released: Vec::new(),
+                    shut_down: false,
+                }),
+                release_pending: AtomicBool::new(false),
+            }),
+            events: Events::with_capacity(
+                NonZeroUsize::new(EVENTS_PER_WAIT).expect("non-zero constant"),
+            ),
+            tick: 0,
+        })
+    }
+
+    /// The handle through which sources register with this driver.
+    pub fn handle(&self) -> Handle {
+        Handle::from_inner(self.inner.clone())
+    }
+
+    fn free_released(&self) {
+        if !self.inner.release_pending.load(Ordering::Acquire) {
+            return;
+        }
+        let released = {
+            let mut registry = self.inner.lock();
+            self.inner.release_pending.store(false, Ordering::Relaxed);
+            mem::take(&mut registry.released)
+        };
+        // Dropped outside the lock: nothing else holds these any more.
+        drop(released);
+    }
+}
+
+impl Driver for IoDriver {
+    type Unparker = IoUnparker;
+
+    fn park(&mut self, timeout: Option<Duration>) {
+        self.free_released();
+        self.events.clear();
+        // An error here is a poller failure we cannot report through `park`;
+        // callers treat the return as a spurious wakeup and re-check.
+        if self.inner.poller.wait(&mut self.events, timeout).is_err() {
+            return;
+        }
+        // Ticks fit above the flag bits of the readiness word; wrapping is
+        // harmless because a clear compares ticks only for equality.
+        self.tick = self.tick.wrapping_add(1);
+        for event in self.events.iter() {
+            // SAFETY: keys are addresses of `ScheduledIo`s that the registry
+            // keeps alive while registered and, once deregistered (deleted
+            // from the poller first), until the start of the next park; this
+            // event was read in this park, so its source is still alive.
+            let io = unsafe { &*(event.key as *const ScheduledIo) };
+            io.readiness
+                .set_ready(self.tick, event.readable, event.writable);
+        }
+    }
+
+    fn unparker(&self) -> IoUnparker {
+        IoUnparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    fn shutdown(&mut self) {
+        let sources = {
+            let mut registry = self.inner.lock();
+            if registry.shut_down {
+                return;
+            }
+            registry.shut_down = true;
+            let released = mem::take(&mut registry.released);
+            let sources: Vec<_> = registry.sources.iter().flatten().cloned().collect();
+            drop(registry);
+            drop(released);
+            sources
+        };
+        for io in sources {
+            io.readiness.close();
+        }
+    }
+}
+
+impl Drop for IoDriver {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl fmt::Debug for IoDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoDriver")
+            .field("tick", &self.tick)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Wakes a parked [`IoDriver`] from any thread, through [`Poller::notify`].
+///
+/// ```
+/// use zokio_core::{Driver, Unpark};
+/// use zokio_io::IoDriver;
+///
+/// let mut driver = IoDriver::new()?;
+/// let unparker = driver.unparker();
+/// std::thread::spawn(move || unparker.unpark());
+/// driver.park(None);
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone)]
+pub struct IoUnparker {
+    inner: Arc<Inner>,
+}
+
+impl Unpark for IoUnparker {
+    fn unpark(&self) {
+        // `notify` only fails if the poller's notification descriptor is
+        // broken; the park then returns on its timeout or next event.
+        let _ = self.inner.poller.notify();
+    }
+}
+
+impl fmt::Debug for IoUnparker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoUnparker").finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    pub(crate) fn poller(&self) -> &Poller {
+        &self.poller
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        // The registry is consistent between statements; a panic elsewhere
+        // while it was held does not make it unusable.
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers `fd` for both directions in edge mode.
+    pub(crate) fn register(
+        &self,
+        fd: BorrowedFd<'_>,
+        readiness: Readiness,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let io = {
+            let mut registry = self.lock();
+            if registry.shut_down {
+                return Err(closed_error());
+            }
+            let slot = registry.free.pop().unwrap_or(registry.sources.len());
+            let io = Arc::new(ScheduledIo { readiness, slot });
+            if slot == registry.sources.len() {
+                registry.sources.push(Some(io.clone()));
+            } else {
+                registry.sources[slot] = Some(io.clone());
+            }
+            io
+        };
+        let key = Arc::as_ptr(&io) as usize;
+        // SAFETY: `polling` requires the source to be deleted from the poller
+        // before it is closed. Its owner (`Async`) calls `deregister`, which
+        // deletes it, before it drops or gives away the descriptor.
+        let added = unsafe {
+            self.poller
+                .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)
+        };
+        if let Err(e) = added {
+            self.remove(&io, false);
+            return Err(e);
+        }
+        Ok(io)
+    }
+
+    /// Deletes `fd` from the poller and drops the registration, waking any
+    /// task still waiting on it.
+    pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, io: &Arc<ScheduledIo>) {
+        // Fails only if the descriptor was not registered (after a failed
+        // add) or already closed, and then the kernel has dropped it already.
+        let _ = self.poller.delete(fd);
+        self.remove(io, true);
+        io.readiness.close();
+    }
+
+    fn remove(&self, io: &Arc<ScheduledIo>, defer: bool) {
+        let mut registry = self.lock();
+        let taken = registry
+            .sources
+            .get_mut(io.slot)
+            .and_then(|entry| entry.take_if(|entry| Arc::ptr_eq(entry, io)));
+        if let Some(taken) = taken {
+            registry.free.push(io.slot);
+            // Deferred even after shutdown: a caller may still park, and an
+            // event read by that park may name this source.
+            if defer {
+                registry.released.push(taken);
+                self.release_pending.store(true, Ordering::Release);
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn deregistered_sources_live_until_the_next_park() {
+        let mut driver = IoDriver::new().unwrap();
+        let (a, _b) = UnixStream::pair().unwrap();
+        let io = driver
+            .inner
+            .register(a.as_fd(), Readiness::new_ready())
+            .unwrap();
+        assert_eq!(Arc::strong_count(&io), 2, "ours and the registry's");
+        driver.inner.deregister(a.as_fd(), &io);
+        assert!(io.readiness.is_closed());
+        // Events of a park in progress may still name it: kept until the
+        // next park begins.
+        assert_eq!(Arc::strong_count(&io), 2);
+        driver.park(Some(Duration::ZERO));
+        assert_eq!(Arc::strong_count(&io), 1);
+    }
+
+    #[test]
+    fn slots_are_reused() {
+        let driver = IoDriver::new().unwrap();
+        let (a, _b) = UnixStream::pair().unwrap();
+        let first = driver.inner.register(a.as_fd(), Readiness::new()).unwrap();
+        let slot = first.slot;
+        driver.inner.deregister(a.as_fd(), &first);
+        let second = driver.inner.register(a.as_fd(), Readiness::new()).unwrap();
+        assert_eq!(second.slot, slot);
+        driver.inner.deregister(a.as_fd(), &second);
+    }
+
+    #[test]
+    fn shutdown_closes_every_source() {
+        let mut driver = IoDriver::new().unwrap();
+        let (a, b) = UnixStream::pair().unwrap();
+        let ia = driver.inner.register(a.as_fd(), Readiness::new()).unwrap();
+        let ib = driver.inner.register(b.as_fd(), Readiness::new()).unwrap();
+        driver.shutdown();
+        assert!(ia.readiness.is_closed() && ib.readiness.is_closed());
+        driver.inner.deregister(a.as_fd(), &ia);
+        driver.inner.deregister(b.as_fd(), &ib);
+    }
+}

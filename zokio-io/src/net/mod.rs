@@ -1,0 +1,18 @@
+//! TCP, UDP and Unix-domain sockets over the reactor.
+//!
+//! Each type wraps its std counterpart in an [`Async`](crate::Async), converts
+//! from and into it, and implements futures-io `AsyncRead` and `AsyncWrite`
+//! where it is a byte stream.
+
+mod addr;
+mod tcp_listener;
+mod tcp_split;
+mod tcp_stream;
+mod udp;
+mod unix;
+
+pub use tcp_listener::{Incoming, TcpListener};
+pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+pub use tcp_stream::TcpStream;
+pub use udp::UdpSocket;
+pub use unix::{UnixIncoming, UnixListener, UnixStream};

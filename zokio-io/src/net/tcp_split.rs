@@ -1,0 +1,233 @@
+//! The read and write halves of a `TcpStream`.
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_lite::io::{AsyncRead, AsyncWrite};
+
+use crate::net::tcp_stream::TcpStream;
+
+/// The borrowed read half of [`TcpStream::split`].
+#[derive(Debug)]
+pub struct ReadHalf<'a> {
+    stream: &'a TcpStream,
+}
+
+/// The borrowed write half of [`TcpStream::split`]; closing it shuts down
+/// the stream's write side.
+///
+/// ```
+/// use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+/// use zokio_io::net::{TcpListener, TcpStream};
+///
+/// futures_lite::future::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (mut reader, mut writer) = server.split();
+///     // Echo what arrives, concurrently with the client's exchange.
+///     let echo = futures_lite::io::copy(&mut reader, &mut writer);
+///     let exchange = async {
+///         client.write_all(b"abc").await?;
+///         let mut buf = [0; 3];
+///         client.read_exact(&mut buf).await?;
+///         client.close().await?;
+///         std::io::Result::Ok(buf)
+///     };
+///     let (copied, echoed) = futures_lite::future::zip(echo, exchange).await;
+///     assert_eq!(copied?, 3);
+///     assert_eq!(&echoed?, b"abc");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug)]
+pub struct WriteHalf<'a> {
+    stream: &'a TcpStream,
+}
+
+impl<'a> ReadHalf<'a> {
+    pub(crate) fn new(stream: &'a TcpStream) -> Self {
+        ReadHalf { stream }
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+}
+
+impl<'a> WriteHalf<'a> {
+    pub(crate) fn new(stream: &'a TcpStream) -> Self {
+        WriteHalf { stream }
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+}
+
+/// The owned read half of [`TcpStream::into_split`].
+pub struct OwnedReadHalf {
+    stream: Arc<TcpStream>,
+}
+
+/// The owned write half of [`TcpStream::into_split`]. Dropping it (or
+/// closing it) shuts down the write side, so the peer reads end of stream.
+///
+/// ```
+/// use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+/// use zokio_io::net::{TcpListener, TcpStream};
+///
+/// futures_lite::future::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (read, mut write) = client.into_split();
+///     write.write_all(b"bye").await?;
+///     drop(write);
+///     let mut got = Vec::new();
+///     server.read_to_end(&mut got).await?;
+///     assert_eq!(got, b"bye");
+///     let _stream = read.reunite_with_stream();
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct OwnedWriteHalf {
+    stream: Arc<TcpStream>,
+    shutdown_on_drop: bool,
+}
+
+impl OwnedReadHalf {
+    pub(crate) fn new(stream: Arc<TcpStream>) -> Self {
+        OwnedReadHalf { stream }
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+
+    /// Puts the two halves of one stream back together; gives them back if
+    /// they belong to different streams.
+    pub fn reunite(
+        self,
+        mut write: OwnedWriteHalf,
+    ) -> Result<TcpStream, (OwnedReadHalf, OwnedWriteHalf)> {
+        if !Arc::ptr_eq(&self.stream, &write.stream) {
+            return Err((self, write));
+        }
+        write.shutdown_on_drop = false;
+        drop(write);
+        Arc::try_unwrap(self.stream)
+            .map_err(|_| unreachable!("the two halves were the only owners"))
+    }
+
+    /// The stream, if the write half has been dropped; otherwise the half
+    /// itself.
+    pub fn reunite_with_stream(self) -> Result<TcpStream, OwnedReadHalf> {
+        Arc::try_unwrap(self.stream).map_err(OwnedReadHalf::new)
+    }
+}
+
+impl OwnedWriteHalf {
+    pub(crate) fn new(stream: Arc<TcpStream>) -> Self {
+        OwnedWriteHalf {
+            stream,
+            shutdown_on_drop: true,
+        }
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+}
+
+impl Drop for OwnedWriteHalf {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // The peer may be gone; there is no one to report that to here.
+            let _ = self.stream.shutdown(Shutdown::Write);
+        }
+    }
+}
+
+impl fmt::Debug for OwnedReadHalf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedReadHalf")
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+impl fmt::Debug for OwnedWriteHalf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedWriteHalf")
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+macro_rules! impl_read {
+    ($ty:ty) => {
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_read(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &mut [IoSliceMut<'_>],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_read_vectored(cx, bufs)
+            }
+        }
+    };
+}
+
+macro_rules! impl_write {
+    ($ty:ty) => {
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                Pin::new(&mut &*self.stream).poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut &*self.stream).poll_flush(cx)
+            }
+
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Pin::new(&mut &*self.stream).poll_close(cx)
+            }
+        }
+    };
+}
+
+impl_read!(ReadHalf<'_>);
+impl_read!(OwnedReadHalf);
+impl_write!(WriteHalf<'_>);
+impl_write!(OwnedWriteHalf);

@@ -1,0 +1,324 @@
+//! `UnixListener` and `UnixStream`: Unix-domain stream sockets.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_lite::Stream;
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::async_fd::Async;
+use crate::handle::Handle;
+use crate::readiness::Readiness;
+
+/// A Unix-domain socket listening for connections.
+///
+/// ```
+/// use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+/// use zokio_io::net::{UnixListener, UnixStream};
+///
+/// let dir = std::env::temp_dir().join(format!("zokio-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("listener.sock");
+/// let _ = std::fs::remove_file(&path);
+/// futures_lite::future::block_on(async {
+///     let listener = UnixListener::bind(&path)?;
+///     let mut client = UnixStream::connect(&path).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     client.write_all(b"unix").await?;
+///     let mut buf = [0; 4];
+///     server.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"unix");
+///     std::io::Result::Ok(())
+/// })?;
+/// std::fs::remove_dir_all(&dir)?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UnixListener {
+    inner: Async<std::os::unix::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds to `path` (which must not exist yet) and listens.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+    }
+
+    /// Waits for a connection and accepts it. Errors of `accept(2)` leave the
+    /// listener usable, as with [`TcpListener::accept`](crate::net::TcpListener::accept).
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// The poll form of [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        let (stream, addr) = std::task::ready!(self.inner.poll_read_with(cx, |l| l.accept()))?;
+        Poll::Ready(UnixStream::register(stream, self.inner.handle()).map(|s| (s, addr)))
+    }
+
+    /// A stream of accepted connections; it never ends.
+    pub fn incoming(&self) -> UnixIncoming<'_> {
+        UnixIncoming { listener: self }
+    }
+
+    /// The address this listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// Registers a std listener (made non-blocking) with the current reactor.
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            inner: Async::new_nonblocking(listener)?,
+        })
+    }
+
+    /// Deregisters the listener and gives back the std listener (still in
+    /// non-blocking mode).
+    pub fn into_std(self) -> std::os::unix::net::UnixListener {
+        self.inner.into_inner()
+    }
+}
+
+/// The stream of connections of [`UnixListener::incoming`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct UnixIncoming<'a> {
+    listener: &'a UnixListener,
+}
+
+impl Stream for UnixIncoming<'_> {
+    type Item = io::Result<UnixStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|accepted| Some(accepted.map(|(stream, _)| stream)))
+    }
+}
+
+/// A Unix-domain stream connection, with futures-io `AsyncRead` and
+/// `AsyncWrite` (on `UnixStream` and `&UnixStream`).
+///
+/// ```
+/// use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+/// use zokio_io::net::UnixStream;
+///
+/// futures_lite::future::block_on(async {
+///     let (mut a, mut b) = UnixStream::pair()?;
+///     a.write_all(b"pair").await?;
+///     let mut buf = [0; 4];
+///     b.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"pair");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct UnixStream {
+    inner: Async<std::os::unix::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path`, without blocking the thread.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let address = SockAddr::unix(path)?;
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        match socket.connect(&address) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "the listener's backlog is full",
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        let inner = Async::register(
+            std::os::unix::net::UnixStream::from(std::os::fd::OwnedFd::from(socket)),
+            &Handle::current()?,
+            Readiness::new(),
+        )?;
+        inner.connected().await?;
+        Ok(UnixStream { inner })
+    }
+
+    /// A connected pair of streams.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = std::os::unix::net::UnixStream::pair()?;
+        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+    }
+
+    fn register(stream: std::os::unix::net::UnixStream, handle: &Handle) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        Ok(UnixStream {
+            inner: Async::register(stream, handle, Readiness::new_ready())?,
+        })
+    }
+
+    /// The address of the peer.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get_ref().local_addr()
+    }
+
+    /// Shuts down the read side, the write side, or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get_ref().shutdown(how)
+    }
+
+    /// Registers a std stream (made non-blocking) with the current reactor.
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::register(stream, &Handle::current()?)
+    }
+
+    /// Deregisters the stream and gives back the std stream (still in
+    /// non-blocking mode).
+    pub fn into_std(self) -> std::os::unix::net::UnixStream {
+        self.inner.into_inner()
+    }
+}
+
+macro_rules! impl_conversions {
+    ($ours:ty, $std:ty) => {
+        impl TryFrom<$std> for $ours {
+            type Error = io::Error;
+
+            fn try_from(io: $std) -> io::Result<$ours> {
+                <$ours>::from_std(io)
+            }
+        }
+
+        impl From<$ours> for $std {
+            fn from(io: $ours) -> $std {
+                io.into_std()
+            }
+        }
+
+        impl AsFd for $ours {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.inner.as_fd()
+            }
+        }
+
+        impl AsRawFd for $ours {
+            fn as_raw_fd(&self) -> RawFd {
+                self.inner.as_raw_fd()
+            }
+        }
+
+        impl fmt::Debug for $ours {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.inner.get_ref().fmt(f)
+            }
+        }
+    };
+}
+
+impl_conversions!(UnixListener, std::os::unix::net::UnixListener);
+impl_conversions!(UnixStream, std::os::unix::net::UnixStream);
+
+impl AsyncRead for &UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |mut s| s.read_vectored(bufs))
+    }
+}
+
+impl AsyncWrite for &UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_write_with(cx, |mut s| s.write_vectored(bufs))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
+            result => Poll::Ready(result),
+        }
+    }
+}
+
+impl AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read(cx, buf)
+    }
+
+    fn poll_read_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_read_vectored(cx, bufs)
+    }
+}
+
+impl AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut &*self).poll_close(cx)
+    }
+}

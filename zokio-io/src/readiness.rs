@@ -1,0 +1,279 @@
+//! The readiness of one registered source: which directions are ready, as of
+//! which reactor tick, and the waker waiting on each direction.
+
+use std::fmt;
+use std::io;
+use std::task::{Context, Poll};
+
+use zokio_core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::waker::AtomicWaker;
+
+const READABLE: usize = 0b001;
+const WRITABLE: usize = 0b010;
+/// The driver shut down or the source was deregistered: every wait fails.
+const CLOSED: usize = 0b100;
+const READY_MASK: usize = READABLE | WRITABLE;
+/// The tick lives above the flag bits.
+const TICK_SHIFT: u32 = 8;
+
+/// One direction of a source's readiness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Reads, accepts, receives.
+    Read,
+    /// Writes, sends, connects.
+    Write,
+}
+
+impl Direction {
+    fn bit(self) -> usize {
+        match self {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        }
+    }
+}
+
+/// Readiness observed by [`Readiness::poll_ready`]: the direction and the
+/// reactor tick that reported it, so that [`Readiness::clear`] removes this
+/// readiness and never a newer one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadyEvent {
+    tick: usize,
+    direction: Direction,
+}
+
+/// The readiness state of one source, shared by the reactor (which sets it)
+/// and the tasks using the source (which wait on it and clear it).
+///
+/// Sources are armed in edge mode: the reactor reports a direction once when
+/// it becomes ready, and the state remembers it until an operation in that
+/// direction returns `WouldBlock`. The word holds the ready bits and the tick
+/// (the reactor's wait count) of the latest event: a task clears readiness
+/// only if the tick is still the one it saw before its failed operation, so an
+/// event that arrived in between is never thrown away.
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+/// use zokio_io::protocol::{Direction, Readiness};
+///
+/// let readiness = Readiness::new();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(readiness.poll_ready(Direction::Read, &mut cx).is_pending());
+///
+/// readiness.set_ready(1, true, false); // the reactor's first wait saw input
+/// let Poll::Ready(Ok(event)) = readiness.poll_ready(Direction::Read, &mut cx) else { panic!() };
+/// readiness.set_ready(2, true, false); // more input arrives before the read failed
+/// readiness.clear(event); // stale: the tick moved on, so readiness stays
+/// assert!(readiness.poll_ready(Direction::Read, &mut cx).is_ready());
+/// ```
+pub struct Readiness {
+    state: AtomicUsize,
+    readers: AtomicWaker,
+    writers: AtomicWaker,
+}
+
+impl Readiness {
+    /// No direction ready, tick 0.
+    pub fn new() -> Readiness {
+        Readiness::with_state(0)
+    }
+
+    /// Both directions presumed ready at tick 0: the first operation is tried
+    /// at once, and a `WouldBlock` clears it (any real event has a later tick).
+    pub fn new_ready() -> Readiness {
+        Readiness::with_state(READY_MASK)
+    }
+
+    fn with_state(state: usize) -> Readiness {
+        Readiness {
+            state: AtomicUsize::new(state),
+            readers: AtomicWaker::new(),
+            writers: AtomicWaker::new(),
+        }
+    }
+
+    fn waiters(&self, direction: Direction) -> &AtomicWaker {
+        match direction {
+            Direction::Read => &self.readers,
+            Direction::Write => &self.writers,
+        }
+    }
+
+    /// Records an event of reactor tick `tick` and wakes the waiters of the
+    /// directions it made ready. Called by the reactor.
+    pub fn set_ready(&self, tick: usize, readable: bool, writable: bool) {
+        let bits = if readable { READABLE } else { 0 } | if writable { WRITABLE } else { 0 };
+        if bits == 0 {
+            return;
+        }
+        let tick_bits = tick << TICK_SHIFT;
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            let next = (current & (READY_MASK | CLOSED)) | bits | tick_bits;
+            match self.state.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(actual) => current = actual,
+            }
+        }
+        if readable {
+            self.readers.wake();
+        }
+        if writable {
+            self.writers.wake();
+        }
+    }
+
+    /// Makes every present and future wait fail, and wakes both waiters.
+    /// Called when the driver shuts down or the source is deregistered.
+    pub fn close(&self) {
+        self.state.fetch_or(CLOSED, Ordering::AcqRel);
+        self.readers.wake();
+        self.writers.wake();
+    }
+
+    /// True once [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.state.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// `Ready` with the event if `direction` is ready, an error if the source
+    /// is closed, and otherwise `Pending` with the task's waker registered
+    /// (replacing the previous waiter of this direction).
+    pub fn poll_ready(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        if let Some(ready) = check(self.state.load(Ordering::Acquire), direction) {
+            return Poll::Ready(ready);
+        }
+        self.waiters(direction).register(cx.waker());
+        // An event may have come between the check and the register; it
+        // either shows here or found our waker.
+        match check(self.state.load(Ordering::Acquire), direction) {
+            Some(ready) => Poll::Ready(ready),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The readiness of `direction` as it is now, without registering a
+    /// waker: `None` if not ready.
+    pub fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+        check(self.state.load(Ordering::Acquire), direction)
+    }
+
+    /// Forgets the readiness in `event` after an operation returned
+    /// `WouldBlock`, unless a newer event has arrived since.
+    pub fn clear(&self, event: ReadyEvent) {
+        let bit = event.direction.bit();
+        let mut current = self.state.load(Ordering::Acquire);
+        loop {
+            if current >> TICK_SHIFT != event.tick || current & bit == 0 {
+                return;
+            }
+            match self.state.compare_exchange_weak(
+                current,
+                current & !bit,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+}
+
+fn check(state: usize, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+    if state & CLOSED != 0 {
+        return Some(Err(closed_error()));
+    }
+    (state & direction.bit() != 0).then_some(Ok(ReadyEvent {
+        tick: state >> TICK_SHIFT,
+        direction,
+    }))
+}
+
+/// The error of an operation on a source whose driver shut down or that was
+/// deregistered.
+pub(crate) fn closed_error() -> io::Error {
+    io::Error::other("zokio-io: the I/O driver of this source has shut down or dropped it")
+}
+
+impl Default for Readiness {
+    fn default() -> Self {
+        Readiness::new()
+    }
+}
+
+impl fmt::Debug for Readiness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.load(Ordering::Relaxed);
+        f.debug_struct("Readiness")
+            .field("readable", &(state & READABLE != 0))
+            .field("writable", &(state & WRITABLE != 0))
+            .field("closed", &(state & CLOSED != 0))
+            .field("tick", &(state >> TICK_SHIFT))
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn poll(r: &Readiness, d: Direction) -> Poll<io::Result<ReadyEvent>> {
+        r.poll_ready(d, &mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn directions_are_independent() {
+        let r = Readiness::new();
+        r.set_ready(1, false, true);
+        assert!(poll(&r, Direction::Read).is_pending());
+        assert!(matches!(poll(&r, Direction::Write), Poll::Ready(Ok(_))));
+    }
+
+    #[test]
+    fn clear_with_current_tick_forgets_readiness() {
+        let r = Readiness::new();
+        r.set_ready(3, true, true);
+        let Poll::Ready(Ok(ev)) = poll(&r, Direction::Read) else {
+            panic!("readable expected")
+        };
+        r.clear(ev);
+        assert!(poll(&r, Direction::Read).is_pending());
+        assert!(
+            poll(&r, Direction::Write).is_ready(),
+            "write readiness kept"
+        );
+    }
+
+    #[test]
+    fn presumed_readiness_is_cleared_by_a_failed_attempt() {
+        let r = Readiness::new_ready();
+        let Poll::Ready(Ok(ev)) = poll(&r, Direction::Read) else {
+            panic!("presumed readable")
+        };
+        r.clear(ev);
+        assert!(poll(&r, Direction::Read).is_pending());
+    }
+
+    #[test]
+    fn closed_fails_every_wait() {
+        let r = Readiness::new_ready();
+        r.close();
+        assert!(r.is_closed());
+        assert!(matches!(poll(&r, Direction::Read), Poll::Ready(Err(_))));
+        r.set_ready(5, true, true);
+        assert!(matches!(poll(&r, Direction::Write), Poll::Ready(Err(_))));
+    }
+}
