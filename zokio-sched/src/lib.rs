@@ -1,6 +1,73 @@
 //! Schedulers for [Zokio](https://docs.rs/zokio): where spawned tasks run.
 //!
-//! This crate will hold `MultiThread` (work-stealing), `CurrentThread` (one
-//! thread, `!Send` tasks allowed) and the blocking pool, each implementing
-//! [`zokio_core::Schedule`] and parking idle workers on any
-//! [`zokio_core::Driver`]. It is being built; see the workspace README.
+//! # The model
+//!
+//! A task is a zokio-core [`Runnable`](zokio_core::task::Runnable) whose
+//! schedule handle is one `Arc` of its scheduler's shared state. When the
+//! task is woken, that handle decides where it goes.
+//!
+//! [`MultiThread`] runs `worker_threads` workers. Each owns a [`LocalQueue`]:
+//! a 256-slot ring that only its worker pushes to and pops from, and that
+//! other workers steal half of at a time, claiming the batch with one
+//! compare-and-swap. A task woken by the task a worker is running goes to the
+//! worker's LIFO slot and runs next (at most three times in a row, so a
+//! ping-pong pair cannot starve the ring); a task that yields goes to the back
+//! of the ring. Spawns and wakes from other threads go to a shared injector
+//! queue, which idle workers drain in batches and every worker looks at every
+//! `global_queue_interval` ticks. When a ring overflows, half of it moves to
+//! the injector.
+//!
+//! An idle worker first searches: it steals from a random victim, then pulls
+//! from the injector. At most half of the workers search at once, a new task
+//! wakes at most one sleeper (none while someone searches), and a searcher
+//! that finds work wakes one more, so work spreads without a thundering herd
+//! ([`Idle`] keeps this bookkeeping). A worker with nothing to do parks: the
+//! first to get there parks in the [`Driver`](zokio_core::Driver) (the I/O
+//! reactor and timers), the others on their own thread parker.
+//!
+//! [`CurrentThread`] runs every task on the thread calling `block_on`, so
+//! tasks may be `!Send` ([`spawn_local`]); other threads reach it through a
+//! thread-safe remote queue and the driver's unparker.
+//!
+//! Both own their tasks: dropping a scheduler cancels every task it owns,
+//! wherever it waits, drops its future, and joins the threads. Code that
+//! blocks runs on the blocking pool ([`spawn_blocking`]), which grows on
+//! demand and shrinks after a keep-alive.
+//!
+//! [`Handle`] reaches either scheduler without naming its driver; the
+//! running scheduler's handle is current on its threads, which is how the free
+//! [`spawn`] finds it.
+//!
+//! ```
+//! use zokio_core::ThreadParker;
+//! use zokio_sched::{Config, MultiThread};
+//!
+//! let rt = MultiThread::new(ThreadParker::new(), Config { worker_threads: 2, ..Config::default() })?;
+//! let total = rt.block_on(async {
+//!     let blocking = zokio_sched::spawn_blocking(|| 40);
+//!     let task = zokio_sched::spawn(async { 2 });
+//!     blocking.await.unwrap() + task.await.unwrap()
+//! });
+//! assert_eq!(total, 42);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod blocking;
+mod config;
+mod current_thread;
+mod handle;
+mod idle;
+mod lifo;
+mod metrics;
+mod multi_thread;
+mod owned;
+mod queue;
+
+pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
+pub use current_thread::{CurrentThread, spawn_local};
+pub use handle::{EnterGuard, Handle, TryCurrentError, spawn, spawn_blocking};
+pub use idle::Idle;
+pub use lifo::{LifoNext, LifoSlot, MAX_LIFO_POLLS};
+pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
+pub use multi_thread::MultiThread;
+pub use queue::LocalQueue;

@@ -1,0 +1,275 @@
+//! The blocking pool: threads for code that blocks, grown on demand up to a
+//! limit and shrunk after a keep-alive.
+//!
+//! A blocking job is an ordinary zokio-core task whose future calls the
+//! closure once, so its result or panic reaches the caller's `JoinHandle` the
+//! usual way, and a job that can never start is cancelled (its handle reports
+//! it) rather than lost. Nothing here is on an async hot path, so a plain
+//! mutex and condvar keep it simple.
+
+use std::cell::Cell;
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle as ThreadHandle;
+use std::time::{Duration, Instant};
+
+use zokio_core::task::{JoinHandle, Runnable, ScheduleHint};
+
+use crate::config::Config;
+use crate::handle::WeakHandle;
+use crate::metrics::BlockingMetrics;
+
+/// Starts a blocking thread; replaced in tests to simulate `EAGAIN`.
+type SpawnFn = fn(&Config, Box<dyn FnOnce() + Send>) -> io::Result<ThreadHandle<()>>;
+
+fn spawn_os_thread(
+    config: &Config,
+    body: Box<dyn FnOnce() + Send>,
+) -> io::Result<ThreadHandle<()>> {
+    config.spawn_thread(false, body)
+}
+
+thread_local! {
+    static ON_BLOCKING_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+pub(crate) struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Idle threads wait here for jobs.
+    work: Condvar,
+    /// `shutdown` waits here for the last thread to leave.
+    exited: Condvar,
+    config: Config,
+    spawn: SpawnFn,
+    /// The scheduler, entered on each blocking thread so `spawn` works there.
+    handle: OnceLock<WeakHandle>,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Runnable>,
+    threads: usize,
+    idle: usize,
+    /// Wakeups sent to idle threads and not yet taken.
+    notified: usize,
+    shutdown: bool,
+    spawn_failures: u64,
+    next_id: usize,
+    handles: HashMap<usize, ThreadHandle<()>>,
+}
+
+/// The schedule handle of blocking jobs: one pointer.
+struct BlockingSchedule(Arc<Inner>);
+
+impl zokio_core::Schedule for BlockingSchedule {
+    fn schedule(&self, task: Runnable, _hint: ScheduleHint) {
+        Inner::push(&self.0, task);
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: &Config) -> BlockingPool {
+        Self::with_spawn(config, spawn_os_thread)
+    }
+
+    fn with_spawn(config: &Config, spawn: SpawnFn) -> BlockingPool {
+        BlockingPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::default()),
+                work: Condvar::new(),
+                exited: Condvar::new(),
+                config: config.clone(),
+                spawn,
+                handle: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Records the scheduler that blocking threads make current.
+    pub(crate) fn set_handle(&self, handle: WeakHandle) {
+        let _ = self.inner.handle.set(handle);
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let schedule = BlockingSchedule(self.inner.clone());
+        let (runnable, handle) = zokio_core::task::spawn(async move { f() }, schedule);
+        runnable.schedule();
+        handle
+    }
+
+    pub(crate) fn metrics(&self) -> BlockingMetrics {
+        let state = self.inner.lock();
+        BlockingMetrics {
+            threads: state.threads,
+            idle_threads: state.idle,
+            queue_depth: state.queue.len(),
+            spawn_failures: state.spawn_failures,
+        }
+    }
+
+    /// Cancels queued jobs, lets running ones finish, and waits up to
+    /// `timeout` (`None`: for ever) for the threads to exit.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let mut state = self.inner.lock();
+        state.shutdown = true;
+        let queued = std::mem::take(&mut state.queue);
+        self.inner.work.notify_all();
+        drop(state);
+        drop(queued);
+        if ON_BLOCKING_THREAD.with(Cell::get) {
+            return; // waiting for ourselves would never end
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut state = self.inner.lock();
+        while state.threads > 0 {
+            state = match deadline {
+                None => self
+                    .inner
+                    .exited
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    self.inner
+                        .exited
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+        let handles = std::mem::take(&mut state.handles);
+        drop(state);
+        for (_, handle) in handles {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(self: &Arc<Self>, task: Runnable) {
+        let mut state = self.lock();
+        if state.shutdown {
+            drop(state);
+            drop(task); // cancelled: its handle reports it
+            return;
+        }
+        state.queue.push_back(task);
+        if state.idle > state.notified {
+            state.notified += 1;
+            self.work.notify_one();
+            return;
+        }
+        if state.threads >= self.config.max_blocking_threads {
+            return; // a busy thread takes it when it is done
+        }
+        let id = state.next_id;
+        state.next_id += 1;
+        let this = self.clone();
+        match (self.spawn)(&self.config, Box::new(move || this.run(id))) {
+            Ok(handle) => {
+                state.threads += 1;
+                state.handles.insert(id, handle);
+            }
+            Err(_) => {
+                state.spawn_failures += 1;
+                if state.threads == 0 {
+                    // No thread will ever take it: cancel it so the caller's
+                    // handle reports the failure instead of waiting for ever.
+                    let task = state.queue.pop_back();
+                    drop(state);
+                    drop(task);
+                }
+            }
+        }
+    }
+
+    fn run(&self, id: usize) {
+        ON_BLOCKING_THREAD.with(|c| c.set(true));
+        let _handle_guard = self
+            .handle
+            .get()
+            .and_then(WeakHandle::upgrade)
+            .map(|handle| handle.enter());
+        let mut state = self.lock();
+        loop {
+            if let Some(task) = state.queue.pop_front() {
+                drop(state);
+                task.run();
+                state = self.lock();
+                continue;
+            }
+            if state.shutdown {
+                break;
+            }
+            state.idle += 1;
+            let (guard, wait) = self
+                .work
+                .wait_timeout(state, self.config.blocking_keep_alive)
+                .unwrap_or_else(|e| e.into_inner());
+            state = guard;
+            state.idle -= 1;
+            if state.notified > 0 {
+                state.notified -= 1;
+                continue;
+            }
+            if wait.timed_out() && state.queue.is_empty() {
+                break;
+            }
+        }
+        state.threads -= 1;
+        if !state.shutdown {
+            // Leaving while the pool lives on: nobody will join us.
+            drop(state.handles.remove(&id));
+        }
+        if state.threads == 0 {
+            self.exited.notify_all();
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn failing_spawn(_: &Config, _: Box<dyn FnOnce() + Send>) -> io::Result<ThreadHandle<()>> {
+        Err(io::Error::from(io::ErrorKind::WouldBlock))
+    }
+
+    #[test]
+    fn a_job_that_cannot_get_a_thread_is_cancelled_not_lost() {
+        let pool = BlockingPool::with_spawn(&Config::default(), failing_spawn);
+        let handle = pool.spawn_blocking(|| 1);
+        let err = zokio_core::block_on(handle).unwrap_err();
+        assert!(err.is_cancelled());
+        let metrics = pool.metrics();
+        assert_eq!((metrics.spawn_failures, metrics.queue_depth), (1, 0));
+        pool.shutdown(None);
+    }
+
+    #[test]
+    fn spawn_after_shutdown_is_cancelled() {
+        let pool = BlockingPool::new(&Config::default());
+        assert_eq!(zokio_core::block_on(pool.spawn_blocking(|| 2)).unwrap(), 2);
+        pool.shutdown(None);
+        assert_eq!(pool.metrics().threads, 0);
+        let err = zokio_core::block_on(pool.spawn_blocking(|| 3)).unwrap_err();
+        assert!(err.is_cancelled());
+    }
+}

@@ -1,0 +1,108 @@
+//! The LIFO slot: where a worker puts the task that its running task just
+//! woke, so that it runs next while its data is still in cache.
+//!
+//! The slot is private to its worker (no other thread can steal from it); it
+//! is a `Cell`. Its one rule is the cap: after [`MAX_LIFO_POLLS`] polls in a
+//! row from the slot, the task in it is demoted to the back of the ring, so
+//! two tasks that keep waking each other cannot starve the queued ones.
+
+use std::cell::Cell;
+
+use zokio_core::task::Runnable;
+
+impl std::fmt::Debug for LifoSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LifoSlot")
+            .field("occupied", &self.is_occupied())
+            .field("polls", &self.polls.get())
+            .finish()
+    }
+}
+
+/// Consecutive polls from the LIFO slot before its task must queue.
+///
+/// ```
+/// assert_eq!(zokio_sched::MAX_LIFO_POLLS, 3);
+/// ```
+pub const MAX_LIFO_POLLS: u32 = 3;
+
+/// What [`LifoSlot::next`] found; see [`LifoSlot`] for an example.
+#[derive(Debug)]
+pub enum LifoNext {
+    /// Run this task now.
+    Run(Runnable),
+    /// The cap was reached: queue this task behind the others.
+    Demote(Runnable),
+    /// The slot is empty.
+    Empty,
+}
+
+/// A worker's LIFO slot with its poll cap.
+///
+/// ```
+/// use zokio_sched::{LifoNext, LifoSlot, MAX_LIFO_POLLS};
+///
+/// let slot = LifoSlot::new();
+/// for _ in 0..MAX_LIFO_POLLS {
+///     let (task, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
+///     assert!(slot.put(task).is_none());
+///     assert!(matches!(slot.next(), LifoNext::Run(_)));
+/// }
+/// let (task, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
+/// slot.put(task);
+/// assert!(matches!(slot.next(), LifoNext::Demote(_)), "the cap is reached");
+/// slot.reset(); // a queued task ran
+/// assert!(matches!(slot.next(), LifoNext::Empty));
+/// ```
+#[doc(hidden)]
+#[derive(Default)]
+pub struct LifoSlot {
+    task: Cell<Option<Runnable>>,
+    polls: Cell<u32>,
+}
+
+impl LifoSlot {
+    /// An empty slot.
+    pub fn new() -> LifoSlot {
+        LifoSlot::default()
+    }
+
+    /// Puts `task` in the slot, returning the task it displaces (which the
+    /// caller queues, and may let another worker steal).
+    pub fn put(&self, task: Runnable) -> Option<Runnable> {
+        self.task.replace(Some(task))
+    }
+
+    /// Takes the slot's task for a poll, or demotes it once the cap is hit.
+    pub fn next(&self) -> LifoNext {
+        match self.task.take() {
+            None => LifoNext::Empty,
+            Some(task) if self.polls.get() < MAX_LIFO_POLLS => {
+                self.polls.set(self.polls.get() + 1);
+                LifoNext::Run(task)
+            }
+            Some(task) => {
+                self.polls.set(0);
+                LifoNext::Demote(task)
+            }
+        }
+    }
+
+    /// A task from elsewhere ran: the slot's streak is over.
+    pub fn reset(&self) {
+        self.polls.set(0);
+    }
+
+    /// Takes the task out regardless of the cap (for shutdown).
+    pub fn take(&self) -> Option<Runnable> {
+        self.task.take()
+    }
+
+    /// True if the slot holds a task.
+    pub fn is_occupied(&self) -> bool {
+        let task = self.task.take();
+        let occupied = task.is_some();
+        self.task.set(task);
+        occupied
+    }
+}

@@ -1,0 +1,272 @@
+//! One worker thread's loop: run local work, look at the injector now and
+//! then, steal when idle, park when there is nothing anywhere.
+
+use std::cell::Cell;
+
+use crate::lifo::{LifoNext, LifoSlot};
+use std::ptr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zokio_core::sync::atomic::Ordering;
+use zokio_core::task::Runnable;
+use zokio_core::{Driver, ThreadParker};
+
+use super::{Shared, WORKER, WorkerContext};
+use crate::handle::Handle;
+use crate::metrics::LocalCounts;
+
+/// What only the worker's own thread touches.
+struct Core {
+    index: usize,
+    /// Ticks left until the next look at the injector and the driver (a
+    /// countdown rather than a modulo: no division on the hot path).
+    ticks_to_interval: u32,
+    is_searching: bool,
+    rng: u64,
+    parker: ThreadParker,
+    counts: LocalCounts,
+}
+
+pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
+    let _runtime = zokio_core::context::enter_runtime();
+    let _handle = Handle::from(shared.clone()).enter();
+    let cx = WorkerContext {
+        shared: shared.clone(),
+        index,
+        lifo: LifoSlot::new(),
+        in_driver: Cell::new(false),
+    };
+    WORKER.with(|w| w.set(&cx));
+    let mut core = Core {
+        index,
+        ticks_to_interval: shared.global_queue_interval,
+        is_searching: false,
+        // Distinct, non-zero seeds for the per-worker xorshift.
+        rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+        parker,
+        counts: LocalCounts::default(),
+    };
+    core.run(&shared, &cx);
+    // Shutting down: cancel what is still queued here, on this thread. A
+    // dropped future may wake others into the ring, so loop until it stays empty.
+    loop {
+        let task = cx.lifo.take().or_else(|| {
+            // SAFETY: we are this ring's owner.
+            unsafe { shared.remotes[index].queue.pop() }
+        });
+        match task {
+            Some(task) => drop(task),
+            None => break,
+        }
+    }
+    shared.remotes[index].counters.publish(&core.counts);
+    WORKER.with(|w| w.set(ptr::null()));
+    drop(cx);
+    let mut alive = shared.alive.lock().unwrap_or_else(|e| e.into_inner());
+    *alive -= 1;
+    if *alive == 0 {
+        shared.exited.notify_all();
+    }
+}
+
+impl Core {
+    fn run(&mut self, shared: &Shared, cx: &WorkerContext) {
+        while shared.is_running() {
+            self.ticks_to_interval -= 1;
+            let interval_tick = self.ticks_to_interval == 0;
+            if interval_tick {
+                self.ticks_to_interval = shared.global_queue_interval;
+                self.maintenance(shared, cx);
+            }
+            if let Some(task) = self.next_local_task(shared, cx, interval_tick) {
+                // A notified worker counts as searching until it finds work,
+                // wherever it finds it.
+                self.found_work(shared);
+                self.run_task(task);
+                continue;
+            }
+            if let Some(task) = self.search(shared) {
+                self.found_work(shared);
+                self.run_task(task);
+                continue;
+            }
+            self.park(shared, cx);
+        }
+    }
+
+    #[inline]
+    fn run_task(&mut self, task: Runnable) {
+        self.counts.polls += 1;
+        task.run();
+    }
+
+    /// Publishes counters and, if no other worker is in the driver, polls
+    /// it without blocking so I/O and timers progress while all are busy.
+    fn maintenance(&mut self, shared: &Shared, cx: &WorkerContext) {
+        shared.remotes[self.index].counters.publish(&self.counts);
+        if let Ok(mut driver) = shared.driver.try_lock() {
+            cx.in_driver.set(true);
+            driver.park(Some(Duration::ZERO));
+            cx.in_driver.set(false);
+        }
+    }
+
+    fn next_local_task(
+        &mut self,
+        shared: &Shared,
+        cx: &WorkerContext,
+        interval_tick: bool,
+    ) -> Option<Runnable> {
+        if interval_tick {
+            if let Ok(task) = shared.injector.pop() {
+                self.counts.injector_pulls += 1;
+                return Some(task);
+            }
+        }
+        match cx.lifo.next() {
+            LifoNext::Run(task) => {
+                self.counts.lifo_polls += 1;
+                return Some(task);
+            }
+            // The LIFO slot had its turns: queue it behind the others.
+            LifoNext::Demote(task) => shared.push_local(self.index, task),
+            LifoNext::Empty => {}
+        }
+        cx.lifo.reset();
+        // SAFETY: we are this ring's owner.
+        if let Some(task) = unsafe { shared.remotes[self.index].queue.pop() } {
+            return Some(task);
+        }
+        self.pull_injector(shared)
+    }
+
+    /// Takes a batch from the injector: one task to run now, the rest (up to
+    /// half of the ring's free space) into the ring.
+    fn pull_injector(&mut self, shared: &Shared) -> Option<Runnable> {
+        if shared.injector.is_empty() {
+            return None;
+        }
+        let first = shared.injector.pop().ok()?;
+        self.counts.injector_pulls += 1;
+        let queue = &shared.remotes[self.index].queue;
+        // SAFETY: we are this ring's owner.
+        let room = unsafe { queue.free_slots() } / 2;
+        let fair_share = shared.injector.len() / shared.remotes.len() + 1;
+        for _ in 0..room.min(fair_share) {
+            match shared.injector.pop() {
+                Ok(task) => shared.push_local(self.index, task),
+                Err(_) => break,
+            }
+        }
+        Some(first)
+    }
+
+    /// Steals from other workers (starting at a random one), then looks at
+    /// the injector. Only half of the workers search at once.
+    fn search(&mut self, shared: &Shared) -> Option<Runnable> {
+        if !self.is_searching {
+            if !shared.idle.transition_to_searching() {
+                return None;
+            }
+            self.is_searching = true;
+        }
+        let workers = shared.remotes.len();
+        let start = self.next_random() as usize % workers;
+        let mine = &shared.remotes[self.index].queue;
+        for i in 0..workers {
+            let victim = (start + i) % workers;
+            if victim == self.index {
+                continue;
+            }
+            // SAFETY: `mine` is our own ring and the victim's is another's.
+            if let Some(task) = unsafe { shared.remotes[victim].queue.steal_into(mine) } {
+                self.counts.steals += 1;
+                self.counts.stolen_tasks += 1 + mine.len() as u64;
+                return Some(task);
+            }
+        }
+        self.pull_injector(shared)
+    }
+
+    /// A searcher found work: if it was the last one, wake another so the
+    /// rest of the work is looked for too.
+    #[inline]
+    fn found_work(&mut self, shared: &Shared) {
+        if std::mem::take(&mut self.is_searching) && shared.idle.transition_from_searching() {
+            shared.notify_parked();
+        }
+    }
+
+    fn has_local_work(&self, shared: &Shared, cx: &WorkerContext) -> bool {
+        cx.lifo.is_occupied() || !shared.remotes[self.index].queue.is_empty()
+    }
+
+    fn park(&mut self, shared: &Shared, cx: &WorkerContext) {
+        if self.has_local_work(shared, cx) {
+            return;
+        }
+        let was_searching = std::mem::take(&mut self.is_searching);
+        if shared.idle.transition_to_parked(self.index, was_searching) {
+            // The last searcher re-checks every queue: work published while
+            // it was giving up must not wait for the next spawn.
+            let pending =
+                !shared.injector.is_empty() || shared.remotes.iter().any(|r| !r.queue.is_empty());
+            if pending {
+                shared.notify_parked();
+            }
+        }
+        self.counts.parks += 1;
+        shared.remotes[self.index].counters.publish(&self.counts);
+        while shared.is_running() {
+            self.park_once(shared, cx);
+            if !shared.is_running() {
+                return;
+            }
+            if self.has_local_work(shared, cx) {
+                // The driver woke tasks onto our ring: run them ourselves.
+                if !shared.idle.unpark_worker_by_id(self.index) {
+                    self.is_searching = true; // a notifier took us first
+                }
+                if shared.remotes[self.index].queue.len() > 1 {
+                    shared.notify_parked();
+                }
+                return;
+            }
+            if !shared.idle.is_parked(self.index) {
+                // Notified: the notifier counted us as searching.
+                self.is_searching = true;
+                return;
+            }
+        }
+    }
+
+    /// Sleeps once: in the driver if no other worker holds it, otherwise on
+    /// this worker's own parker.
+    fn park_once(&mut self, shared: &Shared, cx: &WorkerContext) {
+        let remote = &shared.remotes[self.index];
+        if let Ok(mut driver) = shared.driver.try_lock() {
+            remote.on_driver.store(true, Ordering::SeqCst);
+            // A notifier that removed us from the sleepers before we set
+            // `on_driver` has only unparked our own parker: check first.
+            if shared.idle.is_parked(self.index) && shared.is_running() {
+                cx.in_driver.set(true);
+                driver.park(None);
+                cx.in_driver.set(false);
+            }
+            remote.on_driver.store(false, Ordering::SeqCst);
+        } else {
+            self.parker.park(None);
+        }
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64: enough to spread victims, and per worker.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        x
+    }
+}

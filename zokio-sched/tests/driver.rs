@@ -1,0 +1,193 @@
+//! Schedulers over a driver other than the thread parker: an idle worker
+//! parks in the driver, events it delivers wake tasks, the driver is polled
+//! while workers are busy, and shutdown releases what it holds.
+#![cfg(not(loom))]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use zokio_core::task::yield_now;
+use zokio_core::{Driver, ThreadParker, ThreadUnparker};
+use zokio_sched::{Config, CurrentThread, MultiThread};
+
+/// A fake reactor: tasks register wakers; `fire` marks the event ready and
+/// the next `park` wakes them, as an I/O driver does with readiness.
+#[derive(Default)]
+struct Events {
+    ready: AtomicBool,
+    waiters: Mutex<Vec<Waker>>,
+    parks: AtomicUsize,
+    polls: AtomicUsize,
+    shutdowns: AtomicUsize,
+}
+
+struct FakeDriver {
+    parker: ThreadParker,
+    events: Arc<Events>,
+}
+
+impl Driver for FakeDriver {
+    type Unparker = ThreadUnparker;
+
+    fn park(&mut self, timeout: Option<Duration>) {
+        if timeout == Some(Duration::ZERO) {
+            self.events.polls.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.events.parks.fetch_add(1, Ordering::Relaxed);
+        }
+        self.parker.park(timeout);
+        if self.events.ready.load(Ordering::Acquire) {
+            let waiters = std::mem::take(&mut *self.events.waiters.lock().unwrap());
+            waiters.into_iter().for_each(Waker::wake);
+        }
+    }
+
+    fn unparker(&self) -> ThreadUnparker {
+        self.parker.unparker()
+    }
+
+    fn shutdown(&mut self) {
+        self.events.shutdowns.fetch_add(1, Ordering::Relaxed);
+        self.events.waiters.lock().unwrap().clear();
+    }
+}
+
+/// Waits for the fake event.
+struct WaitEvent(Arc<Events>);
+
+impl Future for WaitEvent {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.ready.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        self.0.waiters.lock().unwrap().push(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+fn driver() -> (FakeDriver, Arc<Events>) {
+    let events = Arc::new(Events::default());
+    let driver = FakeDriver {
+        parker: ThreadParker::new(),
+        events: events.clone(),
+    };
+    (driver, events)
+}
+
+fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs))
+        .expect("timed out")
+}
+
+#[test]
+fn an_idle_worker_parks_in_the_driver_and_its_events_wake_tasks() {
+    within(20, || {
+        let (driver, events) = driver();
+        let unparker = driver.unparker();
+        let config = Config {
+            worker_threads: 2,
+            ..Config::default()
+        };
+        let rt = MultiThread::new(driver, config).unwrap();
+        let task = rt.spawn(WaitEvent(events.clone()));
+        // Let the workers go idle: one of them sleeps in the driver.
+        while events.parks.load(Ordering::Relaxed) == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        events.ready.store(true, Ordering::Release);
+        zokio_core::Unpark::unpark(&unparker);
+        rt.block_on(task).unwrap();
+    });
+}
+
+#[test]
+fn the_driver_is_polled_while_every_worker_is_busy() {
+    within(20, || {
+        let (driver, events) = driver();
+        let config = Config {
+            worker_threads: 1,
+            ..Config::default()
+        };
+        let rt = MultiThread::new(driver, config).unwrap();
+        let busy = rt.spawn(async {
+            for _ in 0..10_000 {
+                yield_now().await;
+            }
+        });
+        rt.block_on(busy).unwrap();
+        assert!(events.polls.load(Ordering::Relaxed) > 0);
+    });
+}
+
+struct CountDrop(Arc<AtomicUsize>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn shutdown_cancels_tasks_waiting_on_the_driver_and_shuts_it_down() {
+    within(20, || {
+        let (driver, events) = driver();
+        let rt = MultiThread::new(
+            driver,
+            Config {
+                worker_threads: 2,
+                ..Config::default()
+            },
+        )
+        .unwrap();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let mut handles = Vec::new();
+        for _ in 0..100 {
+            let guard = CountDrop(dropped.clone());
+            let events = events.clone();
+            handles.push(rt.spawn(async move {
+                let _guard = guard;
+                WaitEvent(events).await
+            }));
+        }
+        while events.waiters.lock().unwrap().len() < 100 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(rt);
+        assert_eq!(dropped.load(Ordering::Relaxed), 100);
+        assert_eq!(events.shutdowns.load(Ordering::Relaxed), 1);
+        assert!(events.waiters.lock().unwrap().is_empty());
+        for h in handles {
+            assert!(zokio_core::block_on(h).unwrap_err().is_cancelled());
+        }
+    });
+}
+
+#[test]
+fn current_thread_polls_the_driver_while_local_work_is_plentiful() {
+    let (driver, events) = driver();
+    let rt = CurrentThread::new(driver, Config::default()).unwrap();
+    rt.block_on(async {
+        // One task yielding far more than `global_queue_interval` times: the
+        // local queue is never empty, yet the driver must be polled.
+        let spinner = zokio_sched::spawn(async {
+            for _ in 0..1_000 {
+                yield_now().await;
+            }
+        });
+        spinner.await.unwrap();
+    });
+    assert!(events.polls.load(Ordering::Relaxed) > 0);
+    let waiting = rt.spawn(WaitEvent(events.clone()));
+    drop(rt);
+    assert!(zokio_core::block_on(waiting).unwrap_err().is_cancelled());
+    assert_eq!(events.shutdowns.load(Ordering::Relaxed), 1);
+}

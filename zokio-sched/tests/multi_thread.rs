@@ -1,0 +1,401 @@
+//! Behaviour of the work-stealing scheduler through its public API.
+#![cfg(not(loom))]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use zokio_core::ThreadParker;
+use zokio_core::task::yield_now;
+use zokio_sched::{Config, Handle, MultiThread};
+
+fn runtime(workers: usize) -> MultiThread<ThreadParker> {
+    let config = Config {
+        worker_threads: workers,
+        ..Config::default()
+    };
+    MultiThread::new(ThreadParker::new(), config).unwrap()
+}
+
+/// Runs `f` on another thread and fails the test if it takes longer than
+/// `secs`: a lost wakeup becomes a failure, not a hung CI job.
+fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(secs))
+        .expect("timed out: a task was never run (lost wakeup?)")
+}
+
+#[test]
+fn zero_workers_is_an_error() {
+    let config = Config {
+        worker_threads: 0,
+        ..Config::default()
+    };
+    let err = MultiThread::new(ThreadParker::new(), config).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let config = Config {
+        max_blocking_threads: 0,
+        ..Config::default()
+    };
+    assert!(MultiThread::new(ThreadParker::new(), config).is_err());
+}
+
+#[test]
+fn a_worker_thread_that_cannot_start_is_an_error_not_a_panic() {
+    within(20, || {
+        let config = Config {
+            worker_threads: 2,
+            // No system can map a stack this large: the spawn fails.
+            thread_stack_size: Some(1 << 60),
+            ..Config::default()
+        };
+        assert!(MultiThread::new(ThreadParker::new(), config).is_err());
+    });
+}
+
+#[test]
+fn a_million_tasks_from_several_threads_all_complete() {
+    within(60, || {
+        let rt = runtime(2);
+        let done = Arc::new(AtomicUsize::new(0));
+        let spawners: Vec<_> = (0..4)
+            .map(|_| {
+                let handle = rt.handle();
+                let done = done.clone();
+                std::thread::spawn(move || {
+                    let tasks: Vec<_> = (0..250_000)
+                        .map(|_| {
+                            let done = done.clone();
+                            handle.spawn(async move {
+                                done.fetch_add(1, Ordering::Relaxed);
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        zokio_core::block_on(task).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for s in spawners {
+            s.join().unwrap();
+        }
+        assert_eq!(done.load(Ordering::Relaxed), 1_000_000);
+    });
+}
+
+#[test]
+fn a_task_spawned_from_outside_wakes_a_parked_worker() {
+    within(20, || {
+        let rt = runtime(2);
+        for _ in 0..200 {
+            // Let the workers go to sleep, then spawn from this thread.
+            std::thread::sleep(Duration::from_micros(200));
+            let (tx, rx) = mpsc::channel();
+            drop(rt.spawn(async move { tx.send(()).unwrap() }));
+            rx.recv_timeout(Duration::from_secs(5))
+                .expect("worker not woken");
+        }
+        assert!(rt.metrics().workers.iter().any(|w| w.parks > 0));
+    });
+}
+
+#[test]
+fn spawn_from_inside_a_worker() {
+    within(20, || {
+        let rt = runtime(3);
+        let total = rt.block_on(rt.spawn(async {
+            let inner: Vec<_> = (0..1000u64)
+                .map(|i| zokio_sched::spawn(async move { i }))
+                .collect();
+            let mut sum = 0;
+            for t in inner {
+                sum += t.await.unwrap();
+            }
+            assert!(Handle::try_current().is_ok());
+            assert!(zokio_core::context::is_in_runtime());
+            sum
+        }));
+        assert_eq!(total.unwrap(), 999 * 1000 / 2);
+    });
+}
+
+/// A future that wakes itself and stays pending for ever: the worst neighbour.
+struct Spin(Arc<AtomicBool>);
+
+impl Future for Spin {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.load(Ordering::Relaxed) {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_yielding_loop_does_not_starve_woken_tasks() {
+    within(20, || {
+        let rt = runtime(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinner = rt.spawn({
+            let stop = stop.clone();
+            async move {
+                // Wakes a task from inside, then spins on the same worker.
+                let (tx, rx) = async_oneshot();
+                let woken = zokio_sched::spawn(rx);
+                tx.send(7);
+                let spin = Spin(stop.clone());
+                spin.await;
+                woken.await.unwrap()
+            }
+        });
+        // A task woken from another thread must also get its turn.
+        let (tx, rx) = async_oneshot();
+        let remote = rt.spawn(rx);
+        std::thread::sleep(Duration::from_millis(5));
+        tx.send(9);
+        assert_eq!(rt.block_on(remote).unwrap(), Ok(9));
+        stop.store(true, Ordering::Relaxed);
+        assert_eq!(rt.block_on(spinner).unwrap(), Ok(7));
+    });
+}
+
+#[test]
+fn yield_now_in_a_loop_lets_others_run() {
+    within(20, || {
+        let rt = runtime(1);
+        let flag = Arc::new(AtomicBool::new(false));
+        let yielder = rt.spawn({
+            let flag = flag.clone();
+            async move {
+                let mut turns = 0u64;
+                while !flag.load(Ordering::Relaxed) {
+                    yield_now().await;
+                    turns += 1;
+                }
+                turns
+            }
+        });
+        let setter = rt.spawn({
+            let flag = flag.clone();
+            async move { flag.store(true, Ordering::Relaxed) }
+        });
+        rt.block_on(setter).unwrap();
+        assert!(rt.block_on(yielder).unwrap() < u64::MAX);
+    });
+}
+
+#[test]
+fn panicking_tasks_leave_the_runtime_working() {
+    within(20, || {
+        let rt = runtime(2);
+        for _ in 0..50 {
+            let err = rt
+                .block_on(rt.spawn(async { panic!("task panic") }))
+                .unwrap_err();
+            assert!(err.is_panic());
+        }
+        assert_eq!(rt.block_on(rt.spawn(async { 5 })).unwrap(), 5);
+    });
+}
+
+struct CountDrop(Arc<AtomicUsize>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn dropping_the_scheduler_drops_every_pending_future() {
+    within(30, || {
+        let rt = runtime(2);
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let mut handles = Vec::new();
+        for i in 0..100_000 {
+            let guard = CountDrop(dropped.clone());
+            let task = rt.spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            });
+            // Keep some join handles, detach the others.
+            if i % 2 == 0 {
+                handles.push(task);
+            }
+        }
+        // A task waiting on something held outside the runtime.
+        let (_tx, rx) = async_oneshot::<u8>();
+        let guard = CountDrop(dropped.clone());
+        handles.push(rt.spawn(async move {
+            let _guard = guard;
+            let _ = rx.await;
+        }));
+        drop(rt);
+        assert_eq!(dropped.load(Ordering::Relaxed), 100_001);
+        for h in handles.into_iter().take(10) {
+            assert!(zokio_core::block_on(h).unwrap_err().is_cancelled());
+        }
+    });
+}
+
+#[test]
+fn spawning_after_shutdown_reports_cancelled() {
+    let rt = runtime(1);
+    let handle = rt.handle();
+    drop(rt);
+    let task = handle.spawn(async { 1 });
+    assert!(zokio_core::block_on(task).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn shutdown_timeout_returns_with_a_stuck_blocking_task() {
+    within(20, || {
+        let rt = runtime(1);
+        let (tx, rx) = mpsc::channel::<()>();
+        let _stuck = rt.spawn_blocking(move || rx.recv_timeout(Duration::from_secs(5)));
+        rt.shutdown_timeout(Duration::from_millis(50));
+        drop(tx);
+    });
+}
+
+#[test]
+fn thread_hooks_and_context_run_on_workers() {
+    within(20, || {
+        let started = Arc::new(AtomicUsize::new(0));
+        let contexts = Arc::new(AtomicUsize::new(0));
+        let config = Config {
+            worker_threads: 3,
+            on_thread_start: Some(Arc::new({
+                let started = started.clone();
+                move || {
+                    started.fetch_add(1, Ordering::Relaxed);
+                }
+            })),
+            thread_context: Some(Arc::new({
+                let contexts = contexts.clone();
+                move || Box::new(CountDrop(contexts.clone())) as Box<dyn std::any::Any>
+            })),
+            ..Config::default()
+        };
+        let rt = MultiThread::new(ThreadParker::new(), config).unwrap();
+        drop(rt);
+        assert_eq!(started.load(Ordering::Relaxed), 3);
+        assert_eq!(
+            contexts.load(Ordering::Relaxed),
+            3,
+            "context values dropped at exit"
+        );
+    });
+}
+
+#[test]
+fn block_on_inside_a_worker_panics_clearly() {
+    let rt = runtime(1);
+    let err = rt
+        .block_on(rt.spawn(async { zokio_core::block_on(async {}) }))
+        .unwrap_err();
+    assert!(err.is_panic());
+}
+
+#[test]
+fn metrics_count_polls_and_steals() {
+    within(20, || {
+        let rt = runtime(2);
+        rt.block_on(async {
+            let tasks: Vec<_> = (0..10_000)
+                .map(|_| zokio_sched::spawn(async { yield_now().await }))
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        // Counters are published when workers park; give them the chance.
+        std::thread::sleep(Duration::from_millis(50));
+        let metrics = rt.metrics();
+        assert!(metrics.total_polls() >= 20_000, "{metrics:?}");
+        assert_eq!(metrics.owned_tasks, 0);
+    });
+}
+
+/// A minimal oneshot for tests (avoids depending on a channel crate).
+fn async_oneshot<T: Send + 'static>() -> (Sender<T>, Receiver<T>) {
+    let (tx, rx) = futures_lite_oneshot();
+    (tx, rx)
+}
+
+use oneshot_impl::{Receiver, Sender, channel as futures_lite_oneshot};
+
+mod oneshot_impl {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Waker};
+
+    struct State<T> {
+        value: Option<T>,
+        waker: Option<Waker>,
+        closed: bool,
+    }
+
+    pub struct Sender<T>(Arc<Mutex<State<T>>>);
+    pub struct Receiver<T>(Arc<Mutex<State<T>>>);
+
+    pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+        let state = Arc::new(Mutex::new(State {
+            value: None,
+            waker: None,
+            closed: false,
+        }));
+        (Sender(state.clone()), Receiver(state))
+    }
+
+    impl<T> Sender<T> {
+        pub fn send(self, value: T) {
+            let waker = {
+                let mut s = self.0.lock().unwrap();
+                s.value = Some(value);
+                s.waker.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+    }
+
+    impl<T> Drop for Sender<T> {
+        fn drop(&mut self) {
+            let waker = {
+                let mut s = self.0.lock().unwrap();
+                s.closed = true;
+                s.waker.take()
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+    }
+
+    impl<T> Future for Receiver<T> {
+        type Output = Result<T, ()>;
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let mut s = self.0.lock().unwrap();
+            if let Some(v) = s.value.take() {
+                return Poll::Ready(Ok(v));
+            }
+            if s.closed {
+                return Poll::Ready(Err(()));
+            }
+            s.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
