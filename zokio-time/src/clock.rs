@@ -1,0 +1,195 @@
+//! The test clock: pause, advance and resume the time timers see.
+//!
+//! Each timer [`Handle`] has its own clock. It reads the system's monotonic
+//! clock until it is first paused or advanced; from then on it keeps a
+//! virtual time that moves only with [`advance`] while paused, and at the
+//! system clock's pace (from where it was) once resumed. Code under test
+//! that uses [`sleep`](crate::sleep), [`Instant::now`] and the rest then runs
+//! deterministically and without waiting.
+//!
+//! The functions here act on [`Handle::current`] and are synchronous:
+//! [`advance`] moves the clock and fires, on the calling thread, every timer
+//! that became due, so the tasks waiting on them are woken before it returns.
+//!
+//! Paused time also *auto-advances*: when the thread driving a
+//! [`TimeDriver`](crate::TimeDriver) parks with nothing else to do, the clock
+//! jumps to the next deadline instead of waiting for it (as in tokio). The
+//! process-wide background timer thread never auto-advances, so a paused
+//! clock there moves only with `advance`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use zokio_core::{Driver, ThreadParker};
+//! use zokio_time::{clock, Instant, TimeDriver};
+//!
+//! let driver = TimeDriver::new(ThreadParker::new());
+//! let _guard = driver.handle().enter();
+//!
+//! clock::pause();
+//! let start = Instant::now();
+//! let mut sleep = std::pin::pin!(zokio_time::sleep(Duration::from_secs(3600)));
+//! let waker = std::task::Waker::noop();
+//! let mut cx = std::task::Context::from_waker(waker);
+//! assert!(sleep.as_mut().poll(&mut cx).is_pending());
+//!
+//! clock::advance(Duration::from_secs(3600));
+//! assert!(sleep.as_mut().poll(&mut cx).is_ready());
+//! assert_eq!(Instant::now() - start, Duration::from_secs(3600));
+//! # use std::future::Future;
+//! ```
+
+use std::time::Duration;
+
+use zokio_core::sync::Mutex;
+use zokio_core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::handle::Handle;
+use crate::instant::Instant;
+
+/// Pauses the current handle's clock: [`Instant::now`] stops moving.
+/// Pausing a paused clock does nothing.
+///
+/// ```
+/// use zokio_core::ThreadParker;
+/// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+/// let _guard = driver.handle().enter();
+/// zokio_time::clock::pause();
+/// assert!(zokio_time::clock::is_paused());
+/// ```
+pub fn pause() {
+    Handle::current().pause();
+}
+
+/// Lets the current handle's clock run again, at the system clock's pace,
+/// from the time it shows now.
+///
+/// ```
+/// use zokio_core::ThreadParker;
+/// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+/// let _guard = driver.handle().enter();
+/// zokio_time::clock::pause();
+/// zokio_time::clock::resume();
+/// assert!(!zokio_time::clock::is_paused());
+/// ```
+pub fn resume() {
+    Handle::current().resume();
+}
+
+/// Moves the current handle's clock forward by `duration` and fires the
+/// timers that became due. Works paused or not.
+///
+/// ```
+/// use std::time::Duration;
+/// use zokio_core::ThreadParker;
+/// use zokio_time::Instant;
+///
+/// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+/// let _guard = driver.handle().enter();
+/// zokio_time::clock::pause();
+/// let t = Instant::now();
+/// zokio_time::clock::advance(Duration::from_secs(60));
+/// assert_eq!(Instant::now() - t, Duration::from_secs(60));
+/// ```
+pub fn advance(duration: Duration) {
+    Handle::current().advance(duration);
+}
+
+/// Whether the current handle's clock is paused.
+///
+/// ```
+/// use zokio_core::ThreadParker;
+/// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+/// let _guard = driver.handle().enter();
+/// assert!(!zokio_time::clock::is_paused());
+/// ```
+pub fn is_paused() -> bool {
+    Handle::current().is_paused()
+}
+
+/// A timer handle's clock.
+pub(crate) struct Clock {
+    /// When the driver started; deadlines are stored as ns since this.
+    base: std::time::Instant,
+    /// Set once the clock was paused or advanced: `now` must consult `state`.
+    is_virtual: AtomicBool,
+    state: Mutex<State>,
+}
+
+struct State {
+    paused: bool,
+    /// Virtual time was `virtual_at` when the system clock showed `real_at`.
+    virtual_at: std::time::Instant,
+    real_at: std::time::Instant,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        let now = std::time::Instant::now();
+        Clock {
+            base: now,
+            is_virtual: AtomicBool::new(false),
+            state: Mutex::new(State {
+                paused: false,
+                virtual_at: now,
+                real_at: now,
+            }),
+        }
+    }
+
+    pub(crate) fn base(&self) -> std::time::Instant {
+        self.base
+    }
+
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        if !self.is_virtual.load(Ordering::Acquire) {
+            return Instant::from_std(std::time::Instant::now());
+        }
+        let state = self.lock();
+        Instant::from_std(state.now())
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.is_virtual.load(Ordering::Acquire) && self.lock().paused
+    }
+
+    pub(crate) fn pause(&self) {
+        let mut state = self.lock();
+        if !state.paused {
+            state.virtual_at = state.now();
+            state.paused = true;
+        }
+        self.is_virtual.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn resume(&self) {
+        let mut state = self.lock();
+        if state.paused {
+            state.real_at = std::time::Instant::now();
+            state.paused = false;
+        }
+    }
+
+    pub(crate) fn advance(&self, duration: Duration) {
+        let mut state = self.lock();
+        state.virtual_at = state
+            .virtual_at
+            .checked_add(duration)
+            .unwrap_or(state.virtual_at);
+        self.is_virtual.store(true, Ordering::Release);
+    }
+
+    fn lock(&self) -> zokio_core::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn now(&self) -> std::time::Instant {
+        if self.paused {
+            self.virtual_at
+        } else {
+            self.virtual_at + std::time::Instant::now().saturating_duration_since(self.real_at)
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! `Shared`: what a timer driver and its handles share — the wheel shards,
+//! the clock, and the protocol by which arming a timer wakes a parked driver.
+//!
+//! The driver publishes where it is in `driver_wake`: busy (arming never
+//! needs to wake it), computing its next wake-up (every arm might be too late
+//! for it, so arms unpark it), or parked until a deadline (arms of earlier
+//! deadlines unpark it). An arm reads the word first and writes it only when
+//! its deadline is earlier, so the common case adds no shared write.
+
+use std::cell::Cell;
+use std::task::Waker;
+
+use zokio_core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use zokio_core::sync::{Mutex, MutexGuard};
+
+use crate::clock::Clock;
+use crate::entry::{MAX_DEADLINE, TimerEntry};
+use crate::instant::Instant;
+use crate::wheel::{WakeBatch, Wheel};
+
+thread_local! {
+    /// Which shard this thread arms its timers in (`u32::MAX`: not chosen yet).
+    static SHARD_HINT: Cell<u32> = const { Cell::new(u32::MAX) };
+}
+
+/// The driver is not heading for a park: arming never needs to unpark it.
+const DRIVER_BUSY: u64 = 0;
+/// The driver is computing its next wake-up: any arm may be too late for it.
+const DRIVER_COMPUTING: u64 = u64::MAX;
+/// The driver is parked with no deadline.
+const DRIVER_PARKED_FOREVER: u64 = u64::MAX - 1;
+
+/// What a handle shares with its driver.
+pub(crate) struct Shared {
+    shards: Box<[Shard]>,
+    pub(crate) clock: Clock,
+    /// Where the driver is: `DRIVER_BUSY`, `DRIVER_COMPUTING`, or parked until
+    /// this deadline (ns). Arming an earlier timer unparks it.
+    driver_wake: AtomicU64,
+    /// Set by every unpark, so a paused clock only auto-advances when the
+    /// driver's thread really had nothing to do.
+    pub(crate) woken: AtomicBool,
+    unpark: Box<dyn Fn() + Send + Sync>,
+}
+
+/// One lock and its wheel, on its own cache lines so shards do not share them.
+#[repr(align(128))]
+struct Shard {
+    wheel: Mutex<Wheel>,
+}
+
+#[inline]
+fn lock(shard: &Shard) -> MutexGuard<'_, Wheel> {
+    // No code outside this crate runs under the lock (wakers are stored
+    // before it is taken and woken after it is released), so only a bug in
+    // the wheel could poison it; then carrying on is no worse than making
+    // every later timer operation in the process panic.
+    shard.wheel.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub(crate) fn new(shards: usize, unpark: Box<dyn Fn() + Send + Sync>) -> Shared {
+        Shared {
+            shards: (0..shards.max(1))
+                .map(|_| Shard {
+                    wheel: Mutex::new(Wheel::new()),
+                })
+                .collect(),
+            clock: Clock::new(),
+            driver_wake: AtomicU64::new(DRIVER_BUSY),
+            woken: AtomicBool::new(false),
+            unpark,
+        }
+    }
+
+    /// `deadline` as stored in an entry: ns since the driver started, at
+    /// least 1 (0 is never a deadline, see `DRIVER_BUSY`), clamped.
+    #[inline]
+    pub(crate) fn deadline_ns(&self, deadline: Instant) -> u64 {
+        let since = deadline
+            .into_std()
+            .saturating_duration_since(self.clock.base());
+        let ns = since
+            .as_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(u64::from(since.subsec_nanos()));
+        ns.clamp(1, MAX_DEADLINE)
+    }
+
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.deadline_ns(self.clock.now())
+    }
+
+    /// The shard this thread arms timers in.
+    #[inline]
+    pub(crate) fn pick_shard(&self) -> u32 {
+        let n = self.shards.len() as u32;
+        if n == 1 {
+            return 0;
+        }
+        let hint = SHARD_HINT
+            .try_with(|hint| {
+                if hint.get() == u32::MAX {
+                    hint.set(next_shard_hint());
+                }
+                hint.get()
+            })
+            .unwrap_or(0);
+        hint % n
+    }
+
+    #[inline]
+    fn shard(&self, index: u32) -> MutexGuard<'_, Wheel> {
+        lock(&self.shards[index as usize])
+    }
+
+    /// Arms `entry` (unlinked, pinned, never seen by another thread since it
+    /// was last unlinked) at `deadline` in shard `shard`, with `waker` to wake.
+    #[inline]
+    pub(crate) fn arm(&self, shard: u32, entry: &TimerEntry, deadline: u64, waker: &Waker) {
+        // SAFETY: the caller guarantees the entry is not linked in any wheel,
+        // so no other thread can reach its waker slot until the lock below
+        // publishes it. (Unlinking and taking wakers both happen under that
+        // lock, so no take is in progress either.)
+        unsafe { entry.waker.store_exclusive(waker) };
+        let mut wheel = self.shard(shard);
+        if wheel.is_shutdown() {
+            entry.fire_now();
+            return;
+        }
+        entry.state.store(deadline, Ordering::Relaxed);
+        wheel.insert(entry, deadline);
+        drop(wheel);
+        self.notify_driver(deadline);
+    }
+
+    /// Moves `entry`, armed before in `shard`, to `deadline` (the slow path
+    /// of a reset: earlier, or after it fired).
+    #[inline]
+    pub(crate) fn rearm(&self, shard: u32, entry: &TimerEntry, deadline: u64) {
+        let mut wheel = self.shard(shard);
+        wheel.remove(entry);
+        if wheel.is_shutdown() {
+            entry.fire_now();
+            return;
+        }
+        entry.state.store(deadline, Ordering::Release);
+        wheel.insert(entry, deadline);
+        drop(wheel);
+        self.notify_driver(deadline);
+    }
+
+    /// Unlinks `entry` from `shard` if it is still there (a cancel).
+    #[inline]
+    pub(crate) fn disarm(&self, shard: u32, entry: &TimerEntry) {
+        self.shard(shard).remove(entry);
+    }
+
+    /// Unparks the driver if it is parked until later than `deadline`.
+    #[inline]
+    fn notify_driver(&self, deadline: u64) {
+        // Reading first keeps the common case (driver busy, or waking
+        // earlier anyway) free of writes to this shared line.
+        if self.driver_wake.load(Ordering::SeqCst) > deadline
+            && self.driver_wake.fetch_min(deadline, Ordering::SeqCst) > deadline
+        {
+            self.unpark();
+        }
+    }
+
+    pub(crate) fn unpark(&self) {
+        self.woken.store(true, Ordering::Release);
+        (self.unpark)();
+    }
+
+    /// Called by the driver before it parks: publishes that it is about to
+    /// park and returns the earliest deadline (ns) in any shard.
+    pub(crate) fn begin_park(&self) -> Option<u64> {
+        self.driver_wake.store(DRIVER_COMPUTING, Ordering::SeqCst);
+        self.shards.iter().filter_map(|s| lock(s).next_wake()).min()
+    }
+
+    /// Called by the driver once it knows how long it parks: `wake_at` (ns)
+    /// or `None` for no limit. A timer armed since `begin_park` with an
+    /// earlier deadline has unparked (or will unpark) the driver.
+    pub(crate) fn commit_park(&self, wake_at: Option<u64>) {
+        let wake_at = wake_at.map_or(DRIVER_PARKED_FOREVER, |w| w.clamp(1, MAX_DEADLINE));
+        self.driver_wake.fetch_min(wake_at, Ordering::SeqCst);
+    }
+
+    /// Called by the driver when its park returned.
+    pub(crate) fn end_park(&self) {
+        self.driver_wake.store(DRIVER_BUSY, Ordering::SeqCst);
+    }
+
+    /// Timers armed in any shard.
+    pub(crate) fn armed_timers(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).len()).sum()
+    }
+
+    pub(crate) fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Fires every timer due at `now` (ns), waking their tasks with no lock held.
+    pub(crate) fn process(&self, now: u64) {
+        let mut batch = WakeBatch::new();
+        for shard in self.shards.iter() {
+            loop {
+                let done = lock(shard).process(now, &mut batch);
+                batch.wake_all();
+                if done {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Fires every timer and refuses new ones: the driver is shutting down.
+    pub(crate) fn shutdown(&self) {
+        let mut batch = WakeBatch::new();
+        for shard in self.shards.iter() {
+            loop {
+                let done = lock(shard).fire_all(&mut batch);
+                batch.wake_all();
+                if done {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Hands threads consecutive shard numbers, so that `n` workers of a
+/// runtime with `n` shards each get their own.
+fn next_shard_hint() -> u32 {
+    // A plain counter read once per thread, not a synchronisation protocol:
+    // std's atomic (loom's cannot live in a `static`).
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % (u32::MAX - 1)
+}

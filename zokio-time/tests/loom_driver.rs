@@ -1,0 +1,66 @@
+//! loom models of the driver's park protocol: a timer armed while the
+//! driver is deciding how long to park, or already parked, is never missed.
+#![cfg(loom)]
+
+use std::pin::Pin;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use loom::thread;
+use zokio_core::{Driver, ThreadParker};
+use zokio_time::{Sleep, TimeDriver};
+
+fn poll(sleep: Pin<&mut Sleep>) -> bool {
+    std::future::Future::poll(sleep, &mut Context::from_waker(Waker::noop())).is_ready()
+}
+
+#[test]
+fn a_timer_armed_during_a_park_ends_the_park() {
+    loom::model(|| {
+        let mut driver = TimeDriver::with_shards(ThreadParker::new(), 1);
+        driver.set_auto_advance(false);
+        let handle = driver.handle();
+        handle.pause();
+        let deadline = handle.now();
+        // Parks with no timer armed: only the arm below can end this park.
+        // If its unpark were lost, loom would report the deadlock.
+        let t = thread::spawn(move || {
+            driver.park(None);
+            driver
+        });
+        let mut sleep = Box::pin(handle.sleep_until(deadline));
+        let ready_at_once = poll(sleep.as_mut());
+        let driver = t.join().unwrap();
+        assert!(
+            ready_at_once || sleep.is_elapsed(),
+            "the driver's turn fired it"
+        );
+        drop(driver);
+    });
+}
+
+#[test]
+fn two_shards_armed_from_two_threads_are_both_seen() {
+    loom::model(|| {
+        let mut driver = TimeDriver::with_shards(ThreadParker::new(), 2);
+        driver.set_auto_advance(false);
+        let handle = driver.handle();
+        handle.pause();
+        let deadline = handle.now() + Duration::from_millis(1);
+        let other = {
+            let handle = handle.clone();
+            thread::spawn(move || {
+                let mut sleep = Box::pin(handle.sleep_until(deadline));
+                assert!(!poll(sleep.as_mut()));
+                sleep
+            })
+        };
+        let mut mine = Box::pin(handle.sleep_until(deadline));
+        assert!(!poll(mine.as_mut()));
+        let theirs = other.join().unwrap();
+        handle.advance(Duration::from_millis(1));
+        driver.park(Some(Duration::ZERO));
+        assert!(mine.is_elapsed() && theirs.is_elapsed());
+        assert_eq!(handle.armed_timers(), 0);
+    });
+}
