@@ -1,19 +1,101 @@
-//! Zokio: an async runtime for Rust built from small layers.
+//! Zokio: a fast, small async runtime for Rust, built from layers you can
+//! also use alone.
 //!
-//! | layer | crate |
-//! | --- | --- |
-//! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] |
-//! | schedulers and the blocking pool | [`zokio_sched`] |
-//! | reactor and sockets | [`zokio_io`] |
-//! | timers | [`zokio_time`] |
-//! | pooled memory | [`zokio_mem`] |
+//! ```
+//! #[zokio::main]
+//! async fn main() {
+//!     let task = zokio::spawn(async {
+//!         zokio::time::sleep(std::time::Duration::from_millis(1)).await;
+//!         "done"
+//!     });
+//!     assert_eq!(task.await.unwrap(), "done");
+//! }
+//! ```
+//!
+//! # The layers
+//!
+//! | layer | crate | here as |
+//! | --- | --- | --- |
+//! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] | [`task`], [`block_on`] |
+//! | work-stealing and current-thread schedulers, blocking pool | [`zokio_sched`] | [`runtime`], [`spawn`] |
+//! | reactor and sockets | [`zokio_io`] | [`net`] |
+//! | timers | [`zokio_time`] | [`time`] |
+//! | pooled memory | [`zokio_mem`] | [`mem`] |
+//!
+//! A [`Runtime`] is one of the schedulers over a driver stack (by default
+//! timers over the reactor). Its threads make each layer current, so the
+//! free functions ([`spawn`], [`time::sleep`], [`net::TcpStream::connect`])
+//! need no arguments. Each layer crate also works on its own: the timers and
+//! sockets fall back to a background driver thread under any other executor.
 
 pub use zokio_core::block_on;
 pub use zokio_macros::{main, test};
 
+pub mod compat;
 pub mod future;
 pub mod io;
+pub mod runtime;
 pub mod stream;
 pub mod sync;
-
 pub mod task;
+
+pub use runtime::Runtime;
+pub use task::spawn;
+
+use std::future::Future;
+
+/// Builds the default runtime (multi-thread, I/O and timers enabled), runs
+/// `future` to completion on it, then shuts it down: the entry point of a
+/// program.
+///
+/// # Panics
+///
+/// If the runtime cannot be built (no thread or epoll instance could be
+/// created); [`try_run`] returns that error instead.
+///
+/// ```
+/// let n = zokio::run(async { zokio::spawn(async { 1 }).await.unwrap() + 1 });
+/// assert_eq!(n, 2);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    match try_run(future) {
+        Ok(output) => output,
+        Err(e) => panic!("zokio::run: could not build the runtime: {e}"),
+    }
+}
+
+/// Like [`run`], but returns an error if the runtime cannot be built.
+pub fn try_run<F: Future>(future: F) -> std::io::Result<F::Output> {
+    Ok(Runtime::new()?.block_on(future))
+}
+
+/// Timers: `sleep`, `timeout`, `interval` and their types, from [`zokio_time`].
+pub mod time {
+    pub use zokio_time::{
+        Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at,
+        sleep, sleep_until, timeout, timeout_at,
+    };
+
+    /// Errors returned by timers.
+    pub mod error {
+        pub use zokio_time::Elapsed;
+    }
+}
+
+/// Networking: TCP, UDP and Unix sockets implementing the futures-io traits,
+/// from [`zokio_io`].
+pub mod net {
+    pub use zokio_io::net::*;
+}
+
+/// Pooled memory: buffer and object pools, from [`zokio_mem`].
+pub mod mem {
+    pub use zokio_mem::{BufPool, Caps, Pool, PoolAlloc, Pooled, PooledBuf};
+}
+
+/// Runtime counters.
+pub mod metrics {
+    pub use crate::runtime::RuntimeMetrics;
+    pub use zokio_sched::{BlockingMetrics, WorkerMetrics};
+}

@@ -1,6 +1,66 @@
 //! Tasks: spawning, joining, aborting, yielding, and task-local values.
 
+mod join_set;
 mod local;
 
+use std::future::Future;
+
+pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use zokio_core::task::{AbortHandle, Id, JoinError, JoinHandle, YieldNow, yield_now};
+
+/// Spawns a task on the current runtime; see [`crate::spawn`].
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    zokio_sched::spawn(future)
+}
+
+/// Spawns a `!Send` task on the current-thread runtime running this thread's
+/// `block_on`.
+///
+/// # Panics
+///
+/// Outside a current-thread runtime's `block_on`, with a message saying so.
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let n = rt.block_on(async {
+///     let shared = Rc::new(5);
+///     let local = shared.clone();
+///     zokio::task::spawn_local(async move { *local + 1 }).await.unwrap()
+/// });
+/// assert_eq!(n, 6);
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    zokio_sched::spawn_local(future)
+}
+
+/// Runs the blocking function `f` on the current runtime's blocking pool and
+/// returns a handle to its result (or its panic).
+///
+/// ```
+/// let rt = zokio::Runtime::new().unwrap();
+/// let len = rt.block_on(async {
+///     zokio::task::spawn_blocking(|| std::fs::read_dir(".").map(|d| d.count()).unwrap_or(0)).await.unwrap()
+/// });
+/// assert!(len > 0);
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    zokio_sched::spawn_blocking(f)
+}

@@ -1,0 +1,187 @@
+//! Configuring a runtime before it starts.
+
+use std::io;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zokio_core::ThreadParker;
+use zokio_io::IoDriver;
+use zokio_sched::{Config, CurrentThread};
+use zokio_time::TimeDriver;
+
+use super::{DefaultDriver, Layers, Runtime};
+
+/// The multi-thread flavor of [`Builder`].
+#[derive(Debug, Clone, Copy)]
+pub struct MultiThreadFlavor;
+
+/// The current-thread flavor of [`Builder`].
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentThreadFlavor;
+
+/// Builds a [`Runtime`], as tokio's builder does.
+///
+/// Invalid settings (zero workers, zero blocking threads) are reported by
+/// [`build`](Builder::build) as `io::Error`s of kind `InvalidInput`, never
+/// as panics.
+///
+/// ```
+/// use zokio::runtime::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("app-worker")
+///     .enable_all()
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.metrics().num_workers(), 2);
+///
+/// let err = Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// ```
+#[derive(Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder<F = MultiThreadFlavor> {
+    config: Config,
+    enable_io: bool,
+    enable_time: bool,
+    _flavor: PhantomData<F>,
+}
+
+impl Builder<MultiThreadFlavor> {
+    /// A builder for the work-stealing runtime (one worker per core by default).
+    pub fn new_multi_thread() -> Self {
+        Builder::with_flavor()
+    }
+
+    /// Builds the runtime and starts its worker threads.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let (driver, layers) = self.driver()?;
+        Runtime::multi_thread(driver, layers, self.config.clone())
+    }
+}
+
+impl Builder<CurrentThreadFlavor> {
+    /// A builder for the current-thread runtime: tasks run on the thread that
+    /// calls `block_on`, and may be `!Send`.
+    pub fn new_current_thread() -> Self {
+        Builder::with_flavor()
+    }
+
+    /// Builds the runtime.
+    pub fn build(&mut self) -> io::Result<Runtime<CurrentThread<DefaultDriver>>> {
+        let (driver, layers) = self.driver()?;
+        Runtime::current_thread(driver, layers, self.config.clone())
+    }
+}
+
+impl<F> Builder<F> {
+    fn with_flavor() -> Self {
+        Builder {
+            config: Config::default(),
+            enable_io: false,
+            enable_time: false,
+            _flavor: PhantomData,
+        }
+    }
+
+    fn driver(&self) -> io::Result<(DefaultDriver, Layers)> {
+        self.config.validate()?;
+        let driver = match (self.enable_io, self.enable_time) {
+            (true, true) => DefaultDriver::TimeIo(TimeDriver::new(IoDriver::new()?)),
+            (false, true) => DefaultDriver::Time(TimeDriver::new(ThreadParker::new())),
+            (true, false) => DefaultDriver::Io(IoDriver::new()?),
+            (false, false) => DefaultDriver::Parker(ThreadParker::new()),
+        };
+        let layers = Layers {
+            time: driver.time_handle(),
+            io: driver.io_handle(),
+        };
+        Ok((driver, layers))
+    }
+
+    /// Number of worker threads of the multi-thread flavor (default: one per
+    /// core). Zero makes `build` fail.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        self.config.worker_threads = n;
+        self
+    }
+
+    /// Upper bound on blocking-pool threads (default 512). Zero makes `build` fail.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.config.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking-pool thread lingers (default 10 s).
+    pub fn thread_keep_alive(&mut self, keep_alive: Duration) -> &mut Self {
+        self.config.blocking_keep_alive = keep_alive;
+        self
+    }
+
+    /// Names the runtime's threads.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        let name: String = name.into();
+        self.config.thread_name = Arc::new(move || name.clone());
+        self
+    }
+
+    /// Names the runtime's threads by calling `f` for each new thread.
+    pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Self {
+        self.config.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of the runtime's threads.
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
+        self.config.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs `f` first on every worker and blocking thread.
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.config.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` last on every worker and blocking thread.
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.config.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Ticks between looks at the shared queue (default 61). Zero makes `build` fail.
+    pub fn global_queue_interval(&mut self, ticks: u32) -> &mut Self {
+        self.config.global_queue_interval = ticks;
+        self
+    }
+
+    /// Enables the reactor: TCP, UDP and Unix sockets.
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables timers: `sleep`, `timeout`, `interval`.
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// Enables every driver: I/O and time.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io().enable_time()
+    }
+}
+
+impl<F> std::fmt::Debug for Builder<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.config.worker_threads)
+            .field("max_blocking_threads", &self.config.max_blocking_threads)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .finish()
+    }
+}

@@ -1,0 +1,65 @@
+//! Counters of a running runtime.
+
+use zokio_sched::{BlockingMetrics, Metrics, WorkerMetrics};
+
+/// A snapshot of a runtime's counters, from [`Runtime::metrics`](super::Runtime::metrics).
+///
+/// Worker counters are written only by their own worker and published every
+/// few dozen polls and whenever it parks, so a busy worker's figures lag a little.
+///
+/// ```
+/// let rt = zokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// rt.block_on(async { zokio::spawn(async {}).await.unwrap() });
+/// let m = rt.metrics();
+/// assert_eq!(m.num_workers(), 2);
+/// assert_eq!(m.alive_tasks(), 0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RuntimeMetrics {
+    inner: Metrics,
+}
+
+impl RuntimeMetrics {
+    pub(crate) fn new(inner: Metrics) -> Self {
+        RuntimeMetrics { inner }
+    }
+
+    /// Worker threads (1 for the current-thread flavor).
+    pub fn num_workers(&self) -> usize {
+        self.inner.workers.len()
+    }
+
+    /// Tasks that are waiting: they have returned `Pending` at least once and
+    /// not finished. A task still queued for its first poll is not counted
+    /// yet (the scheduler starts tracking a task when it first waits, so tasks
+    /// that finish in one poll cost no bookkeeping).
+    pub fn alive_tasks(&self) -> usize {
+        self.inner.owned_tasks
+    }
+
+    /// One worker's counters: polls, steals, parks, LIFO polls, injector
+    /// pulls and local queue depth.
+    pub fn worker(&self, index: usize) -> Option<&WorkerMetrics> {
+        self.inner.workers.get(index)
+    }
+
+    /// Polls over all workers.
+    pub fn total_polls(&self) -> u64 {
+        self.inner.total_polls()
+    }
+
+    /// Tasks waiting in the shared queue.
+    pub fn injector_depth(&self) -> usize {
+        self.inner.injector_depth
+    }
+
+    /// The blocking pool: threads, idle threads, queue depth, spawn failures.
+    pub fn blocking(&self) -> &BlockingMetrics {
+        &self.inner.blocking
+    }
+
+    /// The scheduler's full snapshot.
+    pub fn scheduler(&self) -> &Metrics {
+        &self.inner
+    }
+}

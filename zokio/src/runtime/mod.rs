@@ -1,0 +1,210 @@
+//! Building and running a runtime.
+//!
+//! A [`Runtime`] is a scheduler from zokio-sched over a driver stack, plus
+//! the handles of the layers in that stack (timers, reactor), which its
+//! threads make current so that `spawn`, `sleep` and `TcpStream::connect`
+//! find them. [`Builder`] assembles the default stack: the work-stealing
+//! scheduler (or the current-thread one) over `TimeDriver<IoDriver>`, with
+//! only the layers that were enabled.
+//!
+//! # Custom assembly
+//!
+//! [`Runtime::multi_thread`] and [`Runtime::current_thread`] take any driver
+//! stack and the [`Layers`] it provides, so a runtime can run over a driver
+//! you wrote, or without a reactor:
+//!
+//! ```
+//! use zokio::runtime::{Layers, Runtime};
+//! use zokio_core::ThreadParker;
+//! use zokio_time::TimeDriver;
+//!
+//! // Timers but no reactor, on the current thread.
+//! let driver = TimeDriver::new(ThreadParker::new());
+//! let layers = Layers { time: Some(driver.handle()), io: None };
+//! let rt = Runtime::current_thread(driver, layers, Default::default()).unwrap();
+//! rt.block_on(zokio::time::sleep(std::time::Duration::from_millis(1)));
+//! ```
+
+mod builder;
+mod driver;
+mod handle;
+mod metrics;
+mod scheduler;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zokio_core::Driver;
+use zokio_core::task::JoinHandle;
+use zokio_sched::{Config, CurrentThread, MultiThread};
+
+pub use builder::{Builder, CurrentThreadFlavor, MultiThreadFlavor};
+pub use driver::{DefaultDriver, DefaultUnparker};
+pub use handle::{EnterGuard, Handle, Layers, TryCurrentError};
+pub use metrics::RuntimeMetrics;
+pub use scheduler::Scheduler;
+#[doc(no_inline)]
+pub use zokio_sched::Config as SchedulerConfig;
+
+/// A running runtime: worker threads, a blocking pool, and the enabled layers.
+///
+/// The default type parameter is the multi-thread flavor over the default
+/// driver stack; [`CurrentThreadRuntime`] is the current-thread flavor.
+/// Dropping a runtime cancels every task it owns (their futures are dropped,
+/// including tasks waiting on I/O or timers) and joins its threads.
+///
+/// ```
+/// let rt = zokio::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = zokio::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct Runtime<S: Scheduler = MultiThread<DefaultDriver>> {
+    /// `None` only after `shutdown_*` took it.
+    scheduler: Option<S>,
+    handle: Handle,
+}
+
+/// The current-thread flavor: tasks run on the thread inside `block_on`, and
+/// may be `!Send` ([`crate::task::spawn_local`]).
+pub type CurrentThreadRuntime = Runtime<CurrentThread<DefaultDriver>>;
+
+/// Sets `config` up so each of the scheduler's threads makes `layers` current.
+fn with_layers(mut config: Config, layers: &Layers) -> Config {
+    let layers = layers.clone();
+    let user = config.thread_context.take();
+    config.thread_context = Some(Arc::new(move || {
+        let user = user.as_ref().map(|make| make());
+        Box::new((layers.enter(), user))
+    }));
+    config
+}
+
+impl Runtime {
+    /// The default runtime: multi-thread, one worker per core, I/O and timers
+    /// enabled.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().enable_all().build()
+    }
+}
+
+impl<D: Driver + Send + 'static> Runtime<MultiThread<D>> {
+    /// A work-stealing runtime over `driver`, whose threads make `layers`
+    /// current. `layers` must come from `driver`'s stack.
+    pub fn multi_thread(driver: D, layers: Layers, config: Config) -> io::Result<Self> {
+        let scheduler = MultiThread::new(driver, with_layers(config, &layers))?;
+        Ok(Runtime::from_scheduler(scheduler, layers))
+    }
+}
+
+impl<D: Driver + 'static> Runtime<CurrentThread<D>> {
+    /// A current-thread runtime over `driver`; see [`Runtime::multi_thread`].
+    pub fn current_thread(driver: D, layers: Layers, config: Config) -> io::Result<Self> {
+        let scheduler = CurrentThread::new(driver, with_layers(config, &layers))?;
+        Ok(Runtime::from_scheduler(scheduler, layers))
+    }
+
+    /// Spawns a `!Send` task onto this runtime; it runs inside `block_on`.
+    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.scheduler().spawn_local(future)
+    }
+}
+
+impl<S: Scheduler> Runtime<S> {
+    fn from_scheduler(scheduler: S, layers: Layers) -> Self {
+        let handle = Handle {
+            scheduler: scheduler.handle(),
+            layers,
+        };
+        Runtime {
+            scheduler: Some(scheduler),
+            handle,
+        }
+    }
+
+    fn scheduler(&self) -> &S {
+        match &self.scheduler {
+            Some(s) => s,
+            // `shutdown_*` take `self`, so no method can see it taken.
+            None => unreachable!("a runtime is used only before shutdown"),
+        }
+    }
+
+    /// Runs `future` to completion on this thread, with the runtime current.
+    ///
+    /// # Panics
+    ///
+    /// On a worker thread of any runtime (blocking there would stall its
+    /// tasks), with a message saying so.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _layers = self.handle.layers.enter();
+        self.scheduler().block_on(future)
+    }
+
+    /// Spawns a task onto the runtime.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.scheduler().spawn(future)
+    }
+
+    /// Runs the blocking function `f` on the runtime's blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// A handle that reaches this runtime from any thread.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes the runtime current on this thread until the guard drops.
+    pub fn enter(&self) -> EnterGuard {
+        self.handle.enter()
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.scheduler().metrics())
+    }
+
+    /// Cancels every task, then waits at most `timeout` for the runtime's
+    /// threads to finish (a blocking-pool job that does not return is left
+    /// running, detached).
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        if let Some(s) = self.scheduler.take() {
+            s.shutdown_timeout(timeout);
+        }
+    }
+
+    /// Cancels every task without waiting for the threads.
+    pub fn shutdown_background(mut self) {
+        if let Some(s) = self.scheduler.take() {
+            s.shutdown_background();
+        }
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for Runtime<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .finish()
+    }
+}

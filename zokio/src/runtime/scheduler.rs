@@ -1,0 +1,90 @@
+//! What a [`Runtime`](super::Runtime) needs from its scheduler.
+
+use std::future::Future;
+use std::time::Duration;
+
+use zokio_core::Driver;
+use zokio_core::task::JoinHandle;
+use zokio_sched::{CurrentThread, Metrics, MultiThread};
+
+/// A scheduler a [`Runtime`](super::Runtime) can run on: zokio-sched's
+/// [`MultiThread`] and [`CurrentThread`], over any driver stack.
+pub trait Scheduler: sealed::Sealed {
+    /// Runs `future` on the calling thread to completion, driving the
+    /// scheduler as its flavor does.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+
+    /// Spawns a task.
+    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// A handle to the scheduler, independent of its driver type.
+    fn handle(&self) -> zokio_sched::Handle;
+
+    /// A snapshot of its counters.
+    fn metrics(&self) -> Metrics;
+
+    /// Cancels every task and waits at most `timeout` for the threads.
+    fn shutdown_timeout(self, timeout: Duration);
+
+    /// Cancels every task without waiting for the threads.
+    fn shutdown_background(self);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<D: zokio_core::Driver + Send + 'static> Sealed for zokio_sched::MultiThread<D> {}
+    impl<D: zokio_core::Driver + 'static> Sealed for zokio_sched::CurrentThread<D> {}
+}
+
+impl<D: Driver + Send + 'static> Scheduler for MultiThread<D> {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        MultiThread::block_on(self, future)
+    }
+    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        MultiThread::spawn(self, future)
+    }
+    fn handle(&self) -> zokio_sched::Handle {
+        MultiThread::handle(self)
+    }
+    fn metrics(&self) -> Metrics {
+        MultiThread::metrics(self)
+    }
+    fn shutdown_timeout(self, timeout: Duration) {
+        MultiThread::shutdown_timeout(self, timeout)
+    }
+    fn shutdown_background(self) {
+        MultiThread::shutdown_background(self)
+    }
+}
+
+impl<D: Driver + 'static> Scheduler for CurrentThread<D> {
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        CurrentThread::block_on(self, future)
+    }
+    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        CurrentThread::spawn(self, future)
+    }
+    fn handle(&self) -> zokio_sched::Handle {
+        CurrentThread::handle(self)
+    }
+    fn metrics(&self) -> Metrics {
+        CurrentThread::metrics(self)
+    }
+    fn shutdown_timeout(self, timeout: Duration) {
+        CurrentThread::shutdown_timeout(self, timeout)
+    }
+    fn shutdown_background(self) {
+        CurrentThread::shutdown_background(self)
+    }
+}

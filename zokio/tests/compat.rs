@@ -1,0 +1,133 @@
+//! hyper (HTTP/1 and HTTP/2) and a WebSocket library on tokio's I/O traits,
+//! running on Zokio over loopback.
+#![cfg(all(feature = "hyper", feature = "tokio-io", not(loom)))]
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use tokio_tungstenite::tungstenite::Message;
+use zokio::compat::hyper::{HyperExecutor, HyperIo, HyperTimer};
+use zokio::compat::tokio_io::FuturesAsyncReadCompatExt;
+use zokio::net::{TcpListener, TcpStream};
+
+async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = format!("hello {} over {:?}", req.uri().path(), req.version());
+    Ok(Response::new(Full::new(Bytes::from(body))))
+}
+
+async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> T {
+    zokio::time::timeout(limit, fut).await.expect("timed out")
+}
+
+#[test]
+fn hyper_http1_server_and_client() {
+    zokio::run(within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        zokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                zokio::spawn(async move {
+                    hyper::server::conn::http1::Builder::new()
+                        .timer(HyperTimer)
+                        .serve_connection(HyperIo::new(stream), service_fn(hello))
+                        .await
+                        .unwrap();
+                });
+            }
+        });
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
+            .await
+            .unwrap();
+        zokio::spawn(conn);
+        for path in ["/a", "/b"] {
+            let req = Request::get(path).body(Full::new(Bytes::new())).unwrap();
+            let resp = sender.send_request(req).await.unwrap();
+            assert!(resp.status().is_success());
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(body, format!("hello {path} over HTTP/1.1"));
+        }
+    }));
+}
+
+#[test]
+fn hyper_http2_server_and_client() {
+    zokio::run(within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        zokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            hyper::server::conn::http2::Builder::new(HyperExecutor)
+                .timer(HyperTimer)
+                .serve_connection(HyperIo::new(stream), service_fn(hello))
+                .await
+                .unwrap();
+        });
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (sender, conn) = hyper::client::conn::http2::Builder::new(HyperExecutor)
+            .timer(HyperTimer)
+            .handshake(HyperIo::new(stream))
+            .await
+            .unwrap();
+        zokio::spawn(conn);
+        // Concurrent streams on one connection.
+        let requests: Vec<_> = (0..10)
+            .map(|i| {
+                let mut sender = sender.clone();
+                zokio::spawn(async move {
+                    let req = Request::get(format!("/{i}"))
+                        .body(Full::new(Bytes::new()))
+                        .unwrap();
+                    let resp = sender.send_request(req).await.unwrap();
+                    resp.into_body().collect().await.unwrap().to_bytes()
+                })
+            })
+            .collect();
+        for (i, r) in requests.into_iter().enumerate() {
+            assert_eq!(r.await.unwrap(), format!("hello /{i} over HTTP/2.0"));
+        }
+    }));
+}
+
+#[test]
+fn websocket_round_trip_over_tokio_traits() {
+    zokio::run(within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = zokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(stream.compat())
+                .await
+                .unwrap();
+            while let Some(msg) = ws.next().await {
+                let msg = msg.unwrap();
+                if msg.is_close() {
+                    break;
+                }
+                ws.send(msg).await.unwrap();
+            }
+        });
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let url = format!("ws://{addr}/echo");
+        let (mut ws, _) = tokio_tungstenite::client_async(url, stream.compat())
+            .await
+            .unwrap();
+        for text in ["one", "two", "three"] {
+            ws.send(Message::text(text)).await.unwrap();
+            assert_eq!(ws.next().await.unwrap().unwrap(), Message::text(text));
+        }
+        ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+        assert_eq!(
+            ws.next().await.unwrap().unwrap(),
+            Message::binary(vec![1u8, 2, 3])
+        );
+        ws.close(None).await.unwrap();
+        server.await.unwrap();
+    }));
+}
