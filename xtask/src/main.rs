@@ -25,7 +25,13 @@ commands:
 
 /// Crates whose tests run under the sanitizers by default: those with unsafe
 /// code or atomic protocols.
-const SANITIZED_CRATES: &[&str] = &["zokio-core", "zokio-mem"];
+const SANITIZED_CRATES: &[&str] = &[
+    "zokio-core",
+    "zokio-mem",
+    "zokio-io",
+    "zokio-sched",
+    "zokio-time",
+];
 
 /// Loom explores every interleaving with at most this many preemptions, which
 /// finds the bugs that matter in practice and keeps the run in minutes.
@@ -128,10 +134,13 @@ fn has_nextest() -> bool {
 
 fn ci() -> Result {
     run(&mut cargo(&["fmt", "--all", "--", "--check"]))?;
+    // Every feature on: the ecosystem adapters are off by default but tested.
+    let all = "--all-features";
     run(&mut cargo(&[
         "clippy",
         "--workspace",
         "--all-targets",
+        all,
         "--",
         "-D",
         "warnings",
@@ -141,15 +150,18 @@ fn ci() -> Result {
             "nextest",
             "run",
             "--workspace",
+            all,
             "--no-fail-fast",
         ]))?;
-        run(&mut cargo(&["test", "--workspace", "--doc"]))?;
+        run(&mut cargo(&["test", "--workspace", all, "--doc"]))?;
     } else {
-        run(&mut cargo(&["test", "--workspace"]))?;
+        run(&mut cargo(&["test", "--workspace", all]))?;
     }
-    run(cargo(&["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     loom(&[])?;
-    sanitize(&[])
+    sanitize(&[])?;
+    // Proves the bench harness end to end on tiny sizes; judges no speed.
+    bench(&["--quick".to_string()])
 }
 
 /// Test targets named `loom_*` under each crate's `tests/`: the loom suites.
