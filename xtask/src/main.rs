@@ -157,6 +157,18 @@ fn ci() -> Result {
     } else {
         run(&mut cargo(&["test", "--workspace", all]))?;
     }
+    // Task sizes depend on async-task's `std` feature, which the workspace
+    // build unifies on through peers' dev-dependencies: measure them in the
+    // graph a zokio user gets (see zokio-core/tests/task_size.rs).
+    run(&mut cargo(&[
+        "test",
+        "-p",
+        "zokio-core",
+        "--test",
+        "task_size",
+        "--",
+        "--ignored",
+    ]))?;
     run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     loom(&[])?;
     sanitize(&[])?;

@@ -1,5 +1,14 @@
 //! Heap bytes per spawned task, counted by a global allocator that counts only
 //! on the measuring thread while measuring.
+//!
+//! The size depends on async-task's `std` feature, which adds a panic flag to
+//! every header and a panic payload to every output slot (16 bytes here).
+//! zokio-core turns it off, but cargo unifies features over the whole build:
+//! any crate in the graph that enables it (async-executor does) makes every
+//! task bigger. In a workspace-wide test run the dev-dependencies of other
+//! crates do exactly that, so these tests are ignored there and run by
+//! `cargo xtask ci` in zokio-core's own graph:
+//! `cargo test -p zokio-core --test task_size -- --ignored`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -52,6 +61,7 @@ impl zokio_core::Schedule for Handle {
 }
 
 #[test]
+#[ignore = "needs async-task without `std`; cargo xtask ci runs it with `-p zokio-core -- --ignored`"]
 fn a_pending_task_fits_in_64_bytes() {
     let handle = Handle(Arc::new(()));
     let (tasks, bytes) = counted(|| {
@@ -69,6 +79,7 @@ fn a_pending_task_fits_in_64_bytes() {
 }
 
 #[test]
+#[ignore = "needs async-task without `std`; cargo xtask ci runs it with `-p zokio-core -- --ignored`"]
 fn a_named_task_pays_for_its_name_out_of_line() {
     let handle = Handle(Arc::new(()));
     let ((_r, _h), bytes) = counted(|| {

@@ -47,6 +47,9 @@ fn hyper_http1_server_and_client() {
             .unwrap();
         zokio::spawn(conn);
         for path in ["/a", "/b"] {
+            // HTTP/1 carries one request at a time: wait until the connection
+            // is idle again.
+            sender.ready().await.unwrap();
             let req = Request::get(path).body(Full::new(Bytes::new())).unwrap();
             let resp = sender.send_request(req).await.unwrap();
             assert!(resp.status().is_success());
