@@ -229,6 +229,22 @@ fn bench(args: &[String]) -> Result {
     ]))?;
     let rows_file = root().join("target/bench-rows.tsv");
     let _ = std::fs::remove_file(&rows_file);
+    // Zokio's memory figures, measured in a build with no peer in its
+    // dependency graph (see zokio-bench/src/bin/task-memory.rs); first, so
+    // Zokio leads those workloads' rows.
+    let mut probe = cargo(&[
+        "run",
+        "--release",
+        "-p",
+        "zokio-bench",
+        "--features",
+        "probe",
+        "--bin",
+        "task-memory",
+        "--",
+    ]);
+    probe.args(args).env("ZOKIO_BENCH_OUT", &rows_file);
+    run(&mut probe)?;
     let mut cmd = cargo(&["bench", "--workspace", "--benches", "--"]);
     cmd.args(args).env("ZOKIO_BENCH_OUT", &rows_file);
     run(&mut cmd)?;

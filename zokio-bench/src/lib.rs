@@ -25,6 +25,8 @@
 //! ]);
 //! ```
 
+pub mod memory;
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io::Write as _;
@@ -194,7 +196,9 @@ fn table(workload: &str, unit: &str, better: Better, names: &[&str], medians: &[
         }
     );
     for (i, (name, value)) in names.iter().zip(medians).enumerate() {
-        let ratio = if i == 0 {
+        // Ratios are Zokio's advantage; a table of peers alone (their rows
+        // join Zokio's in `cargo xtask bench`) has none.
+        let ratio = if i == 0 || names[0] != "zokio" {
             String::new()
         } else {
             format!("zokio {:.2}x", advantage(better, medians[0], *value))

@@ -1,0 +1,477 @@
+//! Whole-runtime workloads, Zokio's default runtime beside tokio's
+//! multi-thread runtime and async-executor (with async-io, as smol runs it),
+//! two workers each:
+//!
+//! - `mixed_service`: clients fan requests out to shared service tasks over
+//!   channels and await each reply (a web server's shape, minus the socket);
+//! - `tcp_echo_c{1,16,256}_{64,4096}B`: loopback echo, server and client on the
+//!   runtime under test, in requests per second;
+//! - `http_hello_wrk`: a hyper hello-world server on each runtime, loaded by
+//!   `wrk` (skipped with a message if `wrk` is not installed).
+//!
+//! Every runtime uses the same runtime-agnostic channels (async-channel,
+//! oneshot), so only the runtimes differ.
+//!
+//! `cargo bench -p zokio --bench runtime [-- --quick] [--filter NAME]`
+#![cfg(not(loom))]
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use zokio_bench::{Better, Runner};
+
+const WORKERS: usize = 2;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a workload needs from a runtime.
+trait Rt {
+    fn block_on<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T;
+}
+
+struct Zokio(zokio::Runtime);
+impl Rt for Zokio {
+    fn block_on<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T {
+        self.0.block_on(self.0.spawn(f)).expect("task")
+    }
+}
+
+struct Tokio(tokio::runtime::Runtime);
+impl Rt for Tokio {
+    fn block_on<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T {
+        self.0.block_on(self.0.spawn(f)).expect("task")
+    }
+}
+
+struct Smol {
+    ex: Arc<async_executor::Executor<'static>>,
+    _stop: async_channel::Sender<()>,
+}
+impl Smol {
+    fn new() -> Smol {
+        let ex = Arc::new(async_executor::Executor::new());
+        let (stop, stopped) = async_channel::bounded::<()>(1);
+        for _ in 0..WORKERS {
+            let (ex, stopped) = (ex.clone(), stopped.clone());
+            std::thread::spawn(move || {
+                let _ = futures_lite::future::block_on(ex.run(stopped.recv()));
+            });
+        }
+        Smol { ex, _stop: stop }
+    }
+}
+impl Rt for Smol {
+    fn block_on<T: Send + 'static>(&self, f: impl Future<Output = T> + Send + 'static) -> T {
+        futures_lite::future::block_on(self.ex.spawn(f))
+    }
+}
+
+// ---- mixed_service ----
+
+fn mixed_service(
+    rt: &impl Rt,
+    spawner: impl Fn(BoxFuture<()>) + Send + Sync + Clone + 'static,
+    clients: usize,
+    requests: usize,
+) -> f64 {
+    let start = Instant::now();
+    rt.block_on(async move {
+        let (tx, rx) = async_channel::bounded::<(u64, oneshot::Sender<u64>)>(256);
+        for _ in 0..4 {
+            let rx = rx.clone();
+            spawner(Box::pin(async move {
+                while let Ok((n, reply)) = rx.recv().await {
+                    let _ = reply.send(n * 2);
+                }
+            }));
+        }
+        let (done_tx, done_rx) = async_channel::unbounded::<u64>();
+        for c in 0..clients {
+            let (tx, done_tx) = (tx.clone(), done_tx.clone());
+            spawner(Box::pin(async move {
+                let mut sum = 0;
+                for r in 0..requests {
+                    let (reply_tx, reply_rx) = oneshot::async_channel();
+                    tx.send(((c * requests + r) as u64, reply_tx))
+                        .await
+                        .expect("service up");
+                    sum += reply_rx.await.expect("reply");
+                }
+                let _ = done_tx.send(sum).await;
+            }));
+        }
+        drop(tx);
+        let mut total = 0;
+        for _ in 0..clients {
+            total += done_rx.recv().await.expect("client done");
+        }
+        let n = (clients * requests) as u64;
+        assert_eq!(total, n * (n - 1));
+    });
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+// ---- tcp echo ----
+
+/// Echo round trips per second: `conns` clients, `total` requests of `size` bytes.
+async fn echo_zokio(conns: usize, size: usize, total: usize) -> f64 {
+    let listener = zokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    zokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            zokio::spawn(async move {
+                let _ = s.set_nodelay(true);
+                let mut buf = vec![0u8; size];
+                while s.read_exact(&mut buf).await.is_ok() {
+                    if s.write_all(&buf).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let per_conn = total / conns;
+    // Every client connects first; the clock runs from when all are connected.
+    let ready = Arc::new(async_lock::Barrier::new(conns + 1));
+    let clients: Vec<_> = (0..conns)
+        .map(|_| {
+            let ready = ready.clone();
+            zokio::spawn(async move {
+                let mut s = zokio::net::TcpStream::connect(addr).await.expect("connect");
+                s.set_nodelay(true).expect("nodelay");
+                let mut buf = vec![7u8; size];
+                ready.wait().await;
+                for _ in 0..per_conn {
+                    s.write_all(&buf).await.expect("write");
+                    s.read_exact(&mut buf).await.expect("read");
+                }
+            })
+        })
+        .collect();
+    ready.wait().await;
+    let start = Instant::now();
+    for c in clients {
+        c.await.expect("client");
+    }
+    (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn echo_tokio(conns: usize, size: usize, total: usize) -> f64 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = s.set_nodelay(true);
+                let mut buf = vec![0u8; size];
+                while s.read_exact(&mut buf).await.is_ok() {
+                    if s.write_all(&buf).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let per_conn = total / conns;
+    // Every client connects first; the clock runs from when all are connected.
+    let ready = Arc::new(async_lock::Barrier::new(conns + 1));
+    let clients: Vec<_> = (0..conns)
+        .map(|_| {
+            let ready = ready.clone();
+            tokio::spawn(async move {
+                let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+                s.set_nodelay(true).expect("nodelay");
+                let mut buf = vec![7u8; size];
+                ready.wait().await;
+                for _ in 0..per_conn {
+                    s.write_all(&buf).await.expect("write");
+                    s.read_exact(&mut buf).await.expect("read");
+                }
+            })
+        })
+        .collect();
+    ready.wait().await;
+    let start = Instant::now();
+    for c in clients {
+        c.await.expect("client");
+    }
+    (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn echo_smol(
+    ex: Arc<async_executor::Executor<'static>>,
+    conns: usize,
+    size: usize,
+    total: usize,
+) -> f64 {
+    use async_io::Async;
+    use std::net::{TcpListener, TcpStream};
+    let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind");
+    let addr = listener.get_ref().local_addr().expect("addr");
+    let server_ex = ex.clone();
+    ex.spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            server_ex
+                .spawn(async move {
+                    let _ = s.get_ref().set_nodelay(true);
+                    let mut buf = vec![0u8; size];
+                    while s.read_exact(&mut buf).await.is_ok() {
+                        if s.write_all(&buf).await.is_err() {
+                            break;
+                        }
+                    }
+                })
+                .detach();
+        }
+    })
+    .detach();
+    let per_conn = total / conns;
+    // Every client connects first; the clock runs from when all are connected.
+    let ready = Arc::new(async_lock::Barrier::new(conns + 1));
+    let clients: Vec<_> = (0..conns)
+        .map(|_| {
+            let ready = ready.clone();
+            ex.spawn(async move {
+                let mut s = Async::<TcpStream>::connect(addr).await.expect("connect");
+                s.get_ref().set_nodelay(true).expect("nodelay");
+                let mut buf = vec![7u8; size];
+                ready.wait().await;
+                for _ in 0..per_conn {
+                    s.write_all(&buf).await.expect("write");
+                    s.read_exact(&mut buf).await.expect("read");
+                }
+            })
+        })
+        .collect();
+    ready.wait().await;
+    let start = Instant::now();
+    for c in clients {
+        c.await;
+    }
+    (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
+}
+
+// ---- http under wrk ----
+
+async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, World!",
+    ))))
+}
+
+/// Requests per second `wrk` reaches against `addr` in `seconds`.
+fn wrk(addr: SocketAddr, seconds: u32) -> f64 {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t1",
+            "-c64",
+            &format!("-d{seconds}s"),
+            &format!("http://{addr}/"),
+        ])
+        .output();
+    let Ok(out) = out else { return f64::NAN };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn http_servers(zokio_rt: &Zokio, tokio_rt: &Tokio, smol: &Smol) -> [SocketAddr; 3] {
+    let z = zokio_rt.block_on(async {
+        let l = zokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = l.local_addr().expect("addr");
+        zokio::spawn(async move {
+            while let Ok((s, _)) = l.accept().await {
+                let _ = s.set_nodelay(true);
+                zokio::spawn(async move {
+                    let io = zokio::compat::hyper::HyperIo::new(s);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service_fn(hello))
+                        .await;
+                });
+            }
+        });
+        addr
+    });
+    let t = tokio_rt.block_on(async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = l.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((s, _)) = l.accept().await {
+                let _ = s.set_nodelay(true);
+                tokio::spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(s);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service_fn(hello))
+                        .await;
+                });
+            }
+        });
+        addr
+    });
+    let ex = smol.ex.clone();
+    let s = smol.block_on(async move {
+        let l = async_io::Async::<std::net::TcpListener>::bind(([127, 0, 0, 1], 0)).expect("bind");
+        let addr = l.get_ref().local_addr().expect("addr");
+        let inner = ex.clone();
+        ex.spawn(async move {
+            while let Ok((s, _)) = l.accept().await {
+                let _ = s.get_ref().set_nodelay(true);
+                inner
+                    .spawn(async move {
+                        let io = zokio::compat::hyper::HyperIo::new(s);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service_fn(hello))
+                            .await;
+                    })
+                    .detach();
+            }
+        })
+        .detach();
+        addr
+    });
+    [z, t, s]
+}
+
+fn main() {
+    let mut runner = Runner::from_args();
+    let zokio_rt = Zokio(
+        zokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .enable_all()
+            .build()
+            .expect("zokio runtime"),
+    );
+    let tokio_rt = Tokio(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .enable_all()
+            .build()
+            .expect("tokio runtime"),
+    );
+    let smol = Smol::new();
+
+    let (clients, requests) = runner.size((64, 500), (8, 50));
+    let zh = zokio_rt.0.handle().clone();
+    let th = tokio_rt.0.handle().clone();
+    let sx = smol.ex.clone();
+    runner.compare(
+        "mixed_service",
+        "ms",
+        Better::Lower,
+        vec![
+            (
+                "zokio",
+                Box::new(|| {
+                    mixed_service(
+                        &zokio_rt,
+                        {
+                            let h = zh.clone();
+                            move |f| drop(h.spawn(f))
+                        },
+                        clients,
+                        requests,
+                    )
+                }),
+            ),
+            (
+                "tokio",
+                Box::new(|| {
+                    mixed_service(
+                        &tokio_rt,
+                        {
+                            let h = th.clone();
+                            move |f| drop(h.spawn(f))
+                        },
+                        clients,
+                        requests,
+                    )
+                }),
+            ),
+            (
+                "async-executor",
+                Box::new(|| {
+                    mixed_service(
+                        &smol,
+                        {
+                            let ex = sx.clone();
+                            move |f| ex.spawn(f).detach()
+                        },
+                        clients,
+                        requests,
+                    )
+                }),
+            ),
+        ],
+    );
+
+    let total = runner.size(40_000, 2_000);
+    for conns in [1usize, 16, 256] {
+        for size in [64usize, 4096] {
+            let total = total.max(conns);
+            let ex = smol.ex.clone();
+            let smol = &smol;
+            runner.compare(
+                &format!("tcp_echo_c{conns}_{size}B"),
+                "req/s",
+                Better::Higher,
+                vec![
+                    (
+                        "zokio",
+                        Box::new(|| zokio_rt.block_on(echo_zokio(conns, size, total))),
+                    ),
+                    (
+                        "tokio",
+                        Box::new(|| tokio_rt.block_on(echo_tokio(conns, size, total))),
+                    ),
+                    (
+                        "async-executor",
+                        Box::new(move || smol.block_on(echo_smol(ex.clone(), conns, size, total))),
+                    ),
+                ],
+            );
+        }
+    }
+
+    if runner.wants("http_hello_wrk") {
+        if std::process::Command::new("wrk")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            eprintln!("http_hello_wrk: skipped, `wrk` is not installed (`apt-get install wrk`)");
+        } else {
+            let [z, t, s] = http_servers(&zokio_rt, &tokio_rt, &smol);
+            let seconds = runner.size(3, 1);
+            runner.compare(
+                "http_hello_wrk",
+                "req/s",
+                Better::Higher,
+                vec![
+                    ("zokio", Box::new(move || wrk(z, seconds))),
+                    ("tokio", Box::new(move || wrk(t, seconds))),
+                    ("async-executor", Box::new(move || wrk(s, seconds))),
+                ],
+            );
+        }
+    }
+}
