@@ -307,6 +307,62 @@ fn nightly_has_rust_src() -> bool {
         })
 }
 
+/// Runs `zokio/tests/lifecycle.rs` (build, spawn, TCP on loopback, timers,
+/// shutdown with pending tasks) under valgrind's memcheck: any memory error or
+/// definitely lost byte fails the step. A missing valgrind fails it too, rather
+/// than skipping the check.
+fn valgrind_lifecycle() -> Result {
+    let version = Command::new("valgrind").arg("--version").output();
+    if !version.is_ok_and(|out| out.status.success()) {
+        return Err("valgrind is required (`apt-get install valgrind`); \
+                    refusing to skip the memcheck run"
+            .into());
+    }
+    let mut build = cargo(&[
+        "test",
+        "-p",
+        "zokio",
+        "--test",
+        "lifecycle",
+        "--no-run",
+        "--message-format=json",
+    ]);
+    eprintln!("\n==> {}", show(&build));
+    let out = build
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building the lifecycle test exited with {}",
+            out.status
+        ));
+    }
+    // One JSON object per line; the test binary is the `lifecycle` test
+    // target's artifact with an `executable`.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let binary = stdout
+        .lines()
+        .filter(|l| l.contains(r#""reason":"compiler-artifact""#))
+        .filter(|l| l.contains(r#""kind":["test"]"#) && l.contains(r#""name":"lifecycle""#))
+        .find_map(|l| {
+            let start = l.find(r#""executable":""#)? + r#""executable":""#.len();
+            let len = l[start..].find('"')?;
+            Some(l[start..start + len].to_string())
+        })
+        .ok_or("cargo reported no executable for the `lifecycle` test")?;
+    run(Command::new("valgrind")
+        .current_dir(root())
+        .args([
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--error-exitcode=1",
+            "--quiet",
+        ])
+        .arg(&binary)
+        .arg("--test-threads=1"))
+}
+
 /// Runs the tests under AddressSanitizer, then ThreadSanitizer.
 ///
 /// ThreadSanitizer does not model atomic fences, and std's `Arc` and channels
@@ -317,6 +373,7 @@ fn nightly_has_rust_src() -> bool {
 /// the suppressions in `xtask/tsan-suppressions.txt`, and says so.
 fn sanitize(args: &[String]) -> Result {
     let full = args.iter().any(|a| a == "--full");
+    valgrind_lifecycle()?;
     let nightly = Command::new("rustup")
         .args(["run", "nightly", "rustc", "--version"])
         .output();
@@ -395,4 +452,93 @@ fn sanitize(args: &[String]) -> Result {
         run(&mut cmd)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod loom_coverage {
+    //! Every atomic protocol that DESIGN.md names (and those the crates
+    //! added) has a loom suite that `cargo xtask loom` runs.
+
+    use super::{loom_targets, root};
+
+    /// The protocols, and the loom file (`<crate>/tests/<file>.rs`) that
+    /// models each.
+    const PROTOCOLS: &[(&str, &str, &str)] = &[
+        (
+            "ring queue (push, pop, steal, overflow)",
+            "zokio-sched",
+            "loom_queue",
+        ),
+        (
+            "injector use and the idle/parking handshake",
+            "zokio-sched",
+            "loom_idle",
+        ),
+        ("LIFO slot hand-off", "zokio-sched", "loom_lifo"),
+        (
+            "task state (wake, abort, detach, join)",
+            "zokio-core",
+            "loom_task",
+        ),
+        ("thread parker", "zokio-core", "loom_park"),
+        (
+            "timer entry state (fire, cancel, reset)",
+            "zokio-time",
+            "loom_entry",
+        ),
+        ("time driver park", "zokio-time", "loom_driver"),
+        ("timer atomic waker", "zokio-time", "loom_atomic_waker"),
+        ("pool depot", "zokio-mem", "loom_depot"),
+        ("reactor atomic waker", "zokio-io", "loom_waker"),
+        ("readiness word", "zokio-io", "loom_readiness"),
+    ];
+
+    #[test]
+    fn every_atomic_protocol_has_a_loom_model_that_xtask_loom_runs() {
+        let targets = loom_targets().unwrap();
+        let mut missing = Vec::new();
+        for &(protocol, krate, file) in PROTOCOLS {
+            let path = root().join(krate).join("tests").join(format!("{file}.rs"));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                missing.push(format!("{protocol}: no {}", path.display()));
+                continue;
+            };
+            if !text.lines().any(|l| l.trim() == "#![cfg(loom)]") {
+                missing.push(format!("{protocol}: {file}.rs lacks `#![cfg(loom)]`"));
+            }
+            // Either loom's own entry point or `zokio_core::sync::model`,
+            // which is `loom::model` under `--cfg loom`.
+            let models = text.matches("loom::model(").count() + text.matches(" model(||").count();
+            if models == 0 || !text.contains("#[test]") {
+                missing.push(format!(
+                    "{protocol}: {file}.rs has no `#[test]` running a loom model"
+                ));
+            }
+            if !targets.iter().any(|(k, t)| k == krate && t == file) {
+                missing.push(format!(
+                    "{protocol}: `cargo xtask loom` does not run {krate}/{file}"
+                ));
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "loom coverage gaps:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn xtask_loom_finds_only_files_that_build_under_loom_alone() {
+        // A loom file without `#![cfg(loom)]` would also build (and run its
+        // models unchecked) in the ordinary test run.
+        for (krate, file) in loom_targets().unwrap() {
+            let path = root().join(&krate).join("tests").join(format!("{file}.rs"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(
+                text.lines().any(|l| l.trim() == "#![cfg(loom)]"),
+                "{} does not begin with `#![cfg(loom)]`",
+                path.display()
+            );
+        }
+    }
 }
