@@ -148,25 +148,33 @@ impl Runner {
     }
 
     fn record(&self, workload: &str, unit: &str, better: Better, names: &[&str], medians: &[f64]) {
-        let Ok(path) = std::env::var("ZOKIO_BENCH_OUT") else {
-            return;
-        };
-        let mut rows = String::new();
-        for (name, value) in names.iter().zip(medians) {
-            let better = match better {
-                Better::Lower => "lower",
-                Better::Higher => "higher",
-            };
-            let _ = writeln!(rows, "{workload}\t{name}\t{value}\t{unit}\t{better}");
-        }
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(rows.as_bytes()));
-        if let Err(e) = written {
-            eprintln!("zokio-bench: cannot append to {path}: {e}");
-        }
+        record(workload, unit, better, names, medians);
+    }
+}
+
+/// Appends one workload's medians (Zokio first) to `$ZOKIO_BENCH_OUT`, for
+/// `cargo xtask bench`; does nothing when it is not set. For benches that
+/// time their candidates with a loop of their own instead of
+/// [`Runner::compare`].
+pub fn record(workload: &str, unit: &str, better: Better, names: &[&str], medians: &[f64]) {
+    let Ok(path) = std::env::var("ZOKIO_BENCH_OUT") else {
+        return;
+    };
+    let better = match better {
+        Better::Lower => "lower",
+        Better::Higher => "higher",
+    };
+    let mut rows = String::new();
+    for (name, value) in names.iter().zip(medians) {
+        let _ = writeln!(rows, "{workload}\t{name}\t{value}\t{unit}\t{better}");
+    }
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(rows.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("zokio-bench: cannot append to {path}: {e}");
     }
 }
 

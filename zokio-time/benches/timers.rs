@@ -17,6 +17,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures_lite::future::poll_once;
+use zokio_bench::Better;
 use zokio_core::{Driver, ThreadParker, budget, unpark_waker};
 use zokio_time::TimeDriver;
 
@@ -266,6 +267,13 @@ fn main() {
             };
         let (z, t) = (ops / median(z) / 1e6, ops / median(t) / 1e6);
         println!("{name:<44} {z:>12.2} {t:>12.2} {:>13.2}x", z / t);
+        zokio_bench::record(
+            &workload_key(&name),
+            "Mops/s",
+            Better::Higher,
+            &["zokio", "tokio"],
+            &[z, t],
+        );
     }
     println!(
         "size of a sleep future: zokio {} bytes, tokio {} bytes",
@@ -295,4 +303,27 @@ fn main() {
         t99 * 1e6,
         z99 / t99
     );
+    for (key, z, t) in [
+        ("timer_sleep_1ms_lateness_p50", z50, t50),
+        ("timer_sleep_1ms_lateness_p99", z99, t99),
+    ] {
+        zokio_bench::record(
+            key,
+            "us",
+            Better::Lower,
+            &["zokio", "tokio"],
+            &[z * 1e6, t * 1e6],
+        );
+    }
+}
+
+/// A workload's row name for `cargo xtask bench`: `timer_` and the printed
+/// name in snake case.
+fn workload_key(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    format!("timer_{}", words.join("_"))
 }
