@@ -119,6 +119,11 @@ impl Sleep {
     /// assert!(Instant::now() >= soon);
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        // A deadline already reached completes the sleep now, as a new
+        // `sleep_until` of it would, instead of waiting for the wheel's next turn.
+        if deadline <= self.handle.now() {
+            return self.reset_elapsed(deadline);
+        }
         // SAFETY: the entry is not moved out; only plain fields are written.
         let this = unsafe { self.get_unchecked_mut() };
         this.deadline = deadline;

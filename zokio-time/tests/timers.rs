@@ -454,3 +454,38 @@ fn dropping_the_driver_releases_tasks_waiting_on_timers() {
     assert!(poll_once(sleep.as_mut(), &waker).is_ready());
     assert_eq!(handle.armed_timers(), 0);
 }
+
+#[test]
+fn reset_to_a_reached_deadline_completes_on_the_next_poll() {
+    // Regression (found by tests/prop_wheel.rs): the sleep stayed pending
+    // until the wheel's next turn.
+    let driver = zokio_time::TimeDriver::new(zokio_core::ThreadParker::new());
+    let handle = driver.handle();
+    let _enter = handle.enter();
+    zokio_core::block_on(async {
+        let mut armed = std::pin::pin!(zokio_time::sleep(Duration::from_secs(3600)));
+        assert!(
+            futures_lite::future::poll_once(armed.as_mut())
+                .await
+                .is_none()
+        );
+        armed.as_mut().reset(zokio_time::Instant::now());
+        assert!(
+            futures_lite::future::poll_once(armed.as_mut())
+                .await
+                .is_some()
+        );
+
+        let mut never_polled = std::pin::pin!(zokio_time::sleep(Duration::from_secs(3600)));
+        never_polled
+            .as_mut()
+            .reset(zokio_time::Instant::now() - Duration::from_millis(1));
+        assert!(never_polled.is_elapsed());
+        assert!(
+            futures_lite::future::poll_once(never_polled.as_mut())
+                .await
+                .is_some()
+        );
+    });
+    assert_eq!(handle.armed_timers(), 0);
+}
