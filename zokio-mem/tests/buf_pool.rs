@@ -1,5 +1,6 @@
 //! `BufPool` through its public API: reuse on one thread and across threads,
 //! caps, zeroing, `into_vec`, and a multi-threaded stress with content checks.
+#![cfg(not(loom))]
 
 use std::collections::BTreeSet;
 use std::sync::mpsc;

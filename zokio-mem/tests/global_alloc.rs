@@ -1,5 +1,6 @@
 //! `PoolAlloc` as this test binary's global allocator: everything the test
 //! harness, std and these tests allocate goes through it.
+#![cfg(not(loom))]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, mpsc};

@@ -1,5 +1,6 @@
 //! `Pool<T>` through its public API: reset, reuse, caps, cross-thread return,
 //! and objects that use pools in their own destructors.
+#![cfg(not(loom))]
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,6 +1,7 @@
 //! `PoolAlloc` called directly through `GlobalAlloc`: a randomized
 //! multi-threaded alloc/free/realloc workload that checks every byte, cross-
 //! thread frees, caps, thread exit, and the pass-through paths.
+#![cfg(not(loom))]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::mpsc;
