@@ -288,3 +288,23 @@ mod tests {
         );
     }
 }
+
+/// An interval is a stream of its ticks; it never ends.
+///
+/// ```
+/// use futures_lite::StreamExt;
+/// use std::time::Duration;
+///
+/// futures_lite::future::block_on(async {
+///     let ticks: Vec<_> = zokio_time::interval(Duration::from_millis(1)).take(3).collect().await;
+///     assert_eq!(ticks.len(), 3);
+///     assert!(ticks.windows(2).all(|w| w[0] < w[1]));
+/// });
+/// ```
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+}

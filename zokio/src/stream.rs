@@ -1,6 +1,11 @@
 //! Streams: the `Stream` trait, its extension trait and constructors,
 //! re-exported from [futures-lite].
 //!
+//! Zokio's own streams: [`time::Interval`](crate::time::Interval) yields its
+//! ticks, and [`TcpListener::incoming`](crate::net::TcpListener::incoming) and
+//! [`UnixListener::incoming`](crate::net::UnixListener::incoming) yield
+//! accepted connections.
+//!
 //! ```
 //! use zokio::stream::{self, StreamExt};
 //!
