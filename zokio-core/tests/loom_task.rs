@@ -170,3 +170,52 @@ fn abort_through_a_clone_races_dropping_the_join_handle() {
         assert_eq!(counts.drops.load(Ordering::SeqCst), 1);
     });
 }
+
+/// Runs every queued task, tallying its reports: (first waits, finishes after a wait).
+fn drain_reporting(queue: &Queue) -> (usize, usize) {
+    let (mut waits, mut finishes) = (0, 0);
+    loop {
+        let task = queue.lock().unwrap().pop_front();
+        let Some(task) = task else {
+            return (waits, finishes);
+        };
+        let report = task.run_reporting();
+        waits += usize::from(report.first_wait.is_some());
+        finishes += usize::from(report.finished_after_wait);
+    }
+}
+
+#[test]
+fn each_wait_is_reported_once_and_closed_once_when_abort_races_a_wake() {
+    loom::model(|| {
+        let queue: Queue = Arc::default();
+        let counts = Arc::new(Counts::default());
+        let mut handle = spawn_on(&queue, &counts);
+        let first = queue.lock().unwrap().pop_front().unwrap();
+        let waker = first.waker();
+        let report = first.run_reporting();
+        assert!(report.first_wait.is_some() && !report.finished_after_wait);
+
+        let waker_thread = thread::spawn(move || waker.wake());
+        let abort = handle.abort_handle();
+        let aborter = thread::spawn(move || abort.abort());
+        // Two runners (this thread and another) on one OS thread under loom:
+        // their thread-local slots must not be confused when one is
+        // preempted inside a run.
+        let runner = {
+            let queue = queue.clone();
+            thread::spawn(move || drain_reporting(&queue))
+        };
+        let (mut waits, mut finishes) = drain_reporting(&queue);
+        waker_thread.join().unwrap();
+        aborter.join().unwrap();
+        let (w, f) = runner.join().unwrap();
+        let (w2, f2) = drain_reporting(&queue);
+        waits += w + w2;
+        finishes += f + f2;
+        assert_eq!(waits, 0, "only the first run reports the wait");
+        assert_eq!(finishes, 1, "the task that waited finishes exactly once");
+        assert_eq!(counts.drops.load(Ordering::SeqCst), 1);
+        assert!(matches!(poll_once(&mut handle), Poll::Ready(_)));
+    });
+}

@@ -343,3 +343,60 @@ fn many_tasks_run_across_threads_deliver_every_output() {
     let sum: u64 = handles.into_iter().map(|h| block_on(h).unwrap()).sum();
     assert_eq!(sum, 999 * 1000);
 }
+
+#[test]
+fn run_reporting_tells_first_wait_and_finish_for_abort_and_panic() {
+    // Aborted while waiting.
+    let counts = Arc::new(Counts::default());
+    let (runnable, handle, rx) = spawn_queued(Tracked(counts.clone()));
+    let first = runnable.run_reporting();
+    assert!(first.first_wait.is_some() && !first.finished_after_wait && !first.yielded);
+    handle.abort();
+    let (again, _) = rx.recv().unwrap();
+    let last = again.run_reporting();
+    assert!(last.first_wait.is_none() && last.finished_after_wait);
+    assert_eq!(counts.drops.load(Ordering::SeqCst), 1);
+    assert!(block_on(handle).unwrap_err().is_cancelled());
+
+    // Panics after waiting.
+    let mut polled = false;
+    let (runnable, handle, rx) = spawn_queued(poll_fn(move |cx| {
+        if std::mem::replace(&mut polled, true) {
+            panic!("after the wait");
+        }
+        cx.waker().wake_by_ref();
+        Poll::<()>::Pending
+    }));
+    let first = runnable.run_reporting();
+    assert!(first.yielded && first.first_wait.is_some());
+    let (again, hint) = rx.recv().unwrap();
+    assert_eq!(hint, ScheduleHint::Yield);
+    let last = again.run_reporting();
+    assert!(last.finished_after_wait && last.first_wait.is_none());
+    assert!(block_on(handle).unwrap_err().is_panic());
+
+    // Done in its first poll, or aborted before it: nothing to report.
+    let (runnable, handle, _rx) = spawn_queued(async { 4 });
+    let report = runnable.run_reporting();
+    assert!(report.first_wait.is_none() && !report.finished_after_wait);
+    assert_eq!(block_on(handle).unwrap(), 4);
+    let (runnable, handle, _rx) = spawn_queued(std::future::pending::<()>());
+    handle.abort();
+    let report = runnable.run_reporting();
+    assert!(report.first_wait.is_none() && !report.finished_after_wait);
+}
+
+#[test]
+fn a_run_nested_inside_a_task_keeps_its_own_report() {
+    let (inner, inner_handle, _inner_rx) = spawn_queued(std::future::pending::<()>());
+    let inner = Mutex::new(Some(inner));
+    let (outer, outer_handle, _outer_rx) = spawn_queued(poll_fn(move |_| {
+        let report = inner.lock().unwrap().take().unwrap().run_reporting();
+        assert!(report.first_wait.is_some(), "the inner task's own wait");
+        Poll::Ready(7)
+    }));
+    let report = outer.run_reporting();
+    assert!(report.first_wait.is_none() && !report.finished_after_wait);
+    assert_eq!(block_on(outer_handle).unwrap(), 7);
+    drop(inner_handle);
+}

@@ -99,8 +99,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let tracked = shared.owned.track(0, future);
-    let (runnable, handle) = zokio_core::task::spawn(tracked, TaskSchedule(shared.clone()));
+    let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared.clone()));
     if shared.state.load(Ordering::Acquire) != RUNNING {
         drop(runnable); // shut down: cancelled, and the handle reports it
         return handle;
@@ -152,14 +151,13 @@ impl Local {
         F::Output: 'static,
     {
         let shared = &self.shared;
-        let tracked = shared.owned.track(0, future);
         // This `!Send` task's runnable is run and dropped only on this thread
         // (`block_on`, shutdown); wakes elsewhere only move it through the
         // remote queue, and after shutdown leave it there. The output's
         // `JoinHandle` is `!Send` if the output is.
         // SAFETY: so `spawn_unchecked`'s same-thread requirements hold.
         let (runnable, handle) = unsafe {
-            zokio_core::task::Builder::new().spawn_unchecked(tracked, TaskSchedule(shared.clone()))
+            zokio_core::task::Builder::new().spawn_unchecked(future, TaskSchedule(shared.clone()))
         };
         if shared.state.load(Ordering::Acquire) != RUNNING {
             drop(runnable); // on the owner thread: sound for `!Send`
@@ -348,7 +346,7 @@ impl<D: Driver> CurrentThread<D> {
                 };
                 let Some(task) = task else { break };
                 counts.polls += 1;
-                task.run();
+                shared.owned.run(task);
                 if main.woken.load(Ordering::Relaxed) {
                     break;
                 }

@@ -2,208 +2,215 @@
 //! wherever they wait (a socket, a timer, a channel held outside).
 //!
 //! A task that is queued is found in the queues at shutdown; only a task that
-//! waits needs to be remembered. So each future is wrapped in [`Tracked`],
-//! which registers the task's waker the first time the future returns
-//! `Pending`, and unregisters it when the future is dropped. A task that
-//! completes in its first poll (most short tasks) costs no lock and no
-//! reference count. Entries are sharded (a worker spawns into its own shard).
-//! At shutdown every shard is closed and each registered task is woken: the
+//! waits needs to be remembered. Every task is run through [`OwnedTasks::run`],
+//! which reads the task's [`Id`] and then its [`RunReport`]: the run in which a
+//! task first returns `Pending` hands over its waker, kept under the id, and the
+//! run in which such a task finishes removes it. A task that completes in its
+//! first poll (most short tasks) costs no lock, and no task carries a field for
+//! this: the id is in every task's header already.
+//!
+//! Entries are sharded by `id`, so a task's two reports find the same shard
+//! from any thread. The two reports come from different runs, which may be on
+//! different workers: a task can be woken, stolen and finished before the
+//! worker that ran its first poll records the wait. Whichever report comes
+//! second removes the entry; the first leaves either the waker or, for a
+//! finish that overtook its wait, an empty mark.
+//!
+//! At shutdown every shard is closed and each waiting task is woken: the
 //! scheduler then receives its `Runnable` and drops it, which drops the
-//! future. A task that goes pending after its shard closed wakes itself for
-//! the same end.
+//! future. A task whose first wait is recorded after its shard closed is woken
+//! at once for the same end. A task dropped without running is dropped by
+//! shutdown itself, which cleared every shard.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::task::Waker;
 
 use zokio_core::sync::Mutex;
+use zokio_core::task::{Id, RunReport, Runnable};
+
+/// Task ids are unique and come in runs of consecutive numbers: one multiply,
+/// folded, spreads them over both the bucket bits and the tag bits.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed; this keeps the hasher total anyway.
+        for &byte in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(byte));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        let product = u128::from(n) * 0x9E37_79B9_7F4A_7C15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
 
 #[derive(Default)]
 struct Shard {
-    entries: Vec<Entry>,
-    /// Head of the free list inside `entries` (`usize::MAX`: none).
-    free: usize,
-    len: usize,
+    /// `Some`: the task waits. `None`: the task finished before its first
+    /// wait was recorded; the late record removes the mark.
+    entries: HashMap<u64, Option<Waker>, BuildHasherDefault<IdHasher>>,
+    /// Entries that are `Some`.
+    waiting: usize,
     closed: bool,
 }
 
-enum Entry {
-    Occupied(Waker),
-    Vacant(usize),
-}
-
-/// Padded so that two workers' shards never share a cache line.
+/// Padded so that two shards never share a cache line.
 #[repr(align(128))]
 struct PaddedShard(Mutex<Shard>);
 
 pub(crate) struct OwnedTasks {
     shards: Box<[PaddedShard]>,
+    /// `shards.len() - 1`; the length is a power of two.
+    mask: usize,
 }
 
-/// `Tracked::key` of a task not registered (yet).
-const UNREGISTERED: usize = usize::MAX;
-/// `Tracked::key` of a task that went pending after shutdown began.
-const REFUSED: usize = usize::MAX - 1;
-
 impl OwnedTasks {
+    /// At least `shards` shards (rounded up to a power of two).
     pub(crate) fn new(shards: usize) -> OwnedTasks {
+        let count = shards.max(1).next_power_of_two();
         OwnedTasks {
-            shards: (0..shards.max(1))
-                .map(|_| {
-                    PaddedShard(Mutex::new(Shard {
-                        free: usize::MAX,
-                        ..Shard::default()
-                    }))
-                })
+            shards: (0..count)
+                .map(|_| PaddedShard(Mutex::new(Shard::default())))
                 .collect(),
+            mask: count - 1,
         }
     }
 
-    /// Wraps `future` so that it registers in shard `hint % shards` if it
-    /// ever waits. Takes no lock.
-    ///
-    /// The caller must keep this `OwnedTasks` alive until the returned
-    /// future is dropped (a scheduler does: the task's schedule handle holds
-    /// the state that owns it, and a task drops its future first).
-    pub(crate) fn track<F>(&self, hint: usize, future: F) -> Tracked<F> {
-        Tracked {
-            future,
-            shard: NonNull::from(&self.shards[hint % self.shards.len()].0),
-            key: UNREGISTERED,
+    /// Runs `task` once and records whether it started or stopped waiting.
+    /// Returns what [`Runnable::run`] returns. Takes no lock unless the task
+    /// waited for the first time or finished after waiting.
+    #[inline]
+    pub(crate) fn run(&self, task: Runnable) -> bool {
+        let id = task.id();
+        let report = task.run_reporting();
+        let yielded = report.yielded;
+        if report.first_wait.is_some() || report.finished_after_wait {
+            self.record(id, report);
         }
+        yielded
     }
 
-    /// Refuses later registrations and returns the wakers of every waiting task.
+    fn shard(&self, id: Id) -> &Mutex<Shard> {
+        &self.shards[id.as_u64() as usize & self.mask].0
+    }
+
+    #[cold]
+    fn record(&self, id: Id, report: RunReport) {
+        let mut shard = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
+        if shard.closed {
+            drop(shard);
+            // Shutting down: be scheduled once more, so as to be dropped. (A
+            // task that finished is not woken by this.)
+            if let Some(waker) = report.first_wait {
+                waker.wake();
+            }
+            return;
+        }
+        let key = id.as_u64();
+        // Taken out of the map but dropped after the lock: dropping a waker
+        // may free its task, which drops the task's output.
+        let released = match (shard.entries.entry(key), report.first_wait) {
+            // The task finished on another worker before this wait was recorded.
+            (Entry::Occupied(mark), Some(waker)) => {
+                mark.remove();
+                Some(waker)
+            }
+            (Entry::Occupied(entry), None) => {
+                let waker = entry.remove();
+                shard.waiting -= usize::from(waker.is_some());
+                waker
+            }
+            (Entry::Vacant(entry), Some(waker)) => {
+                entry.insert(Some(waker));
+                shard.waiting += 1;
+                None
+            }
+            // Finished before its first wait was recorded: leave the mark.
+            (Entry::Vacant(entry), None) => {
+                entry.insert(None);
+                None
+            }
+        };
+        drop(shard);
+        drop(released);
+    }
+
+    /// Refuses later records and returns the wakers of every waiting task.
     pub(crate) fn close_and_take(&self) -> Vec<Waker> {
         let mut all = Vec::new();
         for shard in self.shards.iter() {
             let mut guard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
             guard.closed = true;
-            guard.len = 0;
+            guard.waiting = 0;
             let entries = std::mem::take(&mut guard.entries);
             drop(guard);
-            all.extend(entries.into_iter().filter_map(|e| match e {
-                Entry::Occupied(waker) => Some(waker),
-                Entry::Vacant(_) => None,
-            }));
+            all.extend(entries.into_values().flatten());
         }
         all
     }
 
-    /// Tasks registered now: they have waited at least once and not finished.
+    /// Tasks recorded as waiting now: they have waited at least once and not finished.
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.0.lock().unwrap_or_else(|e| e.into_inner()).len)
+            .map(|s| s.0.lock().unwrap_or_else(|e| e.into_inner()).waiting)
             .sum()
-    }
-}
-
-/// A task's future plus its owned-set entry.
-pub(crate) struct Tracked<F> {
-    future: F,
-    shard: NonNull<Mutex<Shard>>,
-    key: usize,
-}
-
-// SAFETY: `shard` points into an `OwnedTasks` that outlives this future (the
-// contract of `OwnedTasks::track`); a `Mutex` is `Sync`, so using it from any
-// thread is sound. The rest is `F`.
-unsafe impl<F: Send> Send for Tracked<F> {}
-
-impl<F> Tracked<F> {
-    /// The shard, borrowed independently of `self` (it outlives `self`).
-    fn shard<'a>(&self) -> &'a Mutex<Shard> {
-        // SAFETY: alive for as long as this future (see `OwnedTasks::track`).
-        unsafe { self.shard.as_ref() }
-    }
-
-    #[cold]
-    fn register(&mut self, waker: &Waker) {
-        let mut guard = self.shard().lock().unwrap_or_else(|e| e.into_inner());
-        if guard.closed {
-            drop(guard);
-            self.key = REFUSED;
-            // Shutting down: be scheduled once more, so as to be dropped.
-            waker.wake_by_ref();
-            return;
-        }
-        let entry = Entry::Occupied(waker.clone());
-        let key = if guard.free == usize::MAX {
-            guard.entries.push(entry);
-            guard.entries.len() - 1
-        } else {
-            let key = guard.free;
-            if let Entry::Vacant(next) = std::mem::replace(&mut guard.entries[key], entry) {
-                guard.free = next;
-            }
-            key
-        };
-        guard.len += 1;
-        self.key = key;
-    }
-}
-
-impl<F: Future> Future for Tracked<F> {
-    type Output = F::Output;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // SAFETY: `future` is structurally pinned: it is never moved out and
-        // `Tracked` has no `Unpin` impl; `key` is not pinned.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above.
-        let poll = unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx);
-        if poll.is_pending() && this.key == UNREGISTERED {
-            this.register(cx.waker());
-        }
-        poll
-    }
-}
-
-impl<F> Drop for Tracked<F> {
-    fn drop(&mut self) {
-        if self.key >= REFUSED {
-            return;
-        }
-        let mut guard = self.shard().lock().unwrap_or_else(|e| e.into_inner());
-        if guard.closed {
-            return; // shutdown took every entry already
-        }
-        let free = guard.free;
-        let removed = std::mem::replace(&mut guard.entries[self.key], Entry::Vacant(free));
-        guard.free = self.key;
-        guard.len -= 1;
-        drop(guard);
-        // Dropped outside the lock: it releases a reference to this task.
-        drop(removed);
     }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use std::future::Future;
+    use std::pin::Pin;
     use std::sync::mpsc;
-    use zokio_core::task::Runnable;
+    use std::task::{Context, Poll};
+
+    /// Pending on its first poll (without arranging a wake), ready after that.
+    struct OnceIdle(bool);
+
+    impl Future for OnceIdle {
+        type Output = i32;
+        fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<i32> {
+            if std::mem::replace(&mut self.0, true) {
+                Poll::Ready(3)
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    fn spawn<F>(
+        tx: &mpsc::Sender<Runnable>,
+        future: F,
+    ) -> (Runnable, zokio_core::task::JoinHandle<F::Output>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let tx = tx.clone();
+        zokio_core::task::spawn(future, move |t, _| tx.send(t).unwrap())
+    }
 
     #[test]
-    fn only_waiting_tasks_register_and_close_wakes_them() {
-        let owned = Arc::new(OwnedTasks::new(2));
+    fn only_waiting_tasks_are_recorded_and_close_wakes_them() {
+        let owned = OwnedTasks::new(2);
         let (tx, rx) = mpsc::channel::<Runnable>();
-        let spawn = |hint, future: std::pin::Pin<Box<dyn Future<Output = i32> + Send>>| {
-            let (owned2, tx) = (owned.clone(), tx.clone());
-            zokio_core::task::spawn(owned.track(hint, future), move |t, _| {
-                let _keep_alive = &owned2;
-                tx.send(t).unwrap()
-            })
-        };
-        let (r1, h1) = spawn(0, Box::pin(async { 1 }));
-        let (r2, h2) = spawn(1, Box::pin(std::future::pending()));
-        r1.run();
-        assert_eq!(owned.len(), 0, "a task done in one poll never registers");
-        r2.run();
+        let (r1, h1) = spawn(&tx, async { 1 });
+        let (r2, h2) = spawn(&tx, std::future::pending::<()>());
+        owned.run(r1);
+        assert_eq!(owned.len(), 0, "a task done in one poll is never recorded");
+        owned.run(r2);
         assert_eq!(owned.len(), 1);
         assert_eq!(zokio_core::block_on(h1).unwrap(), 1);
         let wakers = owned.close_and_take();
@@ -212,9 +219,66 @@ mod tests {
         drop(rx.recv().unwrap()); // the scheduler drops it: cancelled
         assert!(zokio_core::block_on(h2).unwrap_err().is_cancelled());
         // Pending after close: the task wakes itself to be dropped.
-        let (r3, h3) = spawn(0, Box::pin(std::future::pending()));
-        r3.run();
+        let (r3, h3) = spawn(&tx, std::future::pending::<()>());
+        owned.run(r3);
         drop(rx.recv().unwrap());
         assert!(zokio_core::block_on(h3).unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn a_finished_task_is_forgotten() {
+        let owned = OwnedTasks::new(4);
+        let (tx, rx) = mpsc::channel::<Runnable>();
+        let (runnable, handle) = spawn(&tx, OnceIdle(false));
+        let waker = runnable.waker();
+        owned.run(runnable);
+        assert_eq!(owned.len(), 1);
+        waker.wake();
+        owned.run(rx.recv().unwrap());
+        assert_eq!(owned.len(), 0);
+        assert_eq!(zokio_core::block_on(handle).unwrap(), 3);
+        assert!(owned.close_and_take().is_empty());
+    }
+
+    #[test]
+    fn a_finish_recorded_before_its_wait_leaves_nothing_behind() {
+        // The race between two workers, replayed by hand: the wait of the
+        // first run is recorded only after the second run's finish.
+        let owned = OwnedTasks::new(1);
+        let (tx, rx) = mpsc::channel::<Runnable>();
+        let (runnable, handle) = spawn(&tx, OnceIdle(false));
+        let id = runnable.id();
+        let waker = runnable.waker();
+        let first = runnable.run_reporting();
+        assert!(first.first_wait.is_some());
+        waker.wake();
+        let second = rx.recv().unwrap().run_reporting();
+        assert!(second.finished_after_wait);
+        owned.record(id, second);
+        assert_eq!(owned.len(), 0, "a mark is not a waiting task");
+        owned.record(id, first);
+        assert_eq!(owned.len(), 0);
+        assert!(owned.close_and_take().is_empty(), "the mark is gone too");
+        assert_eq!(zokio_core::block_on(handle).unwrap(), 3);
+    }
+
+    #[test]
+    fn ids_spread_over_shards_and_buckets() {
+        let owned = OwnedTasks::new(3);
+        assert_eq!(owned.shards.len(), 4);
+        let mut hashes: Vec<u64> = (1..=64u64)
+            .map(|id| {
+                let mut h = IdHasher::default();
+                h.write_u64(id * 4); // one shard's ids
+                h.finish() & 63
+            })
+            .collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert!(
+            hashes.len() > 32,
+            "one shard's ids use many buckets: {}",
+            hashes.len()
+        );
     }
 }

@@ -1,14 +1,25 @@
-//! The future every task actually runs: the user's future, plus panic catching
-//! and the abort check.
+//! The future every task actually runs: the user's future, plus panic catching,
+//! the abort check, and the report of whether the task waits.
 //!
 //! async-task's own panic propagation (its `std` feature) costs 24 bytes in every
 //! task; catching here costs nothing until a panic happens.
+//!
+//! The harness holds no pointer of its own. What it needs from outside, and
+//! what it tells the scheduler, pass through a [`RunSlot`] on the stack of
+//! [`Runnable::run_reporting`](super::Runnable::run_reporting): the run puts a
+//! pointer to its slot in a thread-local, and the harness takes it out the
+//! moment it is entered (polled, or dropped by a run that finds the task
+//! closed). Nothing runs between the two but async-task's state transition,
+//! so the harness that takes the slot is the one of the task being run, and a
+//! run nested anywhere inside it (in the future, in its `Drop`, in a schedule
+//! callback) brings its own slot.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::ptr::NonNull;
-use std::task::{Context, Poll};
+use std::ptr;
+use std::task::{Context, Poll, Waker};
 
 use super::error::Failure;
 use super::id::TaskMeta;
@@ -16,38 +27,134 @@ use super::id::TaskMeta;
 /// What a task's output slot holds.
 pub(crate) type Outcome<T> = Result<T, Failure>;
 
-pub(crate) struct Harness<F> {
-    /// `None` once the future has been dropped. Structurally pinned: it is only
-    /// ever dropped in place, never moved.
-    future: Option<F>,
-    /// The header's metadata of the task this future lives in.
-    meta: NonNull<TaskMeta>,
+/// What one run and the harness it polls tell each other.
+pub(crate) struct RunSlot {
+    /// The metadata of the task being run, for the abort flag. Read by the
+    /// harness only after async-task marked the task running, so an abort
+    /// whose wake found the task still scheduled is seen by this poll.
+    meta: *const TaskMeta,
+    /// The task's waker, left by the poll in which the task first waited.
+    pub(crate) first_wait: Option<Waker>,
+    /// Set when a task that had waited finished in this run (output, panic,
+    /// abort, or its future dropped by a run that found the task closed).
+    pub(crate) finished_after_wait: bool,
 }
 
-// SAFETY: `meta` points to a `TaskMeta` (which is `Sync`) in the header of the
-// same allocation as this future; the header outlives the future. Everything
-// else is `F`, which is `Send` by the bound.
-unsafe impl<F: Send> Send for Harness<F> {}
+impl RunSlot {
+    pub(crate) fn new(meta: &TaskMeta) -> RunSlot {
+        RunSlot {
+            meta,
+            first_wait: None,
+            finished_after_wait: false,
+        }
+    }
+}
+
+thread_local! {
+    /// The slot of the run whose harness has not been entered yet; null otherwise.
+    static CURRENT_RUN: Cell<*mut RunSlot> = const { Cell::new(ptr::null_mut()) };
+}
+
+/// Puts the slot back as it was, even if a schedule callback panics out of
+/// the run: a dangling slot must never be left behind.
+struct RestoreSlot(*mut RunSlot);
+
+impl Drop for RestoreSlot {
+    #[inline]
+    fn drop(&mut self) {
+        CURRENT_RUN.set(self.0);
+    }
+}
+
+/// Runs `f` (one async-task run) with `slot` offered to the harness it enters.
+#[inline]
+pub(crate) fn with_slot<R>(slot: &mut RunSlot, f: impl FnOnce() -> R) -> R {
+    let _restore = RestoreSlot(CURRENT_RUN.replace(slot));
+    f()
+}
+
+/// Takes the offered slot: only the first harness entered after the offer gets it.
+#[inline]
+fn take_slot() -> *mut RunSlot {
+    CURRENT_RUN.replace(ptr::null_mut())
+}
+
+/// Tells the run in `slot` (if any) that a task that had waited is done.
+#[inline]
+fn report_finished(slot: *mut RunSlot, was_waiting: bool) {
+    if was_waiting && !slot.is_null() {
+        // SAFETY: a non-null slot was taken by this harness during the run that
+        // offered it, and that run's frame (which owns the slot) is still below us.
+        unsafe { (*slot).finished_after_wait = true };
+    }
+}
+
+/// Where the task's future is in its life. `repr(u8)` makes every variant a
+/// `repr(C)` struct that begins with the tag, so `Fresh(f)` and `Waiting(f)`
+/// hold `f` at the same offset, and rewriting the tag alone moves the task from
+/// one to the other without moving its pinned future. For a zero-sized future
+/// such as `pending()` the whole state is one byte.
+#[repr(u8)]
+enum State<F> {
+    /// Not yet returned `Pending`.
+    Fresh(F) = 0,
+    /// Returned `Pending` at least once: the scheduler tracks it.
+    #[allow(dead_code, reason = "made only by retagging a `Fresh` state in place")]
+    Waiting(F) = 1,
+    /// The future has been dropped.
+    Done = 2,
+}
+
+pub(crate) struct Harness<F> {
+    /// Structurally pinned: the future is only ever dropped in place, never moved.
+    state: State<F>,
+}
 
 impl<F> Harness<F> {
-    /// `meta` must be the metadata of the task this harness is spawned into.
-    pub(crate) fn new(future: F, meta: &TaskMeta) -> Harness<F> {
+    pub(crate) fn new(future: F) -> Harness<F> {
         Harness {
-            future: Some(future),
-            meta: NonNull::from(meta),
+            state: State::Fresh(future),
         }
     }
 
-    fn future(self: Pin<&mut Self>) -> Pin<&mut Option<F>> {
-        // SAFETY: `future` is structurally pinned: no method moves it out, it is
-        // only replaced through `Pin::set`, which drops it in place.
-        unsafe { self.map_unchecked_mut(|h| &mut h.future) }
+    fn is_waiting(&self) -> bool {
+        matches!(self.state, State::Waiting(_))
+    }
+
+    fn future(self: Pin<&mut Self>) -> Option<Pin<&mut F>> {
+        // SAFETY: the future is structurally pinned: no method moves it out,
+        // it is only dropped in place (`Pin::set`) or retagged (`mark_waiting`).
+        let state = unsafe { &mut self.get_unchecked_mut().state };
+        match state {
+            State::Fresh(future) | State::Waiting(future) => {
+                // SAFETY: as above: the future stays where it is.
+                Some(unsafe { Pin::new_unchecked(future) })
+            }
+            State::Done => None,
+        }
+    }
+
+    /// Turns `Fresh` into `Waiting` in place.
+    fn mark_waiting(self: Pin<&mut Self>) {
+        debug_assert!(matches!(self.state, State::Fresh(_)));
+        const WAITING_TAG: u8 = 1;
+        // SAFETY: `State` is `repr(u8)` (see its doc): its first byte is the
+        // tag, and `Fresh(f)` and `Waiting(f)` keep `f` at the same offset, so
+        // writing the `Waiting` tag over a `Fresh` state yields a valid
+        // `Waiting` holding the same, unmoved future. Nothing is moved out of
+        // the pin.
+        unsafe {
+            let state = ptr::from_mut(&mut self.get_unchecked_mut().state);
+            state.cast::<u8>().write(WAITING_TAG);
+        }
     }
 
     /// Drops the future in place; a panic in its `Drop` becomes the task's failure.
     fn drop_future(self: Pin<&mut Self>) -> Result<(), Failure> {
-        let mut future = self.future();
-        catch_unwind(AssertUnwindSafe(|| future.set(None))).map_err(Failure::panicked)
+        // SAFETY: the state is structurally pinned (see `future`); `Pin::set`
+        // drops the old state in place.
+        let mut state = unsafe { self.map_unchecked_mut(|h| &mut h.state) };
+        catch_unwind(AssertUnwindSafe(|| state.set(State::Done))).map_err(Failure::panicked)
     }
 }
 
@@ -55,35 +162,93 @@ impl<F: Future> Future for Harness<F> {
     type Output = Outcome<F::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: the metadata lives in the task header, which outlives the future.
-        let meta = unsafe { self.meta.as_ref() };
-        if meta.is_abort_requested() {
-            return Poll::Ready(self.drop_future().and(Err(Failure::Cancelled)));
+        let slot = take_slot();
+        // SAFETY: a non-null slot was offered by the run that is polling us
+        // (see the module doc); its frame owns the slot and outlives this poll,
+        // and its `meta` points into this task's header.
+        let abort = !slot.is_null() && unsafe { (*(*slot).meta).is_abort_requested() };
+        let was_waiting = self.is_waiting();
+        if abort {
+            let dropped = self.drop_future();
+            report_finished(slot, was_waiting);
+            return Poll::Ready(dropped.and(Err(Failure::Cancelled)));
         }
-        let Some(future) = self.as_mut().future().as_pin_mut() else {
+        let Some(future) = self.as_mut().future() else {
             // async-task never polls a future that returned `Ready`.
             return Poll::Ready(Err(Failure::Cancelled));
         };
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(self.drop_future().map(|()| output)),
+        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => {
+                if !was_waiting && !slot.is_null() {
+                    self.mark_waiting();
+                    // SAFETY: as above: the slot's run is below us on this stack.
+                    unsafe { (*slot).first_wait = Some(cx.waker().clone()) };
+                }
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(output)) => self.drop_future().map(|()| output),
             Err(payload) => {
                 // The first panic is the one the awaiter hears about.
                 let _ = self.drop_future();
-                Poll::Ready(Err(Failure::panicked(payload)))
+                Err(Failure::panicked(payload))
             }
-        }
+        };
+        report_finished(slot, was_waiting);
+        Poll::Ready(outcome)
     }
 }
 
 impl<F> Drop for Harness<F> {
     fn drop(&mut self) {
+        // Non-null only when a run found the task closed and drops the future
+        // instead of polling it; taken before the future's own `Drop` runs, so
+        // a run nested in that `Drop` cannot be mistaken for ours.
+        let slot = take_slot();
+        let was_waiting = self.is_waiting();
         // SAFETY: `self` is never moved again (we are in its destructor), so
         // pinning it here for the in-place drop is sound.
         let this = unsafe { Pin::new_unchecked(self) };
-        // Reached when a task is cancelled without being polled (its `Runnable`
-        // dropped at shutdown). Nobody awaits a result then, so a panic from the
-        // future's `Drop` has been reported by the panic hook and is dropped.
+        // Also reached when a task is cancelled without being polled (its
+        // `Runnable` dropped at shutdown). Nobody awaits a result then, so a
+        // panic from the future's `Drop` has been reported by the panic hook
+        // and is dropped.
         let _ = this.drop_future();
+        report_finished(slot, was_waiting);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retagging_keeps_the_future_in_place() {
+        let mut harness = Box::pin(Harness::new([7u64, 9]));
+        let before = harness.as_mut().future().map(|f| ptr::from_ref(&*f));
+        harness.as_mut().mark_waiting();
+        assert!(harness.is_waiting());
+        let after = harness.as_mut().future().map(|f| ptr::from_ref(&*f));
+        assert_eq!(before, after);
+        assert_eq!(after.map(read_pinned), Some([7, 9]));
+        assert!(harness.as_mut().drop_future().is_ok());
+        assert!(harness.as_mut().future().is_none());
+    }
+
+    fn read_pinned(f: *const [u64; 2]) -> [u64; 2] {
+        // SAFETY: `f` points into the live, pinned harness of the test.
+        unsafe { *f }
+    }
+
+    #[test]
+    fn the_state_of_a_zero_sized_future_is_one_byte() {
+        assert_eq!(std::mem::size_of::<Harness<std::future::Pending<()>>>(), 1);
+    }
+
+    #[test]
+    fn a_harness_outside_a_run_takes_no_slot_and_reports_nothing() {
+        let mut harness = Box::pin(Harness::new(std::future::pending::<()>()));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(harness.as_mut().poll(&mut cx).is_pending());
+        assert!(!harness.is_waiting(), "nobody to report to: stays fresh");
     }
 }

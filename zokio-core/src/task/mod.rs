@@ -3,8 +3,10 @@
 //! A task is an [async-task] allocation laid out as header (state, awaiter,
 //! vtable, one word of [`Id`]/name/abort metadata), the scheduler handle, and a
 //! union of the future and its output. The future is wrapped in a harness that
-//! catches panics and honours [`JoinHandle::abort`]. A spawned `pending()` with
-//! a pointer-sized scheduler handle takes 64 bytes.
+//! catches panics, honours [`JoinHandle::abort`] and tells
+//! [`Runnable::run_reporting`] when the task starts and stops waiting; it holds
+//! no pointer of its own. A spawned `pending()` with a pointer-sized scheduler
+//! handle takes 56 bytes.
 //!
 //! [async-task]: https://docs.rs/async-task
 
@@ -22,7 +24,7 @@ use async_task::{ScheduleInfo, WithInfo};
 pub use error::JoinError;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
-pub use runnable::Runnable;
+pub use runnable::{RunReport, Runnable};
 pub use yield_now::{YieldNow, yield_now};
 
 #[doc(no_inline)]
@@ -96,10 +98,8 @@ impl<'a> Builder<'a> {
             schedule.schedule(Runnable(runnable), hint);
         });
         let build = async_task::Builder::new().metadata(TaskMeta::new(self.name));
-        // SAFETY: forwarded to the caller. The harness may point at the metadata
-        // because async-task passes the reference to its final place in the header.
-        let (runnable, task) =
-            unsafe { build.spawn_unchecked(|meta| Harness::new(future, meta), schedule) };
+        // SAFETY: forwarded to the caller.
+        let (runnable, task) = unsafe { build.spawn_unchecked(|_| Harness::new(future), schedule) };
         let waker = runnable.waker();
         (Runnable(runnable), JoinHandle::new(task, waker))
     }

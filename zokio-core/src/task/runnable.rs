@@ -4,6 +4,7 @@ use std::fmt;
 use std::ptr::NonNull;
 use std::task::Waker;
 
+use super::harness::{self, RunSlot};
 use super::id::TaskMeta;
 use super::{AbortHandle, Id};
 use crate::budget;
@@ -35,7 +36,44 @@ impl Runnable {
     /// which case it has already been handed back to its scheduler.
     #[inline]
     pub fn run(self) -> bool {
-        budget::with_task_budget(|| self.0.run())
+        self.run_reporting().yielded
+    }
+
+    /// Polls the task once, as [`run`](Runnable::run) does, and says whether
+    /// the task started or stopped waiting in this run.
+    ///
+    /// A scheduler that must cancel its waiting tasks when it shuts down keeps
+    /// each [`first_wait`](RunReport::first_wait) waker (under the task's
+    /// [`id`](Runnable::id), read before running) until the same task reports
+    /// [`finished_after_wait`](RunReport::finished_after_wait). Tasks that
+    /// complete in their first poll report nothing and cost nothing. The two
+    /// reports of one task come from different runs, possibly on different
+    /// threads, so they may reach the scheduler in either order.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use zokio_core::task::spawn;
+    ///
+    /// let (tx, rx) = mpsc::channel();
+    /// let (runnable, handle) = spawn(
+    ///     async { zokio_core::task::yield_now().await; 5 },
+    ///     move |task, _| tx.send(task).unwrap(),
+    /// );
+    /// let first = runnable.run_reporting();
+    /// assert!(first.yielded && first.first_wait.is_some() && !first.finished_after_wait);
+    /// let second = rx.recv().unwrap().run_reporting();
+    /// assert!(second.first_wait.is_none() && second.finished_after_wait);
+    /// assert_eq!(zokio_core::block_on(handle).unwrap(), 5);
+    /// ```
+    #[inline]
+    pub fn run_reporting(self) -> RunReport {
+        let mut slot = RunSlot::new(self.0.metadata());
+        let yielded = harness::with_slot(&mut slot, || budget::with_task_budget(|| self.0.run()));
+        RunReport {
+            yielded,
+            first_wait: slot.first_wait,
+            finished_after_wait: slot.finished_after_wait,
+        }
     }
 
     /// The task's id.
@@ -81,6 +119,27 @@ impl Runnable {
         // wrapper of async-task's, so the pointer came from the same type.
         Runnable(unsafe { async_task::Runnable::from_raw(ptr) })
     }
+}
+
+/// What one [`Runnable::run_reporting`] observed.
+///
+/// ```
+/// let (runnable, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
+/// let report = runnable.run_reporting();
+/// assert!(!report.yielded && report.first_wait.is_none() && !report.finished_after_wait);
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "a scheduler that tracks waiting tasks must act on the report"]
+pub struct RunReport {
+    /// The task woke itself while it ran, and has been handed back to its
+    /// scheduler already (what [`Runnable::run`] returns).
+    pub yielded: bool,
+    /// Set on the run in which the task returned `Pending` for the first
+    /// time: its waker, which wakes it wherever it waits.
+    pub first_wait: Option<Waker>,
+    /// Set on the run in which a task that had waited finished: it completed,
+    /// panicked or was aborted (its future is dropped).
+    pub finished_after_wait: bool,
 }
 
 impl fmt::Debug for Runnable {

@@ -211,28 +211,13 @@ impl Shared {
     }
 }
 
-thread_local! {
-    /// Which owned-set shard a non-worker thread registers its spawns in.
-    static SHARD_HINT: usize = {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    };
-}
-
 pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     with_worker(shared, |cx| {
-        let workers = shared.remotes.len();
-        // Workers use their own shard; other threads share the upper half.
-        let hint = match cx {
-            Some(cx) => cx.index,
-            None => workers + SHARD_HINT.try_with(|h| *h).unwrap_or(0) % workers,
-        };
-        let tracked = shared.owned.track(hint, future);
-        let (runnable, handle) = zokio_core::task::spawn(tracked, TaskSchedule(shared.clone()));
+        let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared.clone()));
         if !shared.is_running() {
             // Shut down: cancelled at once; the handle reports it.
             drop(runnable);
@@ -293,7 +278,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
                 .collect(),
             injector: ConcurrentQueue::unbounded(),
             idle: Idle::new(workers),
-            owned: OwnedTasks::new(2 * workers),
+            owned: OwnedTasks::new(4 * workers),
             driver: Mutex::new(Box::new(driver)),
             driver_unpark: Box::new(move || unparker.unpark()),
             global_queue_interval: config.global_queue_interval,

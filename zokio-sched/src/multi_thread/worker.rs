@@ -83,12 +83,12 @@ impl Core {
                 // A notified worker counts as searching until it finds work,
                 // wherever it finds it.
                 self.found_work(shared);
-                self.run_task(task);
+                self.run_task(shared, task);
                 continue;
             }
             if let Some(task) = self.search(shared) {
                 self.found_work(shared);
-                self.run_task(task);
+                self.run_task(shared, task);
                 continue;
             }
             self.park(shared, cx);
@@ -96,9 +96,9 @@ impl Core {
     }
 
     #[inline]
-    fn run_task(&mut self, task: Runnable) {
+    fn run_task(&mut self, shared: &Shared, task: Runnable) {
         self.counts.polls += 1;
-        task.run();
+        shared.owned.run(task);
     }
 
     /// Publishes counters and, if no other worker is in the driver, polls
