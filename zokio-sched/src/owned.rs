@@ -91,10 +91,9 @@ impl OwnedTasks {
     /// waited for the first time or finished after waiting.
     #[inline]
     pub(crate) fn run(&self, task: Runnable) -> bool {
-        let id = task.id();
         let report = task.run_reporting();
         let yielded = report.yielded;
-        if report.first_wait.is_some() || report.finished_after_wait {
+        if let Some(id) = report.id {
             self.record(id, report);
         }
         yielded

@@ -22,7 +22,7 @@ use std::ptr;
 use std::task::{Context, Poll, Waker};
 
 use super::error::Failure;
-use super::id::TaskMeta;
+use super::id::{Id, TaskMeta};
 
 /// What a task's output slot holds.
 pub(crate) type Outcome<T> = Result<T, Failure>;
@@ -38,6 +38,9 @@ pub(crate) struct RunSlot {
     /// Set when a task that had waited finished in this run (output, panic,
     /// abort, or its future dropped by a run that found the task closed).
     pub(crate) finished_after_wait: bool,
+    /// The task's id, read while reporting either of the above: the task is
+    /// certainly alive then, which it may not be once the run returns.
+    pub(crate) id: Option<Id>,
 }
 
 impl RunSlot {
@@ -46,6 +49,7 @@ impl RunSlot {
             meta,
             first_wait: None,
             finished_after_wait: false,
+            id: None,
         }
     }
 }
@@ -84,8 +88,13 @@ fn take_slot() -> *mut RunSlot {
 fn report_finished(slot: *mut RunSlot, was_waiting: bool) {
     if was_waiting && !slot.is_null() {
         // SAFETY: a non-null slot was taken by this harness during the run that
-        // offered it, and that run's frame (which owns the slot) is still below us.
-        unsafe { (*slot).finished_after_wait = true };
+        // offered it, and that run's frame (which owns the slot) is still below
+        // us; its `meta` points into the header of the task being run, which
+        // async-task keeps alive for the whole run.
+        unsafe {
+            (*slot).finished_after_wait = true;
+            (*slot).id = Some((*(*slot).meta).id());
+        }
     }
 }
 
@@ -181,8 +190,12 @@ impl<F: Future> Future for Harness<F> {
             Ok(Poll::Pending) => {
                 if !was_waiting && !slot.is_null() {
                     self.mark_waiting();
-                    // SAFETY: as above: the slot's run is below us on this stack.
-                    unsafe { (*slot).first_wait = Some(cx.waker().clone()) };
+                    // SAFETY: as above: the slot's run is below us on this stack,
+                    // and the task it runs (whose header `meta` is in) is alive.
+                    unsafe {
+                        (*slot).first_wait = Some(cx.waker().clone());
+                        (*slot).id = Some((*(*slot).meta).id());
+                    }
                 }
                 return Poll::Pending;
             }

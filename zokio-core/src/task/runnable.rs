@@ -73,6 +73,7 @@ impl Runnable {
             yielded,
             first_wait: slot.first_wait,
             finished_after_wait: slot.finished_after_wait,
+            id: slot.id,
         }
     }
 
@@ -140,6 +141,9 @@ pub struct RunReport {
     /// Set on the run in which a task that had waited finished: it completed,
     /// panicked or was aborted (its future is dropped).
     pub finished_after_wait: bool,
+    /// The task's id when either of the above is set (`None` otherwise), so a
+    /// scheduler need not read it before every run.
+    pub id: Option<Id>,
 }
 
 impl fmt::Debug for Runnable {
