@@ -3,8 +3,8 @@
 //!
 //! | feature | module | for |
 //! | --- | --- | --- |
-//! | `hyper` | [`hyper`](self::hyper) | hyper 1.x servers and clients: an executor, a timer, and I/O adapters |
-//! | `tokio-io` | [`tokio_io`](self::tokio_io) | libraries on tokio's `AsyncRead`/`AsyncWrite` (h2, tokio-tungstenite, tokio-rustls) |
+//! | `hyper` | [`hyper`] | hyper 1.x servers and clients: an executor, a timer, and I/O adapters |
+//! | `tokio-io` | [`tokio_io`] | libraries on tokio's `AsyncRead`/`AsyncWrite` (h2, tokio-tungstenite, tokio-rustls) |
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
