@@ -32,7 +32,9 @@ impl RuntimeMetrics {
     /// Tasks that are waiting: they have returned `Pending` at least once and
     /// not finished. A task still queued for its first poll is not counted
     /// yet (the scheduler starts tracking a task when it first waits, so tasks
-    /// that finish in one poll cost no bookkeeping).
+    /// that finish in one poll cost no bookkeeping), and a finished task is
+    /// forgotten just after the poll that finished it returns, which can be a
+    /// moment after its `JoinHandle` has the result.
     pub fn alive_tasks(&self) -> usize {
         self.inner.owned_tasks
     }
