@@ -73,22 +73,18 @@ fn channels_mutexes_and_semaphores_work_across_tasks() {
 #[test]
 fn join_runs_branches_concurrently_and_try_join_cancels_on_error() {
     rt().block_on(async {
-        let start = std::time::Instant::now();
-        let (a, b) = zokio::join!(
-            async {
-                zokio::time::sleep(Duration::from_millis(50)).await;
-                1
-            },
-            async {
-                zokio::time::sleep(Duration::from_millis(50)).await;
+        // The first branch can only finish after the second has run: a join
+        // that ran its branches one after the other would never return.
+        let (tx, rx) = oneshot::channel::<u32>();
+        let joined = zokio::time::timeout(Duration::from_secs(10), async {
+            zokio::join!(async { rx.await.unwrap() + 1 }, async {
+                zokio::time::sleep(Duration::from_millis(5)).await;
+                tx.send(1).unwrap();
                 2
-            }
-        );
-        assert_eq!((a, b), (1, 2));
-        assert!(
-            start.elapsed() < Duration::from_millis(95),
-            "branches overlap"
-        );
+            })
+        })
+        .await;
+        assert_eq!(joined.expect("branches run concurrently"), (2, 2));
 
         let finished_slow_branch = Arc::new(AtomicUsize::new(0));
         let flag = finished_slow_branch.clone();
