@@ -167,15 +167,20 @@ fn run_case(pool: &'static BufPool, ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Every case's pool, for the life of the process.
+static CASE_POOLS: std::sync::Mutex<Vec<&'static BufPool>> = std::sync::Mutex::new(Vec::new());
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
     fn buf_pool_matches_an_allocator_model(caps in caps(), ops in proptest::collection::vec(op(), 1..150)) {
-        // A pool of its own per case (leaked: pools are `'static`), used on
-        // a thread of its own, whose caches start empty and go to the depot
-        // when it exits.
+        // A pool of its own per case (leaked: pools are `'static`, and kept
+        // in a registry so the leak is deliberate and stays reachable), used
+        // on a thread of its own, whose caches start empty and go to the
+        // depot when it exits.
         let pool: &'static BufPool = Box::leak(Box::new(BufPool::with_caps(caps)));
+        CASE_POOLS.lock().unwrap().push(pool);
         std::thread::spawn(move || run_case(pool, ops)).join().unwrap()?;
         for size in [512, 1024, 2048, 4096] {
             prop_assert!(pool.depot_buffers(size) <= pool.caps_in_buffers(size).1);
