@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use polling::{Event, Events, PollMode, Poller};
-use zokio_core::sync::atomic::{AtomicBool, Ordering};
+use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use zokio_core::{Driver, Unpark};
 
 use crate::handle::Handle;
@@ -61,6 +61,12 @@ pub(crate) struct Inner {
     registry: Mutex<Registry>,
     /// Set when `registry.released` has sources to free at the next park.
     release_pending: AtomicBool,
+    /// Bumped (Release) by each registration before its source reaches the
+    /// poller, and read (Acquire) by each park after its wait. The kernel
+    /// orders `epoll_ctl` before the event it makes `epoll_wait` return, but
+    /// the memory model cannot see through system calls; this pair is what
+    /// makes a new `ScheduledIo` happen-before the reactor reads it.
+    registrations: AtomicUsize,
 }
 
 struct Registry {
@@ -100,6 +106,7 @@ impl IoDriver {
                     shut_down: false,
                 }),
                 release_pending: AtomicBool::new(false),
+                registrations: AtomicUsize::new(0),
             }),
             events: Events::with_capacity(
                 NonZeroUsize::new(EVENTS_PER_WAIT).expect("non-zero constant"),
@@ -141,6 +148,9 @@ impl Driver for IoDriver {
         // Ticks fit above the flag bits of the readiness word; wrapping is
         // harmless because a clear compares ticks only for equality.
         self.tick = self.tick.wrapping_add(1);
+        if !self.events.is_empty() {
+            self.inner.registrations.load(Ordering::Acquire);
+        }
         for event in self.events.iter() {
             // SAFETY: keys are addresses of `ScheduledIo`s that the registry
             // keeps alive while registered and, once deregistered (deleted
@@ -253,6 +263,7 @@ impl Inner {
             }
             io
         };
+        self.registrations.fetch_add(1, Ordering::Release);
         let key = Arc::as_ptr(&io) as usize;
         // SAFETY: `polling` requires the source to be deleted from the poller
         // before it is closed. Its owner (`Async`) calls `deregister`, which
