@@ -194,12 +194,13 @@ fn thread_hooks_and_names_apply_to_workers() {
         .unwrap();
     let name = rt.block_on(rt.spawn(async { std::thread::current().name().map(String::from) }));
     assert_eq!(name.unwrap().as_deref(), Some("hooked"));
-    assert!(started.load(Ordering::SeqCst) >= 2);
+    // The worker that ran the task ran its start hook first; the other may
+    // still be starting, as with tokio, since `build` does not wait for them.
+    assert!(started.load(Ordering::SeqCst) >= 1);
     drop(rt);
-    assert_eq!(
-        started.load(Ordering::SeqCst),
-        stopped.load(Ordering::SeqCst)
-    );
+    // Dropping the runtime joins every worker, each having run both hooks.
+    assert_eq!(started.load(Ordering::SeqCst), 2);
+    assert_eq!(stopped.load(Ordering::SeqCst), 2);
 }
 
 #[test]
