@@ -1,20 +1,20 @@
-//! The reactor: one `polling::Poller`, the registry of sources, and the park
+//! The reactor: one selector (epoll, or `polling` elsewhere), the registry of
+//! sources, and the park
 //! loop that turns readiness events into wakeups.
 
 use std::fmt;
 use std::io;
 use std::mem;
-use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use polling::{Event, Events, PollMode, Poller};
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use zokio_core::{Driver, Unpark};
 
 use crate::handle::Handle;
 use crate::readiness::{Readiness, closed_error};
+use crate::sys::{Events, Selector};
 
 /// Events taken from the poller per wait; more wait for the next park.
 const EVENTS_PER_WAIT: usize = 1024;
@@ -22,16 +22,18 @@ const EVENTS_PER_WAIT: usize = 1024;
 /// The I/O driver: waits for readiness on every registered source and wakes
 /// the tasks waiting on them.
 ///
-/// Parking runs one [`Poller::wait`] with the given timeout, then dispatches
+/// Parking runs one wait of the selector (`epoll_wait` on Linux, `polling`'s
+/// `Poller::wait` elsewhere) with the given timeout, then dispatches
 /// the batch of events (read from a reused buffer) to the sources' wakers. The
-/// [`unparker`](Driver::unparker) interrupts a wait through [`Poller::notify`].
+/// [`unparker`](Driver::unparker) interrupts a wait (through an eventfd on
+/// Linux).
 /// [`shutdown`](Driver::shutdown), or dropping the driver, wakes every waiter
 /// and makes every later operation on its sources fail with an error.
 ///
 /// Sources are registered once, for both directions, in **edge** mode: the
 /// kernel reports a direction when it becomes ready and the source remembers
 /// it until an operation returns `WouldBlock`. Oneshot mode (the `polling`
-/// default) would cost a `Poller::modify` system call every time a task waits,
+/// default) would cost an `epoll_ctl` system call every time a task waits,
 /// and level mode would report a writable socket on every wait. Platforms whose
 /// poller has no edge mode get an `Unsupported` error from [`IoDriver::new`].
 ///
@@ -57,7 +59,7 @@ pub struct IoDriver {
 
 /// What the driver shares with its handles and sources.
 pub(crate) struct Inner {
-    poller: Poller,
+    selector: Selector,
     registry: Mutex<Registry>,
     /// Set when `registry.released` has sources to free at the next park.
     release_pending: AtomicBool,
@@ -89,16 +91,10 @@ pub(crate) struct ScheduledIo {
 impl IoDriver {
     /// A new reactor with its own poller.
     pub fn new() -> io::Result<IoDriver> {
-        let poller = Poller::new()?;
-        if !poller.supports_edge() {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "zokio-io needs a poller with edge-triggered mode on this platform",
-            ));
-        }
+        let selector = Selector::new()?;
         Ok(IoDriver {
             inner: Arc::new(Inner {
-                poller,
+                selector,
                 registry: Mutex::new(Registry {
                     sources: Vec::new(),
                     free: Vec::new(),
@@ -108,9 +104,7 @@ impl IoDriver {
                 release_pending: AtomicBool::new(false),
                 registrations: AtomicUsize::new(0),
             }),
-            events: Events::with_capacity(
-                NonZeroUsize::new(EVENTS_PER_WAIT).expect("non-zero constant"),
-            ),
+            events: Events::with_capacity(EVENTS_PER_WAIT),
             tick: 0,
         })
     }
@@ -142,7 +136,7 @@ impl Driver for IoDriver {
         self.events.clear();
         // An error here is a poller failure we cannot report through `park`;
         // callers treat the return as a spurious wakeup and re-check.
-        if self.inner.poller.wait(&mut self.events, timeout).is_err() {
+        if self.inner.selector.wait(&mut self.events, timeout).is_err() {
             return;
         }
         // Ticks fit above the flag bits of the readiness word; wrapping is
@@ -201,7 +195,8 @@ impl fmt::Debug for IoDriver {
     }
 }
 
-/// Wakes a parked [`IoDriver`] from any thread, through [`Poller::notify`].
+/// Wakes a parked [`IoDriver`] from any thread; a burst of unparks before the
+/// next wait costs one system call.
 ///
 /// ```
 /// use zokio_core::{Driver, Unpark};
@@ -222,7 +217,7 @@ impl Unpark for IoUnparker {
     fn unpark(&self) {
         // `notify` only fails if the poller's notification descriptor is
         // broken; the park then returns on its timeout or next event.
-        let _ = self.inner.poller.notify();
+        let _ = self.inner.selector.notify();
     }
 }
 
@@ -233,8 +228,8 @@ impl fmt::Debug for IoUnparker {
 }
 
 impl Inner {
-    pub(crate) fn poller(&self) -> &Poller {
-        &self.poller
+    pub(crate) fn selector(&self) -> &Selector {
+        &self.selector
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
@@ -265,14 +260,7 @@ impl Inner {
         };
         self.registrations.fetch_add(1, Ordering::Release);
         let key = Arc::as_ptr(&io) as usize;
-        // SAFETY: `polling` requires the source to be deleted from the poller
-        // before it is closed. Its owner (`Async`) calls `deregister`, which
-        // deletes it, before it drops or gives away the descriptor.
-        let added = unsafe {
-            self.poller
-                .add_with_mode(fd.as_raw_fd(), Event::all(key), PollMode::Edge)
-        };
-        if let Err(e) = added {
+        if let Err(e) = self.selector.add(fd, key) {
             self.remove(&io, false);
             return Err(e);
         }
@@ -284,7 +272,7 @@ impl Inner {
     pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, io: &Arc<ScheduledIo>) {
         // Fails only if the descriptor was not registered (after a failed
         // add) or already closed, and then the kernel has dropped it already.
-        let _ = self.poller.delete(fd);
+        let _ = self.selector.delete(fd);
         self.remove(io, true);
         io.readiness.close();
     }

@@ -7,7 +7,6 @@ use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use polling::{Event, PollMode};
 use zokio_core::budget;
 
 use crate::driver::ScheduledIo;
@@ -66,10 +65,7 @@ impl Registration {
             self.clear(event?);
         }
         let key = Arc::as_ptr(&self.io) as usize;
-        self.handle
-            .inner
-            .poller()
-            .modify_with_mode(fd, Event::all(key), PollMode::Edge)
+        self.handle.inner.selector().modify(fd, key)
     }
 
     /// Runs `op` once `direction` is ready, spending one unit of the
