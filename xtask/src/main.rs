@@ -216,17 +216,26 @@ fn loom(args: &[String]) -> Result {
     run(&mut cmd)
 }
 
+/// The bench targets only (`--benches` would also run every library and
+/// binary under libtest, which rejects `--quick`), with the feature the HTTP
+/// workload needs.
+const BENCH_ARGS: &[&str] = &[
+    "bench",
+    "--workspace",
+    "--bench",
+    "*",
+    "--features",
+    "zokio/hyper",
+];
+
 /// Builds every bench target, runs them all with `args` (`--quick`,
 /// `--filter`, `--rounds`), and writes `BENCHMARKS.md` and `benchmarks.svg`
 /// from what they measured.
+
 fn bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
-    run(&mut cargo(&[
-        "bench",
-        "--workspace",
-        "--benches",
-        "--no-run",
-    ]))?;
+    ensure_wrk()?;
+    run(cargo(BENCH_ARGS).arg("--no-run"))?;
     let rows_file = root().join("target/bench-rows.tsv");
     let _ = std::fs::remove_file(&rows_file);
     // Zokio's memory figures, measured in a build with no peer in its
@@ -245,8 +254,8 @@ fn bench(args: &[String]) -> Result {
     ]);
     probe.args(args).env("ZOKIO_BENCH_OUT", &rows_file);
     run(&mut probe)?;
-    let mut cmd = cargo(&["bench", "--workspace", "--benches", "--"]);
-    cmd.args(args).env("ZOKIO_BENCH_OUT", &rows_file);
+    let mut cmd = cargo(BENCH_ARGS);
+    cmd.arg("--").args(args).env("ZOKIO_BENCH_OUT", &rows_file);
     run(&mut cmd)?;
 
     let text = std::fs::read_to_string(&rows_file).unwrap_or_default();
@@ -280,6 +289,47 @@ fn bench(args: &[String]) -> Result {
         .map_err(|e| e.to_string())?;
     eprintln!("xtask bench: wrote BENCHMARKS.md and benchmarks.svg");
     Ok(())
+}
+
+/// The HTTP workload loads each server with `wrk`; a fresh machine gets it
+/// from Debian's packages.
+fn ensure_wrk() -> Result {
+    let present = |cmd: &str| {
+        Command::new(cmd)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| !out.stdout.is_empty() || !out.stderr.is_empty())
+    };
+    if present("wrk") {
+        return Ok(());
+    }
+    eprintln!("xtask bench: `wrk` is missing; installing it from Debian's packages");
+    let sudo = |args: &[&str]| {
+        let mut cmd = if is_root() {
+            Command::new(args[0])
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg(args[0]);
+            sudo
+        };
+        cmd.args(&args[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(&mut sudo(&["apt-get", "update", "-qq"]))?;
+    run(&mut sudo(&["apt-get", "install", "-y", "-qq", "wrk"]))?;
+    if present("wrk") {
+        Ok(())
+    } else {
+        Err("`wrk` is still missing after `apt-get install wrk`".into())
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
 }
 
 fn machine_description() -> String {
