@@ -191,6 +191,32 @@ impl<T: AsFd> Async<T> {
         self.registration.poll_io(Direction::Write, cx, || op(io))
     }
 
+    /// A stream socket's read of `asked` bytes; see
+    /// [`Registration::poll_stream_io`].
+    pub(crate) fn poll_stream_read(
+        &self,
+        cx: &mut Context<'_>,
+        asked: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        self.registration
+            .poll_stream_io(Direction::Read, cx, asked, || op(io))
+    }
+
+    /// A stream socket's write of `asked` bytes; see
+    /// [`Registration::poll_stream_io`].
+    pub(crate) fn poll_stream_write(
+        &self,
+        cx: &mut Context<'_>,
+        asked: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        self.registration
+            .poll_stream_io(Direction::Write, cx, asked, || op(io))
+    }
+
     fn poll_read_with_mut<R>(
         &mut self,
         cx: &mut Context<'_>,
@@ -390,4 +416,40 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::IoDriver;
+    use std::cell::Cell;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    use std::task::Waker;
+
+    #[test]
+    fn a_short_stream_read_proves_the_socket_drained() {
+        let driver = IoDriver::new().unwrap();
+        let (mut peer, ours) = UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let ours = Async::register(ours, &driver.handle(), Readiness::new_ready()).unwrap();
+        let mut cx = Context::from_waker(Waker::noop());
+        let calls = Cell::new(0);
+        let mut buf = [0u8; 64];
+        let mut read = |asked: usize| {
+            ours.poll_stream_read(&mut cx, asked, |mut s| {
+                calls.set(calls.get() + 1);
+                s.read(&mut buf[..asked])
+            })
+        };
+        peer.write_all(&[7; 8]).unwrap();
+        // As much as asked: more may be waiting, so the next read tries.
+        assert!(matches!(read(4), Poll::Ready(Ok(4))));
+        // Less than asked: the buffer was emptied, so readiness is cleared.
+        assert!(matches!(read(64), Poll::Ready(Ok(4))));
+        assert_eq!(calls.get(), 2);
+        // The next read waits for an event without a `WouldBlock` call.
+        assert!(read(64).is_pending());
+        assert_eq!(calls.get(), 2);
+    }
 }

@@ -76,7 +76,35 @@ impl Registration {
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_until(direction, cx, op, |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io) for a stream socket's reads and writes of
+    /// `asked` bytes. A transfer shorter than asked means the kernel buffer
+    /// was emptied (read) or filled (write) at that moment, so the readiness
+    /// is cleared at once instead of by the `WouldBlock` call that the next
+    /// attempt would make. An event that arrived meanwhile has a newer tick
+    /// and is kept.
+    #[inline]
+    pub(crate) fn poll_stream_io(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        asked: usize,
+        op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io_until(direction, cx, op, |&n| n > 0 && n < asked)
+    }
+
+    #[inline]
+    fn poll_io_until<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
         mut op: impl FnMut() -> io::Result<R>,
+        exhausted: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let progress = ready!(budget::poll_proceed(cx));
         loop {
@@ -85,6 +113,9 @@ impl Registration {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(event),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 result => {
+                    if result.as_ref().is_ok_and(&exhausted) {
+                        self.clear(event);
+                    }
                     progress.made_progress();
                     return Poll::Ready(result);
                 }

@@ -222,7 +222,8 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+        self.inner
+            .poll_stream_read(cx, buf.len(), |mut s| s.read(buf))
     }
 
     fn poll_read_vectored(
@@ -230,7 +231,9 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_with(cx, |mut s| s.read_vectored(bufs))
+        let asked = bufs.iter().map(|b| b.len()).sum();
+        self.inner
+            .poll_stream_read(cx, asked, |mut s| s.read_vectored(bufs))
     }
 }
 
@@ -240,7 +243,8 @@ impl AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+        self.inner
+            .poll_stream_write(cx, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored(
@@ -248,8 +252,9 @@ impl AsyncWrite for &TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let asked = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_write_with(cx, |mut s| s.write_vectored(bufs))
+            .poll_stream_write(cx, asked, |mut s| s.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -237,7 +237,8 @@ impl AsyncRead for &UnixStream {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_with(cx, |mut s| s.read(buf))
+        self.inner
+            .poll_stream_read(cx, buf.len(), |mut s| s.read(buf))
     }
 
     fn poll_read_vectored(
@@ -245,7 +246,9 @@ impl AsyncRead for &UnixStream {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_read_with(cx, |mut s| s.read_vectored(bufs))
+        let asked = bufs.iter().map(|b| b.len()).sum();
+        self.inner
+            .poll_stream_read(cx, asked, |mut s| s.read_vectored(bufs))
     }
 }
 
@@ -255,7 +258,8 @@ impl AsyncWrite for &UnixStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_with(cx, |mut s| s.write(buf))
+        self.inner
+            .poll_stream_write(cx, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored(
@@ -263,8 +267,9 @@ impl AsyncWrite for &UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let asked = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_write_with(cx, |mut s| s.write_vectored(bufs))
+            .poll_stream_write(cx, asked, |mut s| s.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
