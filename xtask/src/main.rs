@@ -231,7 +231,6 @@ const BENCH_ARGS: &[&str] = &[
 /// Builds every bench target, runs them all with `args` (`--quick`,
 /// `--filter`, `--rounds`), and writes `BENCHMARKS.md` and `benchmarks.svg`
 /// from what they measured.
-
 fn bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
     ensure_wrk()?;

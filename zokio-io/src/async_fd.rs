@@ -191,30 +191,18 @@ impl<T: AsFd> Async<T> {
         self.registration.poll_io(Direction::Write, cx, || op(io))
     }
 
-    /// A stream socket's read of `asked` bytes; see
+    /// A stream socket's read or write of `asked` bytes; see
     /// [`Registration::poll_stream_io`].
-    pub(crate) fn poll_stream_read(
+    pub(crate) fn poll_stream_io(
         &self,
+        direction: Direction,
         cx: &mut Context<'_>,
         asked: usize,
         mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
         self.registration
-            .poll_stream_io(Direction::Read, cx, asked, || op(io))
-    }
-
-    /// A stream socket's write of `asked` bytes; see
-    /// [`Registration::poll_stream_io`].
-    pub(crate) fn poll_stream_write(
-        &self,
-        cx: &mut Context<'_>,
-        asked: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        let io = self.get_ref();
-        self.registration
-            .poll_stream_io(Direction::Write, cx, asked, || op(io))
+            .poll_stream_io(direction, cx, asked, || op(io))
     }
 
     fn poll_read_with_mut<R>(
@@ -437,7 +425,7 @@ mod tests {
         let calls = Cell::new(0);
         let mut buf = [0u8; 64];
         let mut read = |asked: usize| {
-            ours.poll_stream_read(&mut cx, asked, |mut s| {
+            ours.poll_stream_io(Direction::Read, &mut cx, asked, |mut s| {
                 calls.set(calls.get() + 1);
                 s.read(&mut buf[..asked])
             })

@@ -151,6 +151,7 @@ impl Driver for IoDriver {
             // from the poller first), until the start of the next park; this
             // event was read in this park, so its source is still alive.
             let io = unsafe { &*(event.key as *const ScheduledIo) };
+            io.readiness.mark_final(event.read_final, event.write_final);
             io.readiness
                 .set_ready(self.tick, event.readable, event.writable);
         }

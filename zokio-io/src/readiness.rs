@@ -13,7 +13,14 @@ const READABLE: usize = 0b001;
 const WRITABLE: usize = 0b010;
 /// The driver shut down or the source was deregistered: every wait fails.
 const CLOSED: usize = 0b100;
+/// The peer hung up or the socket failed: reads return at once (end of
+/// stream or the error) however often readiness is cleared.
+const READ_FINAL: usize = 0b1000;
+/// The socket hung up or failed: writes return at once (with the error).
+const WRITE_FINAL: usize = 0b1_0000;
 const READY_MASK: usize = READABLE | WRITABLE;
+/// Bits that no clear removes.
+const STICKY: usize = CLOSED | READ_FINAL | WRITE_FINAL;
 /// The tick lives above the flag bits.
 const TICK_SHIFT: u32 = 8;
 
@@ -31,6 +38,13 @@ impl Direction {
         match self {
             Direction::Read => READABLE,
             Direction::Write => WRITABLE,
+        }
+    }
+
+    fn final_bit(self) -> usize {
+        match self {
+            Direction::Read => READ_FINAL,
+            Direction::Write => WRITE_FINAL,
         }
     }
 }
@@ -111,7 +125,7 @@ impl Readiness {
         let tick_bits = tick << TICK_SHIFT;
         let mut current = self.state.load(Ordering::Acquire);
         loop {
-            let next = (current & (READY_MASK | CLOSED)) | bits | tick_bits;
+            let next = (current & (READY_MASK | STICKY)) | bits | tick_bits;
             match self.state.compare_exchange_weak(
                 current,
                 next,
@@ -127,6 +141,34 @@ impl Readiness {
         }
         if writable {
             self.writers.wake();
+        }
+    }
+
+    /// Records that a direction reached its end: the peer hung up (`read`) or
+    /// the socket hung up or failed (both). That readiness is final: no
+    /// [`clear`](Self::clear) removes it, because no new event will come to
+    /// restore it. Called by the reactor before the
+    /// [`set_ready`](Self::set_ready) of the same event, which wakes the
+    /// waiters.
+    ///
+    /// ```
+    /// use std::task::{Context, Waker};
+    /// use zokio_io::protocol::{Direction, Readiness};
+    ///
+    /// let readiness = Readiness::new();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// readiness.mark_final(true, false); // the peer shut down its side
+    /// readiness.set_ready(1, true, false);
+    /// let event = readiness.poll_ready(Direction::Read, &mut cx);
+    /// let std::task::Poll::Ready(Ok(event)) = event else { panic!() };
+    /// readiness.clear(event); // a short read
+    /// assert!(readiness.poll_ready(Direction::Read, &mut cx).is_ready());
+    /// assert!(readiness.poll_ready(Direction::Write, &mut cx).is_pending());
+    /// ```
+    pub fn mark_final(&self, read: bool, write: bool) {
+        let bits = if read { READ_FINAL } else { 0 } | if write { WRITE_FINAL } else { 0 };
+        if bits != 0 {
+            self.state.fetch_or(bits, Ordering::AcqRel);
         }
     }
 
@@ -195,7 +237,7 @@ fn check(state: usize, direction: Direction) -> Option<io::Result<ReadyEvent>> {
     if state & CLOSED != 0 {
         return Some(Err(closed_error()));
     }
-    (state & direction.bit() != 0).then_some(Ok(ReadyEvent {
+    (state & (direction.bit() | direction.final_bit()) != 0).then_some(Ok(ReadyEvent {
         tick: state >> TICK_SHIFT,
         direction,
     }))
@@ -265,6 +307,28 @@ mod tests {
         };
         r.clear(ev);
         assert!(poll(&r, Direction::Read).is_pending());
+    }
+
+    #[test]
+    fn final_readiness_survives_clear_in_its_direction_only() {
+        let r = Readiness::new();
+        r.mark_final(true, false);
+        r.set_ready(1, true, true);
+        for d in [Direction::Read, Direction::Write] {
+            let Poll::Ready(Ok(ev)) = poll(&r, d) else {
+                panic!("ready expected")
+            };
+            r.clear(ev);
+        }
+        assert!(poll(&r, Direction::Read).is_ready(), "end of stream stays");
+        assert!(poll(&r, Direction::Write).is_pending());
+        // A later event keeps the mark.
+        r.set_ready(2, false, true);
+        let Poll::Ready(Ok(ev)) = poll(&r, Direction::Read) else {
+            panic!("still final")
+        };
+        r.clear(ev);
+        assert!(poll(&r, Direction::Read).is_ready());
     }
 
     #[test]

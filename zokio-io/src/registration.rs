@@ -86,7 +86,9 @@ impl Registration {
     /// was emptied (read) or filled (write) at that moment, so the readiness
     /// is cleared at once instead of by the `WouldBlock` call that the next
     /// attempt would make. An event that arrived meanwhile has a newer tick
-    /// and is kept.
+    /// and is kept, and a hang-up that came with the data is final readiness
+    /// that no clear removes (where the selector reports it; elsewhere this
+    /// is [`poll_io`](Self::poll_io)).
     #[inline]
     pub(crate) fn poll_stream_io(
         &self,
@@ -95,6 +97,9 @@ impl Registration {
         asked: usize,
         op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        if !crate::sys::REPORTS_FINAL {
+            return self.poll_io(direction, cx, op);
+        }
         self.poll_io_until(direction, cx, op, |&n| n > 0 && n < asked)
     }
 

@@ -15,7 +15,7 @@ use crate::async_fd::Async;
 use crate::handle::Handle;
 use crate::net::addr::each_addr;
 use crate::net::tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::readiness::Readiness;
+use crate::readiness::{Direction, Readiness};
 
 /// A TCP connection, with futures-io `AsyncRead` and `AsyncWrite` (on
 /// `TcpStream` and on `&TcpStream`, so one task can read while another
@@ -223,7 +223,7 @@ impl AsyncRead for &TcpStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.inner
-            .poll_stream_read(cx, buf.len(), |mut s| s.read(buf))
+            .poll_stream_io(Direction::Read, cx, buf.len(), |mut s| s.read(buf))
     }
 
     fn poll_read_vectored(
@@ -233,7 +233,7 @@ impl AsyncRead for &TcpStream {
     ) -> Poll<io::Result<usize>> {
         let asked = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_stream_read(cx, asked, |mut s| s.read_vectored(bufs))
+            .poll_stream_io(Direction::Read, cx, asked, |mut s| s.read_vectored(bufs))
     }
 }
 
@@ -244,7 +244,7 @@ impl AsyncWrite for &TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.inner
-            .poll_stream_write(cx, buf.len(), |mut s| s.write(buf))
+            .poll_stream_io(Direction::Write, cx, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored(
@@ -254,7 +254,7 @@ impl AsyncWrite for &TcpStream {
     ) -> Poll<io::Result<usize>> {
         let asked = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_stream_write(cx, asked, |mut s| s.write_vectored(bufs))
+            .poll_stream_io(Direction::Write, cx, asked, |mut s| s.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -16,7 +16,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::async_fd::Async;
 use crate::handle::Handle;
-use crate::readiness::Readiness;
+use crate::readiness::{Direction, Readiness};
 
 /// A Unix-domain socket listening for connections.
 ///
@@ -238,7 +238,7 @@ impl AsyncRead for &UnixStream {
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         self.inner
-            .poll_stream_read(cx, buf.len(), |mut s| s.read(buf))
+            .poll_stream_io(Direction::Read, cx, buf.len(), |mut s| s.read(buf))
     }
 
     fn poll_read_vectored(
@@ -248,7 +248,7 @@ impl AsyncRead for &UnixStream {
     ) -> Poll<io::Result<usize>> {
         let asked = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_stream_read(cx, asked, |mut s| s.read_vectored(bufs))
+            .poll_stream_io(Direction::Read, cx, asked, |mut s| s.read_vectored(bufs))
     }
 }
 
@@ -259,7 +259,7 @@ impl AsyncWrite for &UnixStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.inner
-            .poll_stream_write(cx, buf.len(), |mut s| s.write(buf))
+            .poll_stream_io(Direction::Write, cx, buf.len(), |mut s| s.write(buf))
     }
 
     fn poll_write_vectored(
@@ -269,7 +269,7 @@ impl AsyncWrite for &UnixStream {
     ) -> Poll<io::Result<usize>> {
         let asked = bufs.iter().map(|b| b.len()).sum();
         self.inner
-            .poll_stream_write(cx, asked, |mut s| s.write_vectored(bufs))
+            .poll_stream_io(Direction::Write, cx, asked, |mut s| s.write_vectored(bufs))
     }
 
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -23,10 +23,10 @@ const NOTIFY_KEY: u64 = 0;
 /// timeouts wake early and the caller parks again.
 const MAX_WAIT: Duration = Duration::from_millis(i32::MAX as u64);
 
-/// Interest for every source: both directions, edge-triggered. Hang-up and
-/// error are always reported.
+/// Interest for every source: both directions and the peer's hang-up,
+/// edge-triggered. Hang-up and error are always reported.
 fn interest() -> EventFlags {
-    EventFlags::IN | EventFlags::PRI | EventFlags::OUT | EventFlags::ET
+    EventFlags::IN | EventFlags::PRI | EventFlags::OUT | EventFlags::RDHUP | EventFlags::ET
 }
 
 pub(crate) struct Selector {
@@ -157,11 +157,14 @@ impl Events {
                 return None;
             }
             let flags = event.flags;
-            let always = EventFlags::HUP | EventFlags::ERR;
+            let failed = EventFlags::HUP | EventFlags::ERR;
+            let read_final = flags.intersects(EventFlags::RDHUP | failed);
             Some(ReadyEvent {
                 key: key as usize,
-                readable: flags.intersects(EventFlags::IN | EventFlags::PRI | always),
-                writable: flags.intersects(EventFlags::OUT | always),
+                readable: read_final || flags.intersects(EventFlags::IN | EventFlags::PRI),
+                writable: flags.intersects(EventFlags::OUT | failed),
+                read_final,
+                write_final: flags.intersects(failed),
             })
         })
     }
@@ -224,6 +227,24 @@ mod tests {
             .wait(&mut events, Some(Duration::from_millis(1)))
             .unwrap();
         assert!(events.is_empty(), "a deleted source reports nothing");
+    }
+
+    #[test]
+    fn a_hang_up_is_final() {
+        let selector = Selector::new().unwrap();
+        let mut events = Events::with_capacity(8);
+        let (a, b) = UnixStream::pair().unwrap();
+        selector.add(b.as_fd(), 8).unwrap();
+        selector.wait(&mut events, None).unwrap();
+        assert!(events.iter().all(|e| !e.read_final && !e.write_final));
+        a.shutdown(std::net::Shutdown::Write).unwrap();
+        selector.wait(&mut events, None).unwrap();
+        let event = events.iter().next().unwrap();
+        assert!(event.readable && event.read_final && !event.write_final);
+        drop(a);
+        selector.wait(&mut events, None).unwrap();
+        let event = events.iter().next().unwrap();
+        assert!(event.read_final && event.write_final);
     }
 
     #[test]

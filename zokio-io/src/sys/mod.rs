@@ -7,6 +7,11 @@
 //! work ([`portable`]). Both register sources edge-triggered for both
 //! directions, keyed by a non-zero `usize`.
 
+/// True if events carry `read_final`/`write_final`. Only then may a short
+/// transfer clear readiness: a hang-up that arrived with the data would
+/// otherwise be forgotten, and no new edge would report it.
+pub(crate) const REPORTS_FINAL: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -24,4 +29,8 @@ pub(crate) struct ReadyEvent {
     pub(crate) key: usize,
     pub(crate) readable: bool,
     pub(crate) writable: bool,
+    /// The peer hung up, or the socket hung up or failed: reads end at once.
+    pub(crate) read_final: bool,
+    /// The socket hung up or failed: writes end at once.
+    pub(crate) write_final: bool,
 }

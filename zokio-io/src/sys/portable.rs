@@ -79,6 +79,8 @@ impl Events {
             key: event.key,
             readable: event.readable,
             writable: event.writable,
+            read_final: false,
+            write_final: false,
         })
     }
 }
