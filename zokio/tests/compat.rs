@@ -59,6 +59,43 @@ fn hyper_http1_server_and_client() {
     }));
 }
 
+async fn echo(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = req.into_body().collect().await.unwrap().to_bytes();
+    Ok(Response::new(Full::new(body)))
+}
+
+/// Large bodies through `HyperIo`, whose read offer starts small and grows:
+/// every byte arrives, in order, both ways.
+#[test]
+fn hyper_http1_moves_large_bodies_intact() {
+    zokio::run(within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        zokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            hyper::server::conn::http1::Builder::new()
+                .serve_connection(HyperIo::new(stream), service_fn(echo))
+                .await
+                .unwrap();
+        });
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
+            .await
+            .unwrap();
+        zokio::spawn(conn);
+        for len in [1, 3000, 5 << 20] {
+            let sent: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            sender.ready().await.unwrap();
+            let req = Request::post("/")
+                .body(Full::new(Bytes::from(sent.clone())))
+                .unwrap();
+            let resp = sender.send_request(req).await.unwrap();
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            assert!(body == sent, "a {len}-byte body came back changed");
+        }
+    }));
+}
+
 #[test]
 fn hyper_http2_server_and_client() {
     zokio::run(within(Duration::from_secs(20), async {

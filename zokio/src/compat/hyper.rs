@@ -94,13 +94,21 @@ pin_project_lite::pin_project! {
     pub struct HyperIo<T> {
         #[pin]
         inner: T,
+        // Bytes of hyper's buffer the next read offers; see `poll_read`.
+        offer: usize,
     }
 }
+
+/// The smallest read offer: more than a typical request head.
+const MIN_OFFER: usize = 2 << 10;
 
 impl<T> HyperIo<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
-        HyperIo { inner }
+        HyperIo {
+            inner,
+            offer: MIN_OFFER,
+        }
     }
 
     /// The wrapped stream.
@@ -115,14 +123,23 @@ impl<T: AsyncRead> hyper::rt::Read for HyperIo<T> {
         cx: &mut Context<'_>,
         mut buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        // SAFETY: the slice is only written, never read uninitialized: it is
-        // zeroed before futures-io's `poll_read` (which needs initialized
-        // bytes) sees it.
+        let this = self.project();
+        // futures-io reads into initialized bytes, so the part of hyper's
+        // (uninitialized, 8 KiB or more) buffer offered to a read is zeroed
+        // first. Offering all of it would zero kilobytes per small request;
+        // the offer instead doubles each time a read fills it and shrinks
+        // back to what reads return, so bulk transfers still read big.
+        // SAFETY: the slice is only written, never read uninitialized: the
+        // offered part is zeroed before `poll_read` sees it.
         let unfilled = unsafe { buf.as_mut() };
+        let offered = (*this.offer).min(unfilled.len());
+        let unfilled = &mut unfilled[..offered];
         unfilled.fill(MaybeUninit::new(0));
         // SAFETY: every element was just initialized.
         let init = unsafe { &mut *(unfilled as *mut [MaybeUninit<u8>] as *mut [u8]) };
-        let n = ready!(self.project().inner.poll_read(cx, init))?;
+        let n = ready!(this.inner.poll_read(cx, init))?;
+        let next = if n == offered { offered } else { n };
+        *this.offer = next.saturating_mul(2).max(MIN_OFFER);
         // SAFETY: `poll_read` filled the first `n` bytes (at most `init.len()`).
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
