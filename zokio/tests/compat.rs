@@ -24,28 +24,41 @@ async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -
     zokio::time::timeout(limit, fut).await.expect("timed out")
 }
 
+/// An HTTP/1 client connected over loopback to a hyper server (with Zokio's
+/// timer) that answers with `respond`; both sides on `HyperIo`.
+async fn http1_connection<F, Fut>(
+    respond: F,
+) -> hyper::client::conn::http1::SendRequest<Full<Bytes>>
+where
+    F: Fn(Request<Incoming>) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    zokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            zokio::spawn(async move {
+                hyper::server::conn::http1::Builder::new()
+                    .timer(HyperTimer)
+                    .serve_connection(HyperIo::new(stream), service_fn(respond))
+                    .await
+                    .unwrap();
+            });
+        }
+    });
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
+        .await
+        .unwrap();
+    zokio::spawn(conn);
+    sender
+}
+
 #[test]
 fn hyper_http1_server_and_client() {
     zokio::run(within(Duration::from_secs(20), async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        zokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                zokio::spawn(async move {
-                    hyper::server::conn::http1::Builder::new()
-                        .timer(HyperTimer)
-                        .serve_connection(HyperIo::new(stream), service_fn(hello))
-                        .await
-                        .unwrap();
-                });
-            }
-        });
-        let stream = TcpStream::connect(addr).await.unwrap();
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
-            .await
-            .unwrap();
-        zokio::spawn(conn);
+        let mut sender = http1_connection(hello).await;
         for path in ["/a", "/b"] {
             // HTTP/1 carries one request at a time: wait until the connection
             // is idle again.
@@ -69,20 +82,7 @@ async fn echo(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallibl
 #[test]
 fn hyper_http1_moves_large_bodies_intact() {
     zokio::run(within(Duration::from_secs(20), async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        zokio::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            hyper::server::conn::http1::Builder::new()
-                .serve_connection(HyperIo::new(stream), service_fn(echo))
-                .await
-                .unwrap();
-        });
-        let stream = TcpStream::connect(addr).await.unwrap();
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
-            .await
-            .unwrap();
-        zokio::spawn(conn);
+        let mut sender = http1_connection(echo).await;
         for len in [1, 3000, 5 << 20] {
             let sent: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
             sender.ready().await.unwrap();
