@@ -109,22 +109,22 @@ impl Shelf {
     #[inline]
     pub(crate) unsafe fn put(&'static self, class: usize, block: NonNull<u8>) {
         let limits = &self.limits[class];
-        let surplus = with_lists(self, |lists| {
+        // `Some(surplus)`: the block is cached, and `surplus` is a batch the
+        // depot had no room for.
+        let cached = with_lists(self, |lists| {
             let list = &lists[class];
             // SAFETY: forwarded from the caller.
             unsafe { list.push(block) };
             if list.len() <= limits.thread_cap {
-                return Batch::new();
+                return None;
             }
             let batch = list.take(limits.batch);
-            self.depots[class]
-                .push(batch, limits.depot_batches)
-                .err()
-                .unwrap_or_default()
+            self.depots[class].push(batch, limits.depot_batches).err()
         });
-        match surplus {
+        match cached {
+            Some(None) => {}
             // SAFETY: the blocks are free blocks of `class`, now ours alone.
-            Some(batch) => unsafe { self.release_all(class, batch) },
+            Some(Some(surplus)) => unsafe { self.release_all(class, surplus) },
             // SAFETY: no cache took the block: it is still ours to free.
             None => unsafe { (self.release)(class, block) },
         }
