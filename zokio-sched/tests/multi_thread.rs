@@ -326,6 +326,39 @@ fn metrics_count_polls_and_steals() {
     });
 }
 
+/// Remote spawns that reach a busy worker are taken in batches at its
+/// injector checks, not one per check: tasks spawned together stay together
+/// (they sit side by side in memory) and none waits a check per task ahead.
+#[test]
+fn a_busy_worker_takes_remote_spawns_in_batches() {
+    within(20, || {
+        let rt = runtime(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let busy = rt.spawn({
+            let stop = stop.clone();
+            async move {
+                while !stop.load(Ordering::Relaxed) {
+                    yield_now().await;
+                }
+            }
+        });
+        // Let the worker take the busy task, so its ring is never empty.
+        std::thread::sleep(Duration::from_millis(20));
+        let tasks: Vec<_> = (0..200).map(|_| rt.spawn(async {})).collect();
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        stop.store(true, Ordering::Relaxed);
+        rt.block_on(busy).unwrap();
+        // Counters are published when workers park; give them the chance.
+        std::thread::sleep(Duration::from_millis(50));
+        let pulls = rt.metrics().workers[0].injector_pulls;
+        assert!(pulls < 50, "200 remote tasks took {pulls} injector pulls");
+    });
+}
+
 /// A minimal oneshot for tests (avoids depending on a channel crate).
 fn async_oneshot<T: Send + 'static>() -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = futures_lite_oneshot();
