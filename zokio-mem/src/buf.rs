@@ -243,6 +243,13 @@ fn class_of(len: usize) -> Option<usize> {
     Some(bits.saturating_sub(MIN_SHIFT) as usize)
 }
 
+/// The class of a buffer's capacity: pooled capacities are exactly their
+/// class size (a power of two), so this is cheaper than [`class_of`].
+#[inline]
+fn class_of_capacity(cap: usize) -> Option<usize> {
+    (cap <= BufPool::MAX_SIZE).then(|| (cap.trailing_zeros() - MIN_SHIFT) as usize)
+}
+
 const fn class_size(class: usize) -> usize {
     1 << (MIN_SHIFT as usize + class)
 }
@@ -346,7 +353,7 @@ impl PooledBuf {
 impl Drop for PooledBuf {
     #[inline]
     fn drop(&mut self) {
-        match class_of(self.cap) {
+        match class_of_capacity(self.cap) {
             // SAFETY: a pooled buffer's capacity is its class size, and the
             // buffer is no longer used.
             Some(class) => unsafe { self.pool.shelf.put(class, self.ptr) },
@@ -422,8 +429,10 @@ mod tests {
         assert_eq!(class_of(4097), Some(4));
         assert_eq!(class_of(BufPool::MAX_SIZE), Some(MAX_CLASSES - 1));
         assert_eq!(class_of(BufPool::MAX_SIZE + 1), None);
+        assert_eq!(class_of_capacity(BufPool::MAX_SIZE + 1), None);
         for class in 0..MAX_CLASSES {
             assert_eq!(class_of(class_size(class)), Some(class));
+            assert_eq!(class_of_capacity(class_size(class)), Some(class));
         }
     }
 }
