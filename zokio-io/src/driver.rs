@@ -146,10 +146,10 @@ impl Driver for IoDriver {
             self.inner.registrations.load(Ordering::Acquire);
         }
         for event in self.events.iter() {
-            // SAFETY: keys are addresses of `ScheduledIo`s that the registry
-            // keeps alive while registered and, once deregistered (deleted
-            // from the poller first), until the start of the next park; this
-            // event was read in this park, so its source is still alive.
+            // Keys are addresses of `ScheduledIo`s that the registry keeps
+            // alive while registered and, once deregistered (deleted from the
+            // poller first), until the start of the next park.
+            // SAFETY: this event was read in this park, so its source is alive.
             let io = unsafe { &*(event.key as *const ScheduledIo) };
             io.readiness.mark_final(event.read_final, event.write_final);
             io.readiness

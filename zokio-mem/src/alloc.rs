@@ -514,12 +514,11 @@ unsafe fn flush_thread<A: GlobalAlloc>(core: *const (), cache: &ThreadCache) {
     unsafe { Core::release(core) };
 }
 
-// SAFETY: every block handed out is either a fresh `A` allocation of at least
-// the layout's size and alignment (class blocks: the class size, alignment 16
-// >= the layout's), or such a block that was freed and cached, which nobody
-// else holds: the free lists and depots own their blocks exclusively. Blocks
-// are freed to `A` with the layout they were allocated with (`block_layout`
-// for class blocks, found again from the caller's layout).
+// Every block handed out is either a fresh `A` allocation of at least the
+// layout's size and alignment (class blocks: the class size, alignment 16 >=
+// the layout's), or such a block that was freed and cached.
+// SAFETY: cached blocks are held by no one else (free lists and depots own them
+// exclusively), and blocks go back to `A` with the layout they were made with.
 unsafe impl<A: GlobalAlloc + Clone> GlobalAlloc for PoolAlloc<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

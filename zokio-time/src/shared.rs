@@ -118,10 +118,10 @@ impl Shared {
     /// was last unlinked) at `deadline` in shard `shard`, with `waker` to wake.
     #[inline]
     pub(crate) fn arm(&self, shard: u32, entry: &TimerEntry, deadline: u64, waker: &Waker) {
+        // Unlinking and taking wakers both happen under the shard lock, so
+        // no take is in progress either.
         // SAFETY: the caller guarantees the entry is not linked in any wheel,
-        // so no other thread can reach its waker slot until the lock below
-        // publishes it. (Unlinking and taking wakers both happen under that
-        // lock, so no take is in progress either.)
+        // so no other thread reaches its waker slot until the lock publishes it.
         unsafe { entry.waker.store_exclusive(waker) };
         let mut wheel = self.shard(shard);
         if wheel.is_shutdown() {

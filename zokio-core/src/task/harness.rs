@@ -87,10 +87,11 @@ fn take_slot() -> *mut RunSlot {
 #[inline]
 fn report_finished(slot: *mut RunSlot, was_waiting: bool) {
     if was_waiting && !slot.is_null() {
-        // SAFETY: a non-null slot was taken by this harness during the run that
+        // A non-null slot was taken by this harness during the run that
         // offered it, and that run's frame (which owns the slot) is still below
-        // us; its `meta` points into the header of the task being run, which
-        // async-task keeps alive for the whole run.
+        // us.
+        // SAFETY: the slot is alive (above); its `meta` points into the header
+        // of the task being run, which async-task keeps alive for the run.
         unsafe {
             (*slot).finished_after_wait = true;
             (*slot).id = Some((*(*slot).meta).id());
@@ -147,11 +148,10 @@ impl<F> Harness<F> {
     fn mark_waiting(self: Pin<&mut Self>) {
         debug_assert!(matches!(self.state, State::Fresh(_)));
         const WAITING_TAG: u8 = 1;
-        // SAFETY: `State` is `repr(u8)` (see its doc): its first byte is the
-        // tag, and `Fresh(f)` and `Waiting(f)` keep `f` at the same offset, so
-        // writing the `Waiting` tag over a `Fresh` state yields a valid
-        // `Waiting` holding the same, unmoved future. Nothing is moved out of
-        // the pin.
+        // `State` is `repr(u8)` (see its doc): its first byte is the tag, and
+        // `Fresh(f)` and `Waiting(f)` keep `f` at the same offset.
+        // SAFETY: so writing the `Waiting` tag over a `Fresh` state yields a
+        // valid `Waiting` holding the same, unmoved future; nothing leaves the pin.
         unsafe {
             let state = ptr::from_mut(&mut self.get_unchecked_mut().state);
             state.cast::<u8>().write(WAITING_TAG);

@@ -138,10 +138,11 @@ pub struct AbortHandle {
     meta: NonNull<TaskMeta>,
 }
 
-// SAFETY: `meta` points into the header of the task that `waker` references;
-// a waker keeps the whole task allocation alive, and the header's metadata is
-// dropped only when the allocation is freed. `TaskMeta` is `Sync` (an atomic word
-// and an immutable boxed name), so sharing the pointer across threads is sound.
+// `meta` points into the header of the task that `waker` references; a waker
+// keeps the whole task allocation alive, and the header's metadata is dropped
+// only when the allocation is freed.
+// SAFETY: so the pointer stays valid on any thread, and `TaskMeta` is `Sync`
+// (an atomic word and an immutable boxed name).
 unsafe impl Send for AbortHandle {}
 // SAFETY: as for `Send`: every access through `meta` is a shared, atomic one.
 unsafe impl Sync for AbortHandle {}

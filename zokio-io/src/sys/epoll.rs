@@ -128,10 +128,9 @@ pub(crate) struct Events {
     list: Vec<epoll::Event>,
 }
 
-// SAFETY: `epoll::Event` is `!Send` only because its data union can hold a
-// pointer. These events carry integer keys (`EventData::new_u64`) that are
-// never read as pointers through the list, so moving it between threads
-// shares nothing.
+// `epoll::Event` is `!Send` only because its data union can hold a pointer.
+// SAFETY: these events carry integer keys (`EventData::new_u64`), never read
+// as pointers, so moving the list between threads shares nothing.
 unsafe impl Send for Events {}
 
 impl Events {
