@@ -536,9 +536,12 @@ mod loom_coverage {
             "loom_entry",
         ),
         ("time driver park", "zokio-time", "loom_driver"),
-        ("timer atomic waker", "zokio-time", "loom_atomic_waker"),
+        (
+            "atomic waker (sockets and timers)",
+            "zokio-core",
+            "loom_atomic_waker",
+        ),
         ("pool depot", "zokio-mem", "loom_depot"),
-        ("reactor atomic waker", "zokio-io", "loom_waker"),
         ("readiness word", "zokio-io", "loom_readiness"),
     ];
 

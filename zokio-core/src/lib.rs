@@ -28,6 +28,10 @@
 //! The [`context`] module holds per-thread state: whether this thread is a
 //! runtime worker, and the slots in which layers keep their handles.
 //!
+//! An [`AtomicWaker`] is the slot where a waiting task leaves its waker for
+//! the thread that will wake it (the reactor for a socket direction, the
+//! timer wheel for a timer), with no lock.
+//!
 //! [`sync`] swaps std's primitives for loom's under `--cfg loom`; every crate in
 //! the workspace takes its atomics from there so its protocols can be
 //! model-checked.
@@ -35,6 +39,7 @@
 //! [Zokio]: https://docs.rs/zokio
 //! [async-task]: https://docs.rs/async-task
 
+mod atomic_waker;
 mod block_on;
 pub mod budget;
 pub mod context;
@@ -44,6 +49,7 @@ mod schedule;
 pub mod sync;
 pub mod task;
 
+pub use atomic_waker::AtomicWaker;
 pub use block_on::block_on;
 pub use driver::{Driver, Unpark, unpark_waker};
 pub use park::{ThreadParker, ThreadUnparker};

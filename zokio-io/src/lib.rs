@@ -87,7 +87,6 @@ pub mod net;
 mod readiness;
 mod registration;
 mod sys;
-mod waker;
 
 pub use async_fd::Async;
 pub use driver::{IoDriver, IoUnparker};
@@ -98,5 +97,5 @@ pub use handle::{DisabledGuard, EnterGuard, Handle, disable_background};
 #[doc(hidden)]
 pub mod protocol {
     pub use crate::readiness::{Direction, Readiness, ReadyEvent};
-    pub use crate::waker::AtomicWaker;
+    pub use zokio_core::AtomicWaker;
 }

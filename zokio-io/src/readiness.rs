@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use zokio_core::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::waker::AtomicWaker;
+use zokio_core::AtomicWaker;
 
 const READABLE: usize = 0b001;
 const WRITABLE: usize = 0b010;

@@ -18,7 +18,7 @@ use std::ptr;
 
 use zokio_core::sync::atomic::{AtomicU64, Ordering};
 
-use crate::atomic_waker::AtomicWaker;
+use zokio_core::AtomicWaker;
 
 /// The timer fired; the owner's poll returns `Ready`.
 pub(crate) const FIRED: u64 = u64::MAX;

@@ -80,7 +80,6 @@
 //! Every poll of a timer spends one unit of the task's cooperative
 //! [budget](zokio_core::budget), so a task looping on ready timers still yields.
 
-mod atomic_waker;
 pub mod clock;
 mod driver;
 mod entry;
@@ -93,8 +92,6 @@ mod sleep;
 mod timeout;
 mod wheel;
 
-#[doc(hidden)]
-pub use atomic_waker::AtomicWaker;
 pub use driver::{TimeDriver, TimeUnparker};
 pub use error::Elapsed;
 pub use handle::{DisabledGuard, EnterGuard, Handle, disable_background};
@@ -104,3 +101,5 @@ pub use interval::{
 };
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Timeout, timeout, timeout_at};
+#[doc(hidden)]
+pub use zokio_core::AtomicWaker;

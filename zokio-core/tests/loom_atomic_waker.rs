@@ -1,4 +1,6 @@
-//! loom models of `AtomicWaker`: a wake racing a registration is never lost.
+//! loom models of `AtomicWaker` (the waker slot of every socket direction and
+//! every timer): a wake racing a registration is never lost, and a task that
+//! registers while another does is never dropped.
 #![cfg(loom)]
 
 use std::sync::Arc as StdArc;
@@ -7,7 +9,7 @@ use std::task::{Wake, Waker};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
-use zokio_time::AtomicWaker;
+use zokio_core::AtomicWaker;
 
 struct Count(AtomicUsize);
 
@@ -85,5 +87,44 @@ fn concurrent_takes_hand_out_the_waker_once() {
         let here = slot.take().is_some();
         let there = t.join().unwrap();
         assert!(here ^ there, "exactly one take gets the waker");
+    });
+}
+
+#[test]
+fn concurrent_registers_never_lose_a_task() {
+    loom::model(|| {
+        let slot = Arc::new(AtomicWaker::new());
+        let (count_a, waker_a) = counting();
+        let (count_b, waker_b) = counting();
+        let other = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.register(&waker_b))
+        };
+        slot.register(&waker_a);
+        other.join().unwrap();
+        slot.wake();
+        // Each task either holds the slot (and the final wake reached it) or
+        // was woken at once to retry.
+
+        let stored_and_woken = count_a.0.load(Ordering::SeqCst) + count_b.0.load(Ordering::SeqCst);
+        assert!(stored_and_woken >= 1);
+    });
+}
+
+#[test]
+fn wake_during_register_is_delivered() {
+    loom::model(|| {
+        let slot = Arc::new(AtomicWaker::new());
+        let (count, waker) = counting();
+        let waker_thread = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.wake())
+        };
+        slot.register(&waker);
+        waker_thread.join().unwrap();
+        // Either the wake came first (nothing to wake, the waker is stored)
+        // or it reached the waker; a second wake always finds it if stored.
+        slot.wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
     });
 }

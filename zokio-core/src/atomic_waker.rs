@@ -1,37 +1,53 @@
-//! A single waker slot that one thread registers into while another wakes it.
+//! One waker slot that a waiting task registers into and another thread (a
+//! reactor, a timer) takes out and wakes, with no lock.
 
 use std::fmt;
 use std::task::Waker;
 
-use zokio_core::sync::UnsafeCell;
-use zokio_core::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::UnsafeCell;
+use crate::sync::atomic::{AtomicUsize, Ordering};
 
 /// Nobody is touching the slot.
 const IDLE: usize = 0;
-/// The owner is writing a new waker into the slot.
+/// A task is writing its waker into the slot.
 const REGISTERING: usize = 0b01;
-/// A waker is being taken out (or asked for while a registration runs).
+/// A waker is being taken out (or was asked for while a registration ran).
 const WAKING: usize = 0b10;
 
-/// Holds the waker of the task waiting on a timer, so that the thread that
-/// fires the timer can wake it while the owner may be registering a new one.
+/// A slot for the waker of the task waiting on one event: a direction of a
+/// socket, a timer.
 ///
 /// The protocol is the classic one (futures' `AtomicWaker`), written on
-/// [`zokio_core::sync`] so loom can check it: `register` and `take` each
-/// claim the slot with one atomic step; a `take` that finds a registration
-/// in progress leaves a `WAKING` mark, and the registering thread, on seeing
-/// it, wakes the new waker itself. A wake is therefore never lost: after
-/// `take`, either the caller got the latest waker, or the registering thread
-/// wakes it.
+/// [`crate::sync`] so loom can check it: [`register`](Self::register) and
+/// [`take`](Self::take) each claim the slot with one atomic step; a `take`
+/// that finds a registration in progress leaves a `WAKING` mark, and the
+/// registering thread, on seeing it, wakes the new waker itself. So a wake
+/// that comes after (or during) a register always reaches the registered
+/// waker, and a task that registers and then re-checks its condition never
+/// sleeps through an event.
+///
+/// A task registering while another registration or a wake is under way is
+/// woken at once instead of stored (it polls again and retries): the slot
+/// holds one waker, and losing a task is worse than a spurious poll.
 ///
 /// ```
-/// use std::task::Waker;
-/// use zokio_time::AtomicWaker;
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::task::{Wake, Waker};
+/// use zokio_core::AtomicWaker;
 ///
+/// struct Count(AtomicUsize);
+/// impl Wake for Count {
+///     fn wake(self: Arc<Self>) { self.0.fetch_add(1, Ordering::SeqCst); }
+/// }
+///
+/// let count = Arc::new(Count(AtomicUsize::new(0)));
 /// let slot = AtomicWaker::new();
-/// slot.register(Waker::noop());
-/// assert!(slot.take().is_some());
-/// assert!(slot.take().is_none(), "taking empties the slot");
+/// slot.register(&Waker::from(count.clone()));
+/// slot.wake();
+/// slot.wake(); // the waker was taken by the first wake
+/// assert_eq!(count.0.load(Ordering::SeqCst), 1);
+/// assert!(slot.take().is_none());
 /// ```
 pub struct AtomicWaker {
     state: AtomicUsize,
@@ -55,8 +71,7 @@ impl AtomicWaker {
     }
 
     /// Stores `waker` (a clone, unless the slot already holds one that wakes
-    /// the same task). Meant to be called by one thread at a time, the owner
-    /// of the waiting future; concurrent `take`s are fine.
+    /// the same task) to be woken by the next [`wake`](Self::wake).
     #[inline]
     pub fn register(&self, waker: &Waker) {
         match self
@@ -93,15 +108,10 @@ impl AtomicWaker {
                     }
                 }
             }
-            Err(WAKING) => {
-                // A `take` is in the cell right now: the caller is about to be
-                // woken anyway, so wake the new waker at once instead of storing it.
-                waker.wake_by_ref();
-            }
-            Err(_) => {
-                // REGISTERING (concurrent register calls, a misuse) or
-                // REGISTERING|WAKING: nothing to do, the wake is already arranged.
-            }
+            // A `take` is in the cell (the caller is about to be woken anyway)
+            // or another task is registering: wake this one at once so it
+            // polls again, instead of storing it.
+            Err(_) => waker.wake_by_ref(),
         }
     }
 
@@ -112,8 +122,15 @@ impl AtomicWaker {
     ///
     /// No other thread may access this `AtomicWaker` during the call, and its
     /// state must be idle (no `register` or `take` cut short by a panic).
+    ///
+    /// ```
+    /// let slot = zokio_core::AtomicWaker::new();
+    /// // SAFETY: `slot` is not shared yet.
+    /// unsafe { slot.store_exclusive(std::task::Waker::noop()) };
+    /// assert!(slot.take().is_some());
+    /// ```
     #[inline]
-    pub(crate) unsafe fn store_exclusive(&self, waker: &Waker) {
+    pub unsafe fn store_exclusive(&self, waker: &Waker) {
         // SAFETY: the caller guarantees exclusive access.
         let old = self.waker.with_mut(|slot| unsafe {
             match &*slot {
@@ -157,6 +174,6 @@ impl Default for AtomicWaker {
 
 impl fmt::Debug for AtomicWaker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("AtomicWaker")
+        f.debug_struct("AtomicWaker").finish_non_exhaustive()
     }
 }
