@@ -133,7 +133,6 @@ impl Driver for IoDriver {
 
     fn park(&mut self, timeout: Option<Duration>) {
         self.free_released();
-        self.events.clear();
         // An error here is a poller failure we cannot report through `park`;
         // callers treat the return as a spurious wakeup and re-check.
         if self.inner.selector.wait(&mut self.events, timeout).is_err() {

@@ -70,8 +70,9 @@ impl Selector {
         Ok(())
     }
 
-    /// Waits for events, a notification or the timeout. An interrupted wait
-    /// returns with no events, as a spurious wakeup.
+    /// Replaces `events` with the events of one wait, which returns on events,
+    /// a notification or the timeout. An interrupted wait returns with no
+    /// events, as a spurious wakeup.
     pub(crate) fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.list.clear();
         let timeout = timeout.map(|t| {
@@ -142,10 +143,6 @@ impl Events {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.list.clear();
     }
 
     /// The reported sources, without the notifier.

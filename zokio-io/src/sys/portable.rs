@@ -45,6 +45,7 @@ impl Selector {
     }
 
     pub(crate) fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        events.list.clear();
         self.poller.wait(&mut events.list, timeout).map(drop)
     }
 
@@ -68,10 +69,6 @@ impl Events {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.list.clear();
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = ReadyEvent> + '_ {
