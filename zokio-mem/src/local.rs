@@ -11,7 +11,7 @@ use std::ptr::{self, NonNull};
 use crate::block::{Batch, next, set_next};
 use crate::shelf::{MAX_CLASSES, Shelf};
 
-/// A thread's free blocks of one size class.
+/// A thread's free blocks of one size class, linked through the blocks.
 pub(crate) struct FreeList {
     head: Cell<*mut u8>,
     len: Cell<usize>,
@@ -90,6 +90,74 @@ impl FreeList {
     }
 }
 
+/// A [`FreeList`] with a hot slot in front for the block freed last: the
+/// buffer and object pools' thread caches.
+///
+/// The slot is for the commonest way to use a pooled buffer, taking one and
+/// giving it back before the next take: then a pop and a push each read and
+/// write one word. With the list alone, a pop reads the link the previous
+/// push wrote into the block, and both rewrite the head and the length: a
+/// chain of store-to-load forwards through memory that bounded a 4 KiB
+/// take/return at about 15 cycles (5.1 ns; 3.8 ns with the slot). The
+/// allocator front keeps the plain list: its blocks come and go in runs,
+/// where the slot only adds a step (its small-object loop was 10% slower).
+pub(crate) struct HotFreeList {
+    /// The block pushed last, unless a pop took it (null: empty).
+    hot: Cell<*mut u8>,
+    list: FreeList,
+}
+
+impl HotFreeList {
+    pub(crate) const fn new() -> HotFreeList {
+        HotFreeList {
+            hot: Cell::new(ptr::null_mut()),
+            list: FreeList::new(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.list.len() + usize::from(!self.hot.get().is_null())
+    }
+
+    /// Adds a block; returns the new [`len`](HotFreeList::len).
+    ///
+    /// # Safety
+    ///
+    /// As [`Batch::push`]: the block is free, pointer-wide and handed over.
+    #[inline]
+    pub(crate) unsafe fn push(&self, block: NonNull<u8>) -> usize {
+        match NonNull::new(self.hot.replace(block.as_ptr())) {
+            None => self.list.len() + 1,
+            Some(previous) => {
+                // SAFETY: the hot block was free and ours; it moves to the list.
+                unsafe { self.list.push(previous) };
+                self.list.len() + 1
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<NonNull<u8>> {
+        NonNull::new(self.hot.replace(ptr::null_mut())).or_else(|| self.list.pop())
+    }
+
+    /// Detaches the first `n` blocks (or all, if fewer) as a batch, the hot
+    /// block first.
+    pub(crate) fn take(&self, n: usize) -> Batch {
+        if let Some(hot) = NonNull::new(self.hot.replace(ptr::null_mut())) {
+            // SAFETY: the hot block was free and ours; it moves to the list.
+            unsafe { self.list.push(hot) };
+        }
+        self.list.take(n)
+    }
+
+    /// Moves every block of `batch` into the list (behind the hot block).
+    pub(crate) fn fill(&self, batch: Batch) {
+        self.list.fill(batch);
+    }
+}
+
 /// How many pools one thread caches for. A thread that uses more pools than
 /// this takes and returns the extra pools' blocks without a cache.
 const MAX_POOLS: usize = 8;
@@ -97,14 +165,14 @@ const MAX_POOLS: usize = 8;
 /// One thread's caches, one row of lists per pool it has used.
 struct ShelfCaches {
     owners: [Cell<*const Shelf>; MAX_POOLS],
-    lists: [[FreeList; MAX_CLASSES]; MAX_POOLS],
+    lists: [[HotFreeList; MAX_CLASSES]; MAX_POOLS],
 }
 
 impl ShelfCaches {
     const fn new() -> ShelfCaches {
         ShelfCaches {
             owners: [const { Cell::new(ptr::null()) }; MAX_POOLS],
-            lists: [const { [const { FreeList::new() }; MAX_CLASSES] }; MAX_POOLS],
+            lists: [const { [const { HotFreeList::new() }; MAX_CLASSES] }; MAX_POOLS],
         }
     }
 }
@@ -134,7 +202,7 @@ thread_local! {
 #[inline]
 pub(crate) fn with_lists<R>(
     shelf: &'static Shelf,
-    f: impl FnOnce(&[FreeList; MAX_CLASSES]) -> R,
+    f: impl FnOnce(&[HotFreeList; MAX_CLASSES]) -> R,
 ) -> Option<R> {
     CACHES
         .try_with(|caches| {
@@ -153,4 +221,81 @@ pub(crate) fn with_lists<R>(
         })
         .ok()
         .flatten()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn blocks(n: usize) -> Vec<NonNull<u8>> {
+        (0..n)
+            .map(|_| NonNull::from(Box::leak(Box::new(0usize))).cast())
+            .collect()
+    }
+
+    fn free(blocks: Vec<NonNull<u8>>) {
+        for block in blocks {
+            // SAFETY: each block came from `Box::<usize>::leak` in `blocks`.
+            drop(unsafe { Box::from_raw(block.cast::<usize>().as_ptr()) });
+        }
+    }
+
+    #[test]
+    fn pops_are_last_in_first_out_across_the_hot_slot() {
+        let list = HotFreeList::new();
+        let all = blocks(4);
+        for &block in &all {
+            // SAFETY: fresh pointer-wide blocks, each pushed once.
+            unsafe { list.push(block) };
+        }
+        assert_eq!(list.len(), 4);
+        let popped: Vec<_> = std::iter::from_fn(|| list.pop()).collect();
+        let mut expected = all.clone();
+        expected.reverse();
+        assert_eq!(popped, expected);
+        assert_eq!(list.len(), 0);
+        free(all);
+    }
+
+    #[test]
+    fn a_batch_takes_the_hot_block_too() {
+        let list = HotFreeList::new();
+        let all = blocks(3);
+        for &block in &all {
+            // SAFETY: fresh pointer-wide blocks, each pushed once.
+            unsafe { list.push(block) };
+        }
+        // The newest block is in the hot slot; a batch must include it, or a
+        // flush (`while len > 0 { take }`) would never end.
+        let mut batch = list.take(2);
+        assert_eq!(batch.len(), 2);
+        assert_eq!(batch.pop(), Some(all[2]));
+        assert_eq!(batch.pop(), Some(all[1]));
+        assert_eq!(list.len(), 1);
+        assert_eq!(list.take(5).len(), 1);
+        assert_eq!(list.len(), 0);
+        assert!(list.take(5).is_empty());
+        free(all);
+    }
+
+    #[test]
+    fn a_filled_batch_comes_out_after_the_hot_block() {
+        let list = HotFreeList::new();
+        let all = blocks(3);
+        // SAFETY: fresh pointer-wide blocks, each pushed once.
+        unsafe { list.push(all[0]) };
+        let mut batch = Batch::new();
+        // SAFETY: as above.
+        unsafe {
+            batch.push(all[1]);
+            batch.push(all[2]);
+        }
+        list.fill(batch);
+        assert_eq!(list.len(), 3);
+        assert_eq!(list.pop(), Some(all[0]));
+        assert_eq!(list.pop(), Some(all[2]));
+        assert_eq!(list.pop(), Some(all[1]));
+        assert_eq!(list.pop(), None);
+        free(all);
+    }
 }

@@ -6,7 +6,7 @@ use std::ptr::NonNull;
 
 use crate::block::Batch;
 use crate::depot::{DEPOT_SLOTS, Depot};
-use crate::local::{FreeList, with_lists};
+use crate::local::{HotFreeList, with_lists};
 
 /// The most size classes a pool has (the buffer pool's 512 B to 1 MiB).
 pub(crate) const MAX_CLASSES: usize = 12;
@@ -114,8 +114,7 @@ impl Shelf {
         let cached = with_lists(self, |lists| {
             let list = &lists[class];
             // SAFETY: forwarded from the caller.
-            unsafe { list.push(block) };
-            if list.len() <= limits.thread_cap {
+            if unsafe { list.push(block) } <= limits.thread_cap {
                 return None;
             }
             let batch = list.take(limits.batch);
@@ -132,7 +131,7 @@ impl Shelf {
 
     /// Empties a thread's lists: full batches go to the depots while they
     /// have room, the rest is freed.
-    pub(crate) fn flush(&self, lists: &[FreeList; MAX_CLASSES]) {
+    pub(crate) fn flush(&self, lists: &[HotFreeList; MAX_CLASSES]) {
         for (class, list) in lists.iter().enumerate() {
             let limits = &self.limits[class];
             while list.len() > 0 {
