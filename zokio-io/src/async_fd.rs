@@ -198,7 +198,7 @@ impl<T: AsFd> Async<T> {
         direction: Direction,
         cx: &mut Context<'_>,
         asked: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
+        mut op: impl FnMut(&T) -> io::Result<(usize, bool)>,
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
         self.registration
@@ -414,30 +414,40 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
     use std::task::Waker;
+    use zokio_core::Driver;
 
+    /// A read shorter than asked, or a full one whose op learned that the
+    /// queue is empty (a TCP read's hint), clears readiness: the next read
+    /// waits for an event instead of calling into a `WouldBlock`.
     #[test]
-    fn a_short_stream_read_proves_the_socket_drained() {
-        let driver = IoDriver::new().unwrap();
+    fn stream_reads_that_prove_the_socket_drained_clear_readiness() {
+        let mut driver = IoDriver::new().unwrap();
         let (mut peer, ours) = UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
         let ours = Async::register(ours, &driver.handle(), Readiness::new_ready()).unwrap();
         let mut cx = Context::from_waker(Waker::noop());
         let calls = Cell::new(0);
         let mut buf = [0u8; 64];
-        let mut read = |asked: usize| {
+        let mut read = |asked: usize, drained: bool| {
             ours.poll_stream_io(Direction::Read, &mut cx, asked, |mut s| {
                 calls.set(calls.get() + 1);
-                s.read(&mut buf[..asked])
+                s.read(&mut buf[..asked]).map(|n| (n, drained))
             })
         };
         peer.write_all(&[7; 8]).unwrap();
         // As much as asked: more may be waiting, so the next read tries.
-        assert!(matches!(read(4), Poll::Ready(Ok(4))));
+        assert!(matches!(read(4, false), Poll::Ready(Ok(4))));
         // Less than asked: the buffer was emptied, so readiness is cleared.
-        assert!(matches!(read(64), Poll::Ready(Ok(4))));
+        assert!(matches!(read(64, false), Poll::Ready(Ok(4))));
+        assert!(read(64, false).is_pending());
         assert_eq!(calls.get(), 2);
-        // The next read waits for an event without a `WouldBlock` call.
-        assert!(read(64).is_pending());
-        assert_eq!(calls.get(), 2);
+
+        peer.write_all(&[7; 8]).unwrap();
+        driver.park(Some(std::time::Duration::ZERO));
+        assert!(matches!(read(4, false), Poll::Ready(Ok(4))));
+        // Full, but the op saw the queue empty: readiness is cleared too.
+        assert!(matches!(read(4, true), Poll::Ready(Ok(4))));
+        assert!(read(4, false).is_pending());
+        assert_eq!(calls.get(), 4);
     }
 }

@@ -18,6 +18,14 @@
 //! one unit of the task's cooperative [budget](zokio_core::budget), so a task
 //! whose sockets are always ready still yields to its neighbours.
 //!
+//! Stream sockets spare most of those `WouldBlock` calls: a read or write
+//! shorter than asked proves the kernel buffer was emptied or filled, so it
+//! clears the readiness itself (a hang-up reported with the data is kept as
+//! final readiness no clear removes). A TCP read that fills its buffer learns
+//! from Linux's `TCP_INQ` whether the queue is now empty and clears likewise,
+//! so `read_exact` on a request/response connection costs one `recvmsg`, not
+//! a `recv` and a failed one.
+//!
 //! Parking the driver ([`zokio_core::Driver::park`]) is one wait of the
 //! selector into a reused event buffer followed by the dispatch of that batch;
 //! the [`IoUnparker`] interrupts a wait. On Linux the selector is epoll itself,

@@ -82,9 +82,11 @@ impl Registration {
     }
 
     /// [`poll_io`](Self::poll_io) for a stream socket's reads and writes of
-    /// `asked` bytes. A transfer shorter than asked means the kernel buffer
-    /// was emptied (read) or filled (write) at that moment, so the readiness
-    /// is cleared at once instead of by the `WouldBlock` call that the next
+    /// `asked` bytes; `op` returns the bytes moved and whether it learned
+    /// that the kernel buffer is now empty (a TCP read's queue hint). Either
+    /// that or a transfer shorter than asked means the kernel buffer was
+    /// emptied (read) or filled (write) at that moment, so the readiness is
+    /// cleared at once instead of by the `WouldBlock` call that the next
     /// attempt would make. An event that arrived meanwhile has a newer tick
     /// and is kept, and a hang-up that came with the data is final readiness
     /// that no clear removes (where the selector reports it; elsewhere this
@@ -95,12 +97,15 @@ impl Registration {
         direction: Direction,
         cx: &mut Context<'_>,
         asked: usize,
-        op: impl FnMut() -> io::Result<usize>,
+        op: impl FnMut() -> io::Result<(usize, bool)>,
     ) -> Poll<io::Result<usize>> {
         if !crate::sys::REPORTS_FINAL {
-            return self.poll_io(direction, cx, op);
+            return self.poll_io(direction, cx, op).map_ok(|(n, _)| n);
         }
-        self.poll_io_until(direction, cx, op, |&n| n > 0 && n < asked)
+        self.poll_io_until(direction, cx, op, |&(n, drained)| {
+            n > 0 && (n < asked || drained)
+        })
+        .map_ok(|(n, _)| n)
     }
 
     #[inline]

@@ -371,3 +371,44 @@ fn bad_addresses_are_invalid_input() {
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     });
 }
+
+/// Exact-length reads (`read_exact`, which let a stream learn from the
+/// kernel that it emptied the queue) of data written in odd-sized pieces,
+/// then the end of the stream: no byte is lost, no wakeup missed, and the
+/// final read sees EOF.
+#[test]
+fn exact_reads_of_odd_writes_then_end_of_stream() {
+    watchdog(60, || {
+        block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+            let sent = data.clone();
+            let writer = std::thread::spawn(move || {
+                use std::io::Write;
+                let mut s = std::net::TcpStream::connect(addr).unwrap();
+                s.set_nodelay(true).unwrap();
+                let mut rest = &sent[..];
+                let mut piece = 1;
+                while !rest.is_empty() {
+                    let n = piece.min(rest.len());
+                    s.write_all(&rest[..n]).unwrap();
+                    rest = &rest[n..];
+                    piece = piece * 3 % 1021 + 1;
+                }
+            });
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut received = Vec::with_capacity(data.len());
+            let mut size = 1;
+            while received.len() < data.len() {
+                let mut buf = vec![0u8; size.min(data.len() - received.len())];
+                stream.read_exact(&mut buf).await.unwrap();
+                received.extend_from_slice(&buf);
+                size = size * 5 % 997 + 1;
+            }
+            assert!(received == data, "the bytes read differ from those sent");
+            assert_eq!(stream.read(&mut [0u8; 16]).await.unwrap(), 0);
+            writer.join().unwrap();
+        })
+    });
+}

@@ -5,6 +5,7 @@
 //! where it is a byte stream.
 
 mod addr;
+mod queue_hint;
 mod stream_io;
 mod tcp_listener;
 mod tcp_split;

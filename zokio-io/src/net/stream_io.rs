@@ -1,13 +1,16 @@
 //! futures-io for the stream sockets (TCP and Unix), written once.
 //!
 //! Reads and writes go through `Async::poll_stream_io`, so a transfer shorter
-//! than asked clears readiness without a `WouldBlock` call. Closing shuts down
+//! than asked, or a read that learned it emptied the queue, clears readiness
+//! without a `WouldBlock` call. Closing shuts down
 //! the write half (a peer already gone is not an error); nothing is buffered,
 //! so flushing is immediate. `&Stream` implements the traits, so a stream can
 //! be read and written from two tasks at once; `Stream` forwards to it.
 
 /// Implements `AsyncRead` and `AsyncWrite` for `$stream` and `&$stream`. The
-/// type has an `inner: Async<_>` over a std stream and a `shutdown` method.
+/// type has an `inner: Async<_>` over a std stream, a `shutdown` method, and
+/// `recv_bufs(&self, asked, bufs) -> io::Result<(usize, bool)>`, a read that
+/// also says whether it left the receive queue empty.
 macro_rules! impl_stream_io {
     ($stream:ty) => {
         impl futures_lite::io::AsyncRead for &$stream {
@@ -16,13 +19,12 @@ macro_rules! impl_stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                use std::io::Read;
-                self.inner.poll_stream_io(
-                    $crate::readiness::Direction::Read,
-                    cx,
-                    buf.len(),
-                    |mut s| s.read(buf),
-                )
+                let asked = buf.len();
+                let bufs = &mut [std::io::IoSliceMut::new(buf)];
+                self.inner
+                    .poll_stream_io($crate::readiness::Direction::Read, cx, asked, |_| {
+                        self.recv_bufs(asked, bufs)
+                    })
             }
 
             fn poll_read_vectored(
@@ -30,11 +32,10 @@ macro_rules! impl_stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                use std::io::Read;
                 let asked = bufs.iter().map(|b| b.len()).sum();
                 self.inner
-                    .poll_stream_io($crate::readiness::Direction::Read, cx, asked, |mut s| {
-                        s.read_vectored(bufs)
+                    .poll_stream_io($crate::readiness::Direction::Read, cx, asked, |_| {
+                        self.recv_bufs(asked, bufs)
                     })
             }
         }
@@ -50,7 +51,7 @@ macro_rules! impl_stream_io {
                     $crate::readiness::Direction::Write,
                     cx,
                     buf.len(),
-                    |mut s| s.write(buf),
+                    |mut s| s.write(buf).map(|n| (n, false)),
                 )
             }
 
@@ -65,7 +66,7 @@ macro_rules! impl_stream_io {
                     $crate::readiness::Direction::Write,
                     cx,
                     asked,
-                    |mut s| s.write_vectored(bufs),
+                    |mut s| s.write_vectored(bufs).map(|n| (n, false)),
                 )
             }
 

@@ -1,7 +1,7 @@
 //! `TcpStream`: a TCP connection.
 
 use std::fmt;
-use std::io;
+use std::io::{self, IoSliceMut};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::async_fd::Async;
 use crate::handle::Handle;
 use crate::net::addr::each_addr;
+use crate::net::queue_hint::QueueHint;
 use crate::net::tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::readiness::Readiness;
 
@@ -42,6 +43,7 @@ use crate::readiness::Readiness;
 /// ```
 pub struct TcpStream {
     inner: Async<std::net::TcpStream>,
+    hint: QueueHint,
 }
 
 impl TcpStream {
@@ -71,7 +73,10 @@ impl TcpStream {
             Readiness::new(),
         )?;
         inner.connected().await?;
-        Ok(TcpStream { inner })
+        Ok(TcpStream {
+            inner,
+            hint: QueueHint::new(),
+        })
     }
 
     pub(crate) fn from_accepted(
@@ -81,6 +86,7 @@ impl TcpStream {
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
             inner: Async::register(stream, handle, Readiness::new_ready())?,
+            hint: QueueHint::new(),
         })
     }
 
@@ -107,6 +113,11 @@ impl TcpStream {
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_with(|s| s.peek(buf)).await
+    }
+
+    /// One read for futures-io, through the receive-queue hint.
+    fn recv_bufs(&self, asked: usize, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
+        self.hint.read(self.inner.get_ref(), asked, bufs)
     }
 
     /// The address of the peer.

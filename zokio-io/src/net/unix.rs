@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, IoSliceMut, Read};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -177,6 +177,14 @@ impl UnixStream {
     /// Shuts down the read side, the write side, or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get_ref().shutdown(how)
+    }
+
+    /// One read for futures-io. Unix sockets have no receive-queue hint, so
+    /// only a short read tells that the queue was emptied.
+    fn recv_bufs(&self, _asked: usize, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
+        (&mut self.inner.get_ref())
+            .read_vectored(bufs)
+            .map(|n| (n, false))
     }
 
     /// Registers a std stream (made non-blocking) with the current reactor.
