@@ -234,6 +234,10 @@ mod tests {
         (c.clone(), Waker::from(c))
     }
 
+    fn poll(notified: &mut Notified<'_>, waker: &Waker) -> Poll<()> {
+        Pin::new(notified).poll(&mut Context::from_waker(waker))
+    }
+
     #[test]
     fn permits_do_not_accumulate() {
         let notify = Notify::new();
@@ -252,29 +256,13 @@ mod tests {
         let (c2, w2) = counting();
         let mut a = notify.notified();
         let mut b = notify.notified();
-        assert!(
-            Pin::new(&mut a)
-                .poll(&mut Context::from_waker(&w1))
-                .is_pending()
-        );
-        assert!(
-            Pin::new(&mut b)
-                .poll(&mut Context::from_waker(&w2))
-                .is_pending()
-        );
+        assert!(poll(&mut a, &w1).is_pending());
+        assert!(poll(&mut b, &w2).is_pending());
         notify.notify_one();
         assert_eq!(c1.0.load(Ordering::SeqCst), 1);
         assert_eq!(c2.0.load(Ordering::SeqCst), 0);
-        assert!(
-            Pin::new(&mut a)
-                .poll(&mut Context::from_waker(&w1))
-                .is_ready()
-        );
-        assert!(
-            Pin::new(&mut b)
-                .poll(&mut Context::from_waker(&w2))
-                .is_pending()
-        );
+        assert!(poll(&mut a, &w1).is_ready());
+        assert!(poll(&mut b, &w2).is_pending());
     }
 
     #[test]
@@ -284,16 +272,8 @@ mod tests {
         let (c2, w2) = counting();
         let mut a = notify.notified();
         let mut b = notify.notified();
-        assert!(
-            Pin::new(&mut a)
-                .poll(&mut Context::from_waker(&w1))
-                .is_pending()
-        );
-        assert!(
-            Pin::new(&mut b)
-                .poll(&mut Context::from_waker(&w2))
-                .is_pending()
-        );
+        assert!(poll(&mut a, &w1).is_pending());
+        assert!(poll(&mut b, &w2).is_pending());
         notify.notify_one();
         drop(a);
         assert_eq!(
@@ -301,25 +281,13 @@ mod tests {
             1,
             "b inherits a's notification"
         );
-        assert!(
-            Pin::new(&mut b)
-                .poll(&mut Context::from_waker(&w2))
-                .is_ready()
-        );
+        assert!(poll(&mut b, &w2).is_ready());
         // And with no one left to inherit it, it becomes the permit.
         let mut c = notify.notified();
-        assert!(
-            Pin::new(&mut c)
-                .poll(&mut Context::from_waker(&w2))
-                .is_pending()
-        );
+        assert!(poll(&mut c, &w2).is_pending());
         notify.notify_one();
         drop(c);
-        assert!(
-            Pin::new(&mut notify.notified())
-                .poll(&mut Context::from_waker(&w2))
-                .is_ready()
-        );
+        assert!(poll(&mut notify.notified(), &w2).is_ready());
     }
 
     #[test]
@@ -329,32 +297,12 @@ mod tests {
         let (c2, w2) = counting();
         let mut a = notify.notified();
         let mut b = notify.notified();
-        assert!(
-            Pin::new(&mut a)
-                .poll(&mut Context::from_waker(&w1))
-                .is_pending()
-        );
-        assert!(
-            Pin::new(&mut b)
-                .poll(&mut Context::from_waker(&w2))
-                .is_pending()
-        );
+        assert!(poll(&mut a, &w1).is_pending());
+        assert!(poll(&mut b, &w2).is_pending());
         notify.notify_waiters();
         assert_eq!(c1.0.load(Ordering::SeqCst) + c2.0.load(Ordering::SeqCst), 2);
-        assert!(
-            Pin::new(&mut a)
-                .poll(&mut Context::from_waker(&w1))
-                .is_ready()
-        );
-        assert!(
-            Pin::new(&mut b)
-                .poll(&mut Context::from_waker(&w2))
-                .is_ready()
-        );
-        assert!(
-            Pin::new(&mut notify.notified())
-                .poll(&mut Context::from_waker(&w1))
-                .is_pending()
-        );
+        assert!(poll(&mut a, &w1).is_ready());
+        assert!(poll(&mut b, &w2).is_ready());
+        assert!(poll(&mut notify.notified(), &w1).is_pending());
     }
 }
