@@ -127,14 +127,11 @@ impl HotFreeList {
     /// As [`Batch::push`]: the block is free, pointer-wide and handed over.
     #[inline]
     pub(crate) unsafe fn push(&self, block: NonNull<u8>) -> usize {
-        match NonNull::new(self.hot.replace(block.as_ptr())) {
-            None => self.list.len() + 1,
-            Some(previous) => {
-                // SAFETY: the hot block was free and ours; it moves to the list.
-                unsafe { self.list.push(previous) };
-                self.list.len() + 1
-            }
+        if let Some(previous) = NonNull::new(self.hot.replace(block.as_ptr())) {
+            // SAFETY: the hot block was free and ours; it moves to the list.
+            unsafe { self.list.push(previous) };
         }
+        self.list.len() + 1
     }
 
     #[inline]

@@ -45,6 +45,8 @@ impl QueueHint {
         bufs: &mut [IoSliceMut<'_>],
     ) -> io::Result<(usize, bool)> {
         match self.0.load(Ordering::Relaxed) {
+            // Only Linux's `enable` ever succeeds.
+            #[cfg(any(target_os = "linux", target_os = "android"))]
             ON => recv_with_hint(stream, bufs),
             state => {
                 let n = (&*stream).read_vectored(bufs)?;
@@ -119,11 +121,6 @@ fn recv_with_hint(stream: &TcpStream, bufs: &mut [IoSliceMut<'_>]) -> io::Result
         cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
     }
     Ok((n as usize, queued == Some(0)))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn recv_with_hint(stream: &TcpStream, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
-    (&*stream).read_vectored(bufs).map(|n| (n, false))
 }
 
 #[cfg(all(test, not(loom), any(target_os = "linux", target_os = "android")))]
