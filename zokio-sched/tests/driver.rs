@@ -28,6 +28,9 @@ struct Events {
 struct FakeDriver {
     parker: ThreadParker,
     events: Arc<Events>,
+    /// Deliver events only on non-blocking polls (a blocking park sleeps a
+    /// millisecond and returns empty), so only busy workers' polls wake tasks.
+    polls_only: bool,
 }
 
 impl Driver for FakeDriver {
@@ -38,6 +41,10 @@ impl Driver for FakeDriver {
             self.events.polls.fetch_add(1, Ordering::Relaxed);
         } else {
             self.events.parks.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.polls_only && timeout != Some(Duration::ZERO) {
+            self.parker.park(Some(Duration::from_millis(1)));
+            return;
         }
         self.parker.park(timeout);
         if self.events.ready.load(Ordering::Acquire) {
@@ -75,6 +82,7 @@ fn driver() -> (FakeDriver, Arc<Events>) {
     let driver = FakeDriver {
         parker: ThreadParker::new(),
         events: events.clone(),
+        polls_only: false,
     };
     (driver, events)
 }
@@ -125,6 +133,56 @@ fn the_driver_is_polled_while_every_worker_is_busy() {
         });
         rt.block_on(busy).unwrap();
         assert!(events.polls.load(Ordering::Relaxed) > 0);
+    });
+}
+
+#[test]
+fn tasks_a_busy_workers_driver_poll_wakes_reach_a_sleeping_worker() {
+    within(30, || {
+        let (mut driver, events) = driver();
+        driver.polls_only = true;
+        let rt = MultiThread::new(
+            driver,
+            Config {
+                worker_threads: 2,
+                ..Config::default()
+            },
+        )
+        .unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        // Keeps one worker busy, so it polls the driver every few ticks.
+        let busy = rt.spawn(async move {
+            while !stop2.load(Ordering::Relaxed) {
+                yield_now().await;
+            }
+        });
+        let waiting: Vec<_> = (0..64)
+            .map(|_| {
+                let events = events.clone();
+                rt.spawn(async move {
+                    WaitEvent(events).await;
+                    let until = std::time::Instant::now() + Duration::from_millis(2);
+                    while std::time::Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                    std::thread::current().id()
+                })
+            })
+            .collect();
+        while events.waiters.lock().unwrap().len() < 64 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Every waiter is parked on the event and the idle worker sleeps:
+        // only the busy worker's polls deliver the event.
+        events.ready.store(true, Ordering::Release);
+        let threads: std::collections::HashSet<_> = waiting
+            .into_iter()
+            .map(|h| rt.block_on(h).unwrap())
+            .collect();
+        stop.store(true, Ordering::Relaxed);
+        rt.block_on(busy).unwrap();
+        assert_eq!(threads.len(), 2, "the sleeping worker never took a share");
     });
 }
 

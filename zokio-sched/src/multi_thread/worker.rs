@@ -109,6 +109,20 @@ impl Core {
             cx.in_driver.set(true);
             driver.park(Some(Duration::ZERO));
             cx.in_driver.set(false);
+            drop(driver);
+            // Tasks the driver woke went to our ring without waking anyone.
+            // While this worker makes every driver poll, that ring is where
+            // all new work appears: a sleeper must hear of it, or it sleeps
+            // through the load and one core does all of it.
+            self.share_driver_work(shared);
+        }
+    }
+
+    /// Wakes a sleeper if the driver left more work on our ring than we run
+    /// next, so that it steals the rest.
+    fn share_driver_work(&self, shared: &Shared) {
+        if shared.remotes[self.index].queue.len() > 1 {
+            shared.notify_parked();
         }
     }
 
@@ -231,9 +245,7 @@ impl Core {
                 if !shared.idle.unpark_worker_by_id(self.index) {
                     self.is_searching = true; // a notifier took us first
                 }
-                if shared.remotes[self.index].queue.len() > 1 {
-                    shared.notify_parked();
-                }
+                self.share_driver_work(shared);
                 return;
             }
             if !shared.idle.is_parked(self.index) {
