@@ -525,6 +525,11 @@ mod loom_coverage {
         ),
         ("LIFO slot hand-off", "zokio-sched", "loom_lifo"),
         (
+            "worker inbox hand-off (placement)",
+            "zokio-sched",
+            "loom_inbox",
+        ),
+        (
             "task state (wake, abort, detach, join)",
             "zokio-core",
             "loom_task",

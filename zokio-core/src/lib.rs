@@ -28,6 +28,9 @@
 //! The [`context`] module holds per-thread state: whether this thread is a
 //! runtime worker, and the slots in which layers keep their handles.
 //!
+//! A driver may say on which CPU the data behind a wake arrived, and a
+//! scheduler may queue the task on its worker there: the [`placement`] hint.
+//!
 //! An [`AtomicWaker`] is the slot where a waiting task leaves its waker for
 //! the thread that will wake it (the reactor for a socket direction, the
 //! timer wheel for a timer), with no lock.
@@ -45,6 +48,7 @@ pub mod budget;
 pub mod context;
 mod driver;
 mod park;
+pub mod placement;
 mod schedule;
 pub mod sync;
 pub mod task;

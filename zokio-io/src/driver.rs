@@ -5,16 +5,16 @@
 use std::fmt;
 use std::io;
 use std::mem;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use zokio_core::{Driver, Unpark};
+use zokio_core::{Driver, Unpark, placement};
 
 use crate::handle::Handle;
 use crate::readiness::{Readiness, closed_error};
-use crate::sys::{Events, Selector};
+use crate::sys::{self, Events, Selector};
 
 /// Events taken from the poller per wait; more wait for the next park.
 const EVENTS_PER_WAIT: usize = 1024;
@@ -36,6 +36,12 @@ const EVENTS_PER_WAIT: usize = 1024;
 /// default) would cost an `epoll_ctl` system call every time a task waits,
 /// and level mode would report a writable socket on every wait. Platforms whose
 /// poller has no edge mode get an `Unsupported` error from [`IoDriver::new`].
+///
+/// While the scheduler polling it asks for [`placement`] hints (a busy
+/// work-stealing worker does, when another worker is awake), each readable
+/// event's wake carries the CPU on which the socket's data arrived (Linux's
+/// `SO_INCOMING_CPU`, one `getsockopt` per event), so the task can run where
+/// the socket's state already is.
 ///
 /// ```
 /// use std::time::Duration;
@@ -86,6 +92,8 @@ struct Registry {
 pub(crate) struct ScheduledIo {
     pub(crate) readiness: Readiness,
     slot: usize,
+    /// Asked where incoming data arrived when the scheduler wants to know.
+    fd: RawFd,
 }
 
 impl IoDriver {
@@ -144,6 +152,7 @@ impl Driver for IoDriver {
         if !self.events.is_empty() {
             self.inner.registrations.load(Ordering::Acquire);
         }
+        let origins = placement::origins_wanted();
         for event in self.events.iter() {
             // Keys are addresses of `ScheduledIo`s that the registry keeps
             // alive while registered and, once deregistered (deleted from the
@@ -151,8 +160,20 @@ impl Driver for IoDriver {
             // SAFETY: this event was read in this park, so its source is alive.
             let io = unsafe { &*(event.key as *const ScheduledIo) };
             io.readiness.mark_final(event.read_final, event.write_final);
-            io.readiness
-                .set_ready(self.tick, event.readable, event.writable);
+            let set_ready = || {
+                io.readiness
+                    .set_ready(self.tick, event.readable, event.writable)
+            };
+            // Only arriving data has an origin: a writable edge is the
+            // kernel freeing buffer space, wherever it happens to run.
+            let origin = match origins && event.readable {
+                true => sys::incoming_cpu(io.fd),
+                false => None,
+            };
+            match origin {
+                Some(cpu) => placement::with_wake_origin(cpu, set_ready),
+                None => set_ready(),
+            }
         }
     }
 
@@ -250,7 +271,11 @@ impl Inner {
                 return Err(closed_error());
             }
             let slot = registry.free.pop().unwrap_or(registry.sources.len());
-            let io = Arc::new(ScheduledIo { readiness, slot });
+            let io = Arc::new(ScheduledIo {
+                readiness,
+                slot,
+                fd: fd.as_raw_fd(),
+            });
             if slot == registry.sources.len() {
                 registry.sources.push(Some(io.clone()));
             } else {
@@ -317,6 +342,62 @@ mod tests {
         assert_eq!(Arc::strong_count(&io), 2);
         driver.park(Some(Duration::ZERO));
         assert_eq!(Arc::strong_count(&io), 1);
+    }
+
+    /// Records the placement hint in force when it is woken.
+    struct OriginWaker(Mutex<Option<Option<usize>>>);
+
+    impl std::task::Wake for OriginWaker {
+        fn wake(self: Arc<Self>) {
+            *self.0.lock().unwrap() = Some(placement::wake_origin());
+        }
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn a_readable_wake_says_where_the_data_arrived_when_asked() {
+        use crate::readiness::Direction;
+        use std::io::Write;
+        use std::task::{Context, Waker};
+
+        let mut driver = IoDriver::new().unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        server.set_nonblocking(true).unwrap();
+        let io = driver
+            .inner
+            .register(server.as_fd(), Readiness::new())
+            .unwrap();
+        let mut wait = |driver: &mut IoDriver, wanted: bool| {
+            let recorder = Arc::new(OriginWaker(Mutex::new(None)));
+            let waker = Waker::from(recorder.clone());
+            let pending = io
+                .readiness
+                .poll_ready(Direction::Read, &mut Context::from_waker(&waker));
+            assert!(pending.is_pending());
+            client.write_all(b"x").unwrap();
+            let timeout = Some(Duration::from_secs(5));
+            match wanted {
+                true => placement::with_origins_wanted(|| driver.park(timeout)),
+                false => driver.park(timeout),
+            }
+            recorder
+                .0
+                .lock()
+                .unwrap()
+                .take()
+                .expect("the reader was woken")
+        };
+        // The kernel processed the loopback data on some CPU (the writer's).
+        assert!(wait(&mut driver, true).is_some());
+        // Drained, so the next write is a new edge; not asked, no hint.
+        let mut buf = [0u8; 8];
+        let _ = std::io::Read::read(&mut &server, &mut buf);
+        io.readiness
+            .clear(io.readiness.ready_event(Direction::Read).unwrap().unwrap());
+        assert_eq!(wait(&mut driver, false), None);
+        driver.inner.deregister(server.as_fd(), &io);
     }
 
     #[test]

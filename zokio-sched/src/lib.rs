@@ -25,6 +25,15 @@
 //! first to get there parks in the [`Driver`](zokio_core::Driver) (the I/O
 //! reactor and timers), the others on their own thread parker.
 //!
+//! A busy worker polls the driver every `global_queue_interval` ticks, and
+//! the tasks it wakes go to its ring. On Linux, while another worker is awake,
+//! that poll asks the driver where each event's data arrived
+//! ([`placement`](zokio_core::placement)); a task whose data arrived on the
+//! CPU another worker runs on goes to that worker's inbox instead, so a
+//! socket is read on the CPU whose cache holds it. Over loopback, where the
+//! kernel delivers data on the sender's CPU, this settles each client and
+//! its server task on one worker and cuts the kernel's cost per request.
+//!
 //! [`CurrentThread`] runs every task on the thread calling `block_on`, so
 //! tasks may be `!Send` ([`spawn_local`]); other threads reach it through a
 //! thread-safe remote queue and the driver's unparker.
@@ -57,16 +66,19 @@ mod config;
 mod current_thread;
 mod handle;
 mod idle;
+mod inbox;
 mod lifo;
 mod metrics;
 mod multi_thread;
 mod owned;
 mod queue;
+mod worker_cpus;
 
 pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
 pub use current_thread::{CurrentThread, spawn_local};
 pub use handle::{EnterGuard, Handle, TryCurrentError, spawn, spawn_blocking};
 pub use idle::Idle;
+pub use inbox::Inbox;
 pub use lifo::{LifoNext, LifoSlot, MAX_LIFO_POLLS};
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;

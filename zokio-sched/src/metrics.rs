@@ -12,6 +12,7 @@ pub(crate) struct LocalCounts {
     pub(crate) parks: u64,
     pub(crate) lifo_polls: u64,
     pub(crate) injector_pulls: u64,
+    pub(crate) handed_off: u64,
 }
 
 /// The published copy of a worker's counts. Only the owning worker stores
@@ -24,6 +25,7 @@ pub(crate) struct WorkerCounters {
     parks: AtomicU64,
     lifo_polls: AtomicU64,
     injector_pulls: AtomicU64,
+    handed_off: AtomicU64,
 }
 
 impl WorkerCounters {
@@ -36,6 +38,7 @@ impl WorkerCounters {
         self.lifo_polls.store(counts.lifo_polls, Ordering::Relaxed);
         self.injector_pulls
             .store(counts.injector_pulls, Ordering::Relaxed);
+        self.handed_off.store(counts.handed_off, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self, local_queue_depth: usize) -> WorkerMetrics {
@@ -46,6 +49,7 @@ impl WorkerCounters {
             parks: self.parks.load(Ordering::Relaxed),
             lifo_polls: self.lifo_polls.load(Ordering::Relaxed),
             injector_pulls: self.injector_pulls.load(Ordering::Relaxed),
+            handed_off: self.handed_off.load(Ordering::Relaxed),
             local_queue_depth,
         }
     }
@@ -80,6 +84,9 @@ pub struct WorkerMetrics {
     pub lifo_polls: u64,
     /// Batches taken from the shared injector queue.
     pub injector_pulls: u64,
+    /// Woken tasks handed to another worker's inbox because their data
+    /// arrived on that worker's CPU.
+    pub handed_off: u64,
     /// Tasks in the worker's local ring now.
     pub local_queue_depth: usize,
 }

@@ -31,6 +31,9 @@ struct FakeDriver {
     /// Deliver events only on non-blocking polls (a blocking park sleeps a
     /// millisecond and returns empty), so only busy workers' polls wake tasks.
     polls_only: bool,
+    /// `(home, away)`: deliver only on polls made on CPU `home`, and say each
+    /// wake's data arrived on CPU `away`, when asked (placement).
+    origin: Option<(usize, usize)>,
 }
 
 impl Driver for FakeDriver {
@@ -47,9 +50,20 @@ impl Driver for FakeDriver {
             return;
         }
         self.parker.park(timeout);
+        #[cfg(target_os = "linux")]
+        if self.origin.is_some_and(|(home, _)| current_cpu() != home) {
+            return;
+        }
         if self.events.ready.load(Ordering::Acquire) {
             let waiters = std::mem::take(&mut *self.events.waiters.lock().unwrap());
-            waiters.into_iter().for_each(Waker::wake);
+            let wake = || waiters.into_iter().for_each(Waker::wake);
+            match self
+                .origin
+                .filter(|_| zokio_core::placement::origins_wanted())
+            {
+                Some((_, cpu)) => zokio_core::placement::with_wake_origin(cpu, wake),
+                None => wake(),
+            }
         }
     }
 
@@ -83,6 +97,7 @@ fn driver() -> (FakeDriver, Arc<Events>) {
         parker: ThreadParker::new(),
         events: events.clone(),
         polls_only: false,
+        origin: None,
     };
     (driver, events)
 }
@@ -183,6 +198,115 @@ fn tasks_a_busy_workers_driver_poll_wakes_reach_a_sleeping_worker() {
         stop.store(true, Ordering::Relaxed);
         rt.block_on(busy).unwrap();
         assert_eq!(threads.len(), 2, "the sleeping worker never took a share");
+    });
+}
+
+/// The CPUs this process may run on.
+#[cfg(target_os = "linux")]
+fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: `set` is a live, zeroed cpu_set_t of the size passed.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .collect()
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn pin_current_thread(cpu: usize) {
+    // SAFETY: `set` is a live, zeroed cpu_set_t of the size passed.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        assert_eq!(
+            libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set),
+            0
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn current_cpu() -> usize {
+    // SAFETY: no arguments, no memory of ours.
+    usize::try_from(unsafe { libc::sched_getcpu() }).unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_busy_workers_poll_hands_tasks_to_the_worker_on_their_data_cpu() {
+    let cpus = allowed_cpus();
+    if cpus.len() < 2 {
+        eprintln!("skipped: needs two CPUs, this process may use {cpus:?}");
+        return;
+    }
+    let (home, away) = (cpus[0], cpus[1]);
+    within(30, move || {
+        let (mut driver, events) = driver();
+        driver.polls_only = true;
+        driver.origin = Some((home, away));
+        // One worker pinned to each CPU.
+        let next = Arc::new(AtomicUsize::new(0));
+        let pin: zokio_sched::ThreadHook = Arc::new(move || {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            pin_current_thread([home, away][i % 2]);
+        });
+        let rt = MultiThread::new(
+            driver,
+            Config {
+                worker_threads: 2,
+                on_thread_start: Some(pin),
+                ..Config::default()
+            },
+        )
+        .unwrap();
+        // Both workers busy, so both stay awake and both poll the driver.
+        let stop = Arc::new(AtomicBool::new(false));
+        let running = Arc::new(Mutex::new(std::collections::HashSet::new()));
+        let busy: Vec<_> = (0..2)
+            .map(|_| {
+                let (stop, running) = (stop.clone(), running.clone());
+                rt.spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        running.lock().unwrap().insert(current_cpu());
+                        yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        while running.lock().unwrap().len() < 2 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let woken: Vec<_> = (0..64)
+            .map(|_| {
+                let events = events.clone();
+                rt.spawn(async move {
+                    WaitEvent(events).await;
+                    current_cpu()
+                })
+            })
+            .collect();
+        while events.waiters.lock().unwrap().len() < 64 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        events.ready.store(true, Ordering::Release);
+        let ran_on: Vec<usize> = woken.into_iter().map(|h| rt.block_on(h).unwrap()).collect();
+        stop.store(true, Ordering::Relaxed);
+        for b in busy {
+            rt.block_on(b).unwrap();
+        }
+        // The home worker's poll woke them; each ran where its data came from.
+        assert!(ran_on.iter().all(|&cpu| cpu == away), "ran on {ran_on:?}");
+        let handed_off = || -> u64 { rt.metrics().workers.iter().map(|w| w.handed_off).sum() };
+        // Counts are published when a worker parks, soon after the busy tasks end.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while handed_off() < 64 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(handed_off(), 64);
     });
 }
 

@@ -34,3 +34,33 @@ pub(crate) struct ReadyEvent {
     /// The socket hung up or failed: writes end at once.
     pub(crate) write_final: bool,
 }
+
+/// The CPU on which the kernel last processed data arriving for the socket
+/// `fd` (`SO_INCOMING_CPU`), if it is a socket that records one.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn incoming_cpu(fd: std::os::fd::RawFd) -> Option<usize> {
+    let mut cpu: libc::c_int = -1;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `cpu` and `len` are live locals of the sizes passed. A stale
+    // or reused `fd` only yields an error or another socket's CPU, and the
+    // answer is a hint.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_INCOMING_CPU,
+            (&raw mut cpu).cast(),
+            &mut len,
+        )
+    };
+    // Sockets that never received (and Unix sockets) report -1.
+    (rc == 0)
+        .then_some(cpu)
+        .and_then(|cpu| usize::try_from(cpu).ok())
+}
+
+/// No portable way to ask: no hint.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn incoming_cpu(_fd: std::os::fd::RawFd) -> Option<usize> {
+    None
+}

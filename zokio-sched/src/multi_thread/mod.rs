@@ -21,16 +21,18 @@ use std::time::{Duration, Instant};
 use concurrent_queue::ConcurrentQueue;
 use zokio_core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use zokio_core::task::{JoinHandle, Runnable, ScheduleHint};
-use zokio_core::{Driver, Schedule, ThreadParker, ThreadUnparker, Unpark};
+use zokio_core::{Driver, Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
 
 use crate::blocking::BlockingPool;
 use crate::config::Config;
 use crate::handle::{Handle, WeakHandle};
 use crate::idle::Idle;
+use crate::inbox::Inbox;
 use crate::lifo::LifoSlot;
 use crate::metrics::{Metrics, WorkerCounters};
 use crate::owned::OwnedTasks;
 use crate::queue::LocalQueue;
+use crate::worker_cpus::WorkerCpus;
 
 /// Capacity of each worker's ring.
 const RING: usize = 256;
@@ -64,6 +66,8 @@ struct Remote {
     /// Set while the worker sleeps in the driver rather than its own parker.
     on_driver: AtomicBool,
     counters: WorkerCounters,
+    /// Tasks other workers hand this one: their data arrived on its CPU.
+    inbox: Inbox<Runnable>,
 }
 
 /// The state shared by a multi-thread scheduler's workers and handles.
@@ -72,6 +76,7 @@ pub(crate) struct Shared {
     remotes: Box<[Remote]>,
     injector: ConcurrentQueue<Runnable>,
     idle: Idle,
+    cpus: WorkerCpus,
     owned: OwnedTasks,
     driver: Mutex<Box<dyn DynDriver>>,
     driver_unpark: Box<dyn Fn() + Send + Sync>,
@@ -101,6 +106,12 @@ struct WorkerContext {
     /// True while the worker is in the driver: tasks woken by the driver go
     /// to the ring, and are run once it returns.
     in_driver: Cell<bool>,
+    /// True while a busy worker polls the driver with placement hints asked
+    /// for: a woken task whose data arrived on another awake worker's CPU
+    /// goes to that worker's inbox.
+    placing: Cell<bool>,
+    /// Tasks handed to other workers' inboxes (published with the counts).
+    handed_off: Cell<u64>,
 }
 
 thread_local! {
@@ -126,6 +137,16 @@ impl Shared {
     }
 
     fn schedule_local(&self, cx: &WorkerContext, task: Runnable, hint: ScheduleHint) {
+        if cx.placing.get() {
+            if let Some(worker) = self.worker_for_origin(cx.index) {
+                cx.handed_off.set(cx.handed_off.get() + 1);
+                if self.remotes[worker].inbox.push(task) {
+                    // It fell asleep after we looked: wake it for the task.
+                    self.unpark_worker(worker);
+                }
+                return;
+            }
+        }
         if hint == ScheduleHint::Yield || cx.in_driver.get() {
             self.push_local(cx.index, task);
             return;
@@ -141,6 +162,13 @@ impl Shared {
                 self.notify_parked();
             }
         }
+    }
+
+    /// The awake worker, other than `me`, running on the CPU where the data
+    /// behind the wake in progress arrived.
+    fn worker_for_origin(&self, me: usize) -> Option<usize> {
+        let worker = self.cpus.worker_on(placement::wake_origin()?)?;
+        (worker != me && !self.remotes[worker].inbox.is_sleeping()).then_some(worker)
     }
 
     fn push_local(&self, index: usize, task: Runnable) {
@@ -274,10 +302,12 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
                     unparker: p.unparker(),
                     on_driver: AtomicBool::new(false),
                     counters: WorkerCounters::default(),
+                    inbox: Inbox::new(),
                 })
                 .collect(),
             injector: ConcurrentQueue::unbounded(),
             idle: Idle::new(workers),
+            cpus: WorkerCpus::new(workers),
             owned: OwnedTasks::new(4 * workers),
             driver: Mutex::new(Box::new(driver)),
             driver_unpark: Box::new(move || unparker.unpark()),
@@ -432,6 +462,13 @@ impl<D> MultiThread<D> {
         shared.state.store(CLOSED, Ordering::SeqCst);
         zokio_core::sync::atomic::fence(Ordering::SeqCst);
         shared.drain_injector();
+        // A worker that polled the driver as another exited may have handed
+        // it a task; with every worker gone, drop those here.
+        for remote in shared.remotes.iter() {
+            while let Some(task) = remote.inbox.pop() {
+                drop(task);
+            }
+        }
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         shared.blocking.shutdown(left);
     }

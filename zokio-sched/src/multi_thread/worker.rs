@@ -8,9 +8,9 @@ use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zokio_core::sync::atomic::Ordering;
+use zokio_core::sync::atomic::{Ordering, fence};
 use zokio_core::task::Runnable;
-use zokio_core::{Driver, ThreadParker};
+use zokio_core::{Driver, ThreadParker, placement};
 
 use super::{Shared, WORKER, WorkerContext};
 use crate::handle::Handle;
@@ -36,6 +36,8 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
         index,
         lifo: LifoSlot::new(),
         in_driver: Cell::new(false),
+        placing: Cell::new(false),
+        handed_off: Cell::new(0),
     };
     WORKER.with(|w| w.set(&cx));
     let mut core = Core {
@@ -47,6 +49,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
         parker,
         counts: LocalCounts::default(),
     };
+    shared.cpus.note(index);
     core.run(&shared, &cx);
     // Shutting down: cancel what is still queued here, on this thread. A
     // dropped future may wake others into the ring, so loop until it stays empty.
@@ -55,12 +58,12 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
             // SAFETY: we are this ring's owner.
             unsafe { shared.remotes[index].queue.pop() }
         });
-        match task {
+        match task.or_else(|| shared.remotes[index].inbox.pop()) {
             Some(task) => drop(task),
             None => break,
         }
     }
-    shared.remotes[index].counters.publish(&core.counts);
+    core.publish(&shared, &cx);
     WORKER.with(|w| w.set(ptr::null()));
     drop(cx);
     let mut alive = shared.alive.lock().unwrap_or_else(|e| e.into_inner());
@@ -101,13 +104,27 @@ impl Core {
         shared.owned.run(task);
     }
 
+    fn publish(&mut self, shared: &Shared, cx: &WorkerContext) {
+        self.counts.handed_off = cx.handed_off.get();
+        shared.remotes[self.index].counters.publish(&self.counts);
+    }
+
     /// Publishes counters and, if no other worker is in the driver, polls
     /// it without blocking so I/O and timers progress while all are busy.
     fn maintenance(&mut self, shared: &Shared, cx: &WorkerContext) {
-        shared.remotes[self.index].counters.publish(&self.counts);
+        self.publish(shared, cx);
+        shared.cpus.note(self.index);
         if let Ok(mut driver) = shared.driver.try_lock() {
+            // Placement needs another worker awake to take what we hand it;
+            // otherwise the hints would cost the driver for nothing.
+            let placing = shared.cpus.is_enabled() && shared.idle.num_unparked() > 1;
             cx.in_driver.set(true);
-            driver.park(Some(Duration::ZERO));
+            cx.placing.set(placing);
+            match placing {
+                true => placement::with_origins_wanted(|| driver.park(Some(Duration::ZERO))),
+                false => driver.park(Some(Duration::ZERO)),
+            }
+            cx.placing.set(false);
             cx.in_driver.set(false);
             drop(driver);
             // Tasks the driver woke went to our ring without waking anyone.
@@ -132,6 +149,11 @@ impl Core {
         cx: &WorkerContext,
         interval_tick: bool,
     ) -> Option<Runnable> {
+        // Handed to us for locality: ahead of the ring, or they would wait
+        // behind work that could as well run anywhere.
+        if let Some(task) = self.take_inbox(shared) {
+            return Some(task);
+        }
         // A batch, not one task: remote spawns arrive in bursts of tasks
         // allocated side by side, and taking them one per interval would
         // deal neighbours to alternate workers, whose polls then write to
@@ -156,6 +178,20 @@ impl Core {
             return Some(task);
         }
         self.pull_injector(shared)
+    }
+
+    /// Takes what other workers handed us: one task to run now, the rest
+    /// into the ring.
+    fn take_inbox(&mut self, shared: &Shared) -> Option<Runnable> {
+        let inbox = &shared.remotes[self.index].inbox;
+        if inbox.is_empty() {
+            return None;
+        }
+        let first = inbox.pop()?;
+        while let Some(task) = inbox.pop() {
+            shared.push_local(self.index, task);
+        }
+        Some(first)
     }
 
     /// Takes a batch from the injector: one task to run now, the rest (up to
@@ -202,6 +238,12 @@ impl Core {
                 self.counts.stolen_tasks += 1 + mine.len() as u64;
                 return Some(task);
             }
+            // Handed to a worker that is still busy: better here than late.
+            if let Some(task) = shared.remotes[victim].inbox.pop() {
+                self.counts.steals += 1;
+                self.counts.stolen_tasks += 1;
+                return Some(task);
+            }
         }
         self.pull_injector(shared)
     }
@@ -216,7 +258,8 @@ impl Core {
     }
 
     fn has_local_work(&self, shared: &Shared, cx: &WorkerContext) -> bool {
-        cx.lifo.is_occupied() || !shared.remotes[self.index].queue.is_empty()
+        let remote = &shared.remotes[self.index];
+        cx.lifo.is_occupied() || !remote.queue.is_empty() || !remote.inbox.is_empty()
     }
 
     fn park(&mut self, shared: &Shared, cx: &WorkerContext) {
@@ -234,9 +277,20 @@ impl Core {
             }
         }
         self.counts.parks += 1;
-        shared.remotes[self.index].counters.publish(&self.counts);
+        self.publish(shared, cx);
+        let inbox = &shared.remotes[self.index].inbox;
+        // From here on, a worker handing us a task unparks us (see `Inbox`).
+        inbox.sleep();
+        self.sleep_until_work(shared, cx);
+        inbox.wake();
+        shared.cpus.note(self.index);
+    }
+
+    fn sleep_until_work(&mut self, shared: &Shared, cx: &WorkerContext) {
         while shared.is_running() {
-            self.park_once(shared, cx);
+            if !self.has_local_work(shared, cx) {
+                self.park_once(shared, cx);
+            }
             if !shared.is_running() {
                 return;
             }
@@ -262,9 +316,11 @@ impl Core {
         let remote = &shared.remotes[self.index];
         if let Ok(mut driver) = shared.driver.try_lock() {
             remote.on_driver.store(true, Ordering::SeqCst);
-            // A notifier that removed us from the sleepers before we set
-            // `on_driver` has only unparked our own parker: check first.
-            if shared.idle.is_parked(self.index) && shared.is_running() {
+            // A notifier that removed us from the sleepers, or a worker that
+            // handed us a task, before we set `on_driver` has only unparked
+            // our own parker: check first.
+            fence(Ordering::SeqCst);
+            if shared.idle.is_parked(self.index) && remote.inbox.is_empty() && shared.is_running() {
                 cx.in_driver.set(true);
                 driver.park(None);
                 cx.in_driver.set(false);
