@@ -118,6 +118,7 @@ impl Core {
             // Placement needs another worker awake to take what we hand it;
             // otherwise the hints would cost the driver for nothing.
             let placing = shared.cpus.is_enabled() && shared.idle.num_unparked() > 1;
+            let queued = shared.remotes[self.index].queue.len();
             cx.in_driver.set(true);
             cx.placing.set(placing);
             match placing {
@@ -130,8 +131,11 @@ impl Core {
             // Tasks the driver woke went to our ring without waking anyone.
             // While this worker makes every driver poll, that ring is where
             // all new work appears: a sleeper must hear of it, or it sleeps
-            // through the load and one core does all of it.
-            self.share_driver_work(shared);
+            // through the load and one core does all of it. (Only if the
+            // poll woke some: a ring full of spawns has woken one already.)
+            if shared.remotes[self.index].queue.len() > queued {
+                self.share_driver_work(shared);
+            }
         }
     }
 
@@ -149,10 +153,12 @@ impl Core {
         cx: &WorkerContext,
         interval_tick: bool,
     ) -> Option<Runnable> {
-        // Handed to us for locality: ahead of the ring, or they would wait
-        // behind work that could as well run anywhere.
-        if let Some(task) = self.take_inbox(shared) {
-            return Some(task);
+        // Handed to us for locality: looked at with the injector, and
+        // before the ring runs dry.
+        if interval_tick {
+            if let Some(task) = self.take_inbox(shared) {
+                return Some(task);
+            }
         }
         // A batch, not one task: remote spawns arrive in bursts of tasks
         // allocated side by side, and taking them one per interval would
@@ -177,7 +183,8 @@ impl Core {
         if let Some(task) = unsafe { shared.remotes[self.index].queue.pop() } {
             return Some(task);
         }
-        self.pull_injector(shared)
+        self.take_inbox(shared)
+            .or_else(|| self.pull_injector(shared))
     }
 
     /// Takes what other workers handed us: one task to run now, the rest
