@@ -102,6 +102,14 @@ fn driver() -> (FakeDriver, Arc<Events>) {
     (driver, events)
 }
 
+fn two_workers(driver: FakeDriver) -> MultiThread<FakeDriver> {
+    let config = Config {
+        worker_threads: 2,
+        ..Config::default()
+    };
+    MultiThread::new(driver, config).unwrap()
+}
+
 fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -156,14 +164,7 @@ fn tasks_a_busy_workers_driver_poll_wakes_reach_a_sleeping_worker() {
     within(30, || {
         let (mut driver, events) = driver();
         driver.polls_only = true;
-        let rt = MultiThread::new(
-            driver,
-            Config {
-                worker_threads: 2,
-                ..Config::default()
-            },
-        )
-        .unwrap();
+        let rt = two_workers(driver);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         // Keeps one worker busy, so it polls the driver every few ticks.
@@ -322,14 +323,7 @@ impl Drop for CountDrop {
 fn shutdown_cancels_tasks_waiting_on_the_driver_and_shuts_it_down() {
     within(20, || {
         let (driver, events) = driver();
-        let rt = MultiThread::new(
-            driver,
-            Config {
-                worker_threads: 2,
-                ..Config::default()
-            },
-        )
-        .unwrap();
+        let rt = two_workers(driver);
         let dropped = Arc::new(AtomicUsize::new(0));
         let mut handles = Vec::new();
         for _ in 0..100 {
