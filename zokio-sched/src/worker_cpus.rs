@@ -38,12 +38,25 @@ impl WorkerCpus {
 
     /// Records the CPU `worker` (the caller) runs on now.
     pub(crate) fn note(&self, worker: usize) {
-        let Some(cpu) = current_cpu() else { return };
-        // Only the worker itself stores its entry; a store only on change
-        // keeps the line shared while the worker stays put.
+        if let Some(cpu) = current_cpu() {
+            self.note_cpu(worker, cpu);
+        }
+    }
+
+    fn note_cpu(&self, worker: usize, cpu: usize) {
+        // Only the worker itself stores its entry, and a store only on change
+        // keeps the lines shared while the worker stays put.
         if self.cpu_of[worker].load(Ordering::Relaxed) != cpu {
             self.cpu_of[worker].store(cpu, Ordering::Relaxed);
-            if let Some(slot) = self.worker_on.get(cpu) {
+        }
+        // Checked even when we did not move: a worker that shared our CPU
+        // for a while may have claimed it and then left, and a CPU whose
+        // entry names a worker that moved away names nobody. (Workers 0 and 1
+        // start on CPU 0, 1 claims it, then moves to CPU 1: without this,
+        // CPU 0 named nobody for the rest of the run, and 1 never handed
+        // anything to 0.)
+        if let Some(slot) = self.worker_on.get(cpu) {
+            if slot.load(Ordering::Relaxed) != worker {
                 slot.store(worker, Ordering::Relaxed);
             }
         }
@@ -97,22 +110,28 @@ mod tests {
         }
     }
 
-    fn note_at(map: &WorkerCpus, worker: usize, cpu: usize) {
-        map.cpu_of[worker].store(cpu, Ordering::Relaxed);
-        map.worker_on[cpu].store(worker, Ordering::Relaxed);
-    }
-
     #[test]
     fn a_worker_that_moved_is_not_named_for_its_old_cpu() {
         let map = with_cpus(2, 4);
         assert_eq!(map.worker_on(0), None, "nothing noted yet");
-        note_at(&map, 0, 2);
-        note_at(&map, 1, 3);
+        map.note_cpu(0, 2);
+        map.note_cpu(1, 3);
         assert_eq!((map.worker_on(2), map.worker_on(3)), (Some(0), Some(1)));
-        note_at(&map, 0, 1);
+        map.note_cpu(0, 1);
         assert_eq!(map.worker_on(2), None);
         assert_eq!(map.worker_on(1), Some(0));
         assert_eq!(map.worker_on(99), None, "a CPU beyond the table");
+    }
+
+    #[test]
+    fn a_cpu_is_named_again_by_its_worker_after_a_visitor_left() {
+        let map = with_cpus(2, 2);
+        map.note_cpu(0, 0);
+        map.note_cpu(1, 0); // both start on CPU 0; 1 noted last
+        map.note_cpu(1, 1); // 1 moves away
+        assert_eq!(map.worker_on(0), None, "CPU 0 names 1, which left");
+        map.note_cpu(0, 0); // 0 never moved: its next note claims CPU 0 back
+        assert_eq!((map.worker_on(0), map.worker_on(1)), (Some(0), Some(1)));
     }
 
     #[cfg(any(target_os = "linux", target_os = "android"))]
