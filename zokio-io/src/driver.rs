@@ -13,6 +13,7 @@ use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use zokio_core::{Driver, Unpark, placement};
 
 use crate::handle::Handle;
+use crate::origin::OriginCache;
 use crate::readiness::{Readiness, closed_error};
 use crate::sys::{self, Events, Selector};
 
@@ -40,8 +41,9 @@ const EVENTS_PER_WAIT: usize = 1024;
 /// While the scheduler polling it asks for [`placement`] hints (a busy
 /// work-stealing worker does, when another worker is awake), each readable
 /// event's wake carries the CPU on which the socket's data arrived (Linux's
-/// `SO_INCOMING_CPU`, one `getsockopt` per event), so the task can run where
-/// the socket's state already is.
+/// `SO_INCOMING_CPU`), so the task can run where the socket's state already
+/// is. The `getsockopt` behind it is skipped for up to 8 events of a
+/// socket while its answer stays the same.
 ///
 /// ```
 /// use std::time::Duration;
@@ -94,6 +96,7 @@ pub(crate) struct ScheduledIo {
     slot: usize,
     /// Asked where incoming data arrived when the scheduler wants to know.
     fd: RawFd,
+    origin: OriginCache,
 }
 
 impl IoDriver {
@@ -167,7 +170,7 @@ impl Driver for IoDriver {
             // Only arriving data has an origin: a writable edge is the
             // kernel freeing buffer space, wherever it happens to run.
             let origin = match origins && event.readable {
-                true => sys::incoming_cpu(io.fd),
+                true => io.origin.get(|| sys::incoming_cpu(io.fd)),
                 false => None,
             };
             match origin {
@@ -275,6 +278,7 @@ impl Inner {
                 readiness,
                 slot,
                 fd: fd.as_raw_fd(),
+                origin: OriginCache::new(),
             });
             if slot == registry.sources.len() {
                 registry.sources.push(Some(io.clone()));

@@ -92,6 +92,7 @@ mod async_fd;
 mod driver;
 mod handle;
 pub mod net;
+mod origin;
 mod readiness;
 mod registration;
 mod sys;
