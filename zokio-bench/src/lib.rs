@@ -9,6 +9,8 @@
 //!
 //! When `ZOKIO_BENCH_OUT` names a file, each result is also appended to it as a
 //! tab-separated row, which `cargo xtask bench` gathers into `BENCHMARKS.md`.
+//! When `ZOKIO_BENCH_SAMPLES` is set, every candidate's samples are printed
+//! in the order they were taken (to stderr), to see the spread behind a median.
 //!
 //! Arguments every bench binary accepts: `--quick` (few rounds, small sizes:
 //! proves the harness, judges nothing), `--filter TEXT` (only workloads whose
@@ -140,6 +142,12 @@ impl Runner {
             }
         }
         eprint!("\r{}\r", " ".repeat(workload.len() + 24));
+        if std::env::var_os("ZOKIO_BENCH_SAMPLES").is_some() {
+            for ((name, _), samples) in candidates.iter().zip(&samples) {
+                let samples: Vec<String> = samples.iter().map(|v| format!("{v:.0}")).collect();
+                eprintln!("  {name} samples: {}", samples.join(" "));
+            }
+        }
         let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
         let names: Vec<&str> = candidates.iter().map(|(n, _)| *n).collect();
         print!("{}", table(workload, unit, better, &names, &medians));
