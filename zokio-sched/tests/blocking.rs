@@ -2,20 +2,14 @@
 //! delivers results and panics.
 #![cfg(not(loom))]
 
-use std::sync::{Arc, Barrier, mpsc};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use zokio_core::ThreadParker;
 use zokio_sched::{Config, MultiThread};
 
-fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .expect("timed out")
-}
+mod support;
+use support::within;
 
 fn wait_until(mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);

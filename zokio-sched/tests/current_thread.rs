@@ -11,17 +11,11 @@ use zokio_core::ThreadParker;
 use zokio_core::task::yield_now;
 use zokio_sched::{Config, CurrentThread, Handle};
 
+mod support;
+use support::{CountDrop, within};
+
 fn runtime() -> CurrentThread<ThreadParker> {
     CurrentThread::new(ThreadParker::new(), Config::default()).unwrap()
-}
-
-fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .expect("timed out: a task was never run (lost wakeup?)")
 }
 
 #[test]
@@ -93,14 +87,6 @@ fn remote_work_is_served_while_local_work_is_plentiful() {
         });
         assert_eq!(served, 3);
     });
-}
-
-struct CountDrop(Arc<AtomicUsize>);
-
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 #[test]

@@ -6,13 +6,16 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use zokio_core::task::yield_now;
 use zokio_core::{Driver, ThreadParker, ThreadUnparker};
 use zokio_sched::{Config, CurrentThread, MultiThread};
+
+mod support;
+use support::{CountDrop, within};
 
 /// A fake reactor: tasks register wakers; `fire` marks the event ready and
 /// the next `park` wakes them, as an I/O driver does with readiness.
@@ -108,15 +111,6 @@ fn two_workers(driver: FakeDriver) -> MultiThread<FakeDriver> {
         ..Config::default()
     };
     MultiThread::new(driver, config).unwrap()
-}
-
-fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .expect("timed out")
 }
 
 #[test]
@@ -309,14 +303,6 @@ fn a_busy_workers_poll_hands_tasks_to_the_worker_on_their_data_cpu() {
         }
         assert_eq!(handed_off(), 64);
     });
-}
-
-struct CountDrop(Arc<AtomicUsize>);
-
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 #[test]

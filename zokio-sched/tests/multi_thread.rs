@@ -12,23 +12,15 @@ use zokio_core::ThreadParker;
 use zokio_core::task::yield_now;
 use zokio_sched::{Config, Handle, MultiThread};
 
+mod support;
+use support::{CountDrop, within};
+
 fn runtime(workers: usize) -> MultiThread<ThreadParker> {
     let config = Config {
         worker_threads: workers,
         ..Config::default()
     };
     MultiThread::new(ThreadParker::new(), config).unwrap()
-}
-
-/// Runs `f` on another thread and fails the test if it takes longer than
-/// `secs`: a lost wakeup becomes a failure, not a hung CI job.
-fn within<R: Send + 'static>(secs: u64, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(Duration::from_secs(secs))
-        .expect("timed out: a task was never run (lost wakeup?)")
 }
 
 #[test]
@@ -205,14 +197,6 @@ fn panicking_tasks_leave_the_runtime_working() {
         }
         assert_eq!(rt.block_on(rt.spawn(async { 5 })).unwrap(), 5);
     });
-}
-
-struct CountDrop(Arc<AtomicUsize>);
-
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 #[test]
