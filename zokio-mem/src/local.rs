@@ -1,4 +1,4 @@
-//! Per-thread free lists, and the thread caches of the buffer and object pools.
+//! Per-thread free lists: the blocks a thread keeps of one size class.
 //!
 //! Everything here is in `Cell`s: a cache operation never calls out (no
 //! allocation, no user code) between reading and writing a list, so a
@@ -9,7 +9,6 @@ use std::cell::Cell;
 use std::ptr::{self, NonNull};
 
 use crate::block::{Batch, next, set_next};
-use crate::shelf::{MAX_CLASSES, Shelf};
 
 /// A thread's free blocks of one size class, linked through the blocks.
 pub(crate) struct FreeList {
@@ -153,71 +152,6 @@ impl HotFreeList {
     pub(crate) fn fill(&self, batch: Batch) {
         self.list.fill(batch);
     }
-}
-
-/// How many pools one thread caches for. A thread that uses more pools than
-/// this takes and returns the extra pools' blocks without a cache.
-const MAX_POOLS: usize = 8;
-
-/// One thread's caches, one row of lists per pool it has used.
-struct ShelfCaches {
-    owners: [Cell<*const Shelf>; MAX_POOLS],
-    lists: [[HotFreeList; MAX_CLASSES]; MAX_POOLS],
-}
-
-impl ShelfCaches {
-    const fn new() -> ShelfCaches {
-        ShelfCaches {
-            owners: [const { Cell::new(ptr::null()) }; MAX_POOLS],
-            lists: [const { [const { HotFreeList::new() }; MAX_CLASSES] }; MAX_POOLS],
-        }
-    }
-}
-
-impl Drop for ShelfCaches {
-    /// Thread exit: every cached block goes back to its pool's depot (or is
-    /// freed when the depot is full).
-    fn drop(&mut self) {
-        for (owner, lists) in self.owners.iter().zip(&self.lists) {
-            let shelf = owner.replace(ptr::null());
-            if shelf.is_null() {
-                break;
-            }
-            // SAFETY: owners are only ever set from `&'static Shelf`.
-            unsafe { &*shelf }.flush(lists);
-        }
-    }
-}
-
-thread_local! {
-    static CACHES: ShelfCaches = const { ShelfCaches::new() };
-}
-
-/// Runs `f` on this thread's lists for `shelf`, or returns `None` when the
-/// thread has no cache for it (its caches are being destroyed, or it already
-/// caches for [`MAX_POOLS`] other pools).
-#[inline]
-pub(crate) fn with_lists<R>(
-    shelf: &'static Shelf,
-    f: impl FnOnce(&[HotFreeList; MAX_CLASSES]) -> R,
-) -> Option<R> {
-    CACHES
-        .try_with(|caches| {
-            let me: *const Shelf = shelf;
-            for (owner, lists) in caches.owners.iter().zip(&caches.lists) {
-                let current = owner.get();
-                if current == me {
-                    return Some(f(lists));
-                }
-                if current.is_null() {
-                    owner.set(me);
-                    return Some(f(lists));
-                }
-            }
-            None
-        })
-        .ok()
-        .flatten()
 }
 
 #[cfg(all(test, not(loom)))]

@@ -1,12 +1,13 @@
-//! The shared half of a buffer or object pool: one depot per size class, the
-//! caps, and how to free a block for good. The per-thread half is in
-//! [`local`](crate::local).
+//! A buffer or object pool's shelf: one depot per size class, the caps, how
+//! to free a block for good, and each thread's cache of free lists for it
+//! (the lists themselves are in [`local`](crate::local)).
 
-use std::ptr::NonNull;
+use std::cell::Cell;
+use std::ptr::{self, NonNull};
 
 use crate::block::Batch;
 use crate::depot::{DEPOT_SLOTS, Depot};
-use crate::local::{HotFreeList, with_lists};
+use crate::local::HotFreeList;
 
 /// The most size classes a pool has (the buffer pool's 512 B to 1 MiB).
 pub(crate) const MAX_CLASSES: usize = 12;
@@ -163,4 +164,69 @@ impl Shelf {
     pub(crate) fn local_blocks(&'static self, class: usize) -> usize {
         with_lists(self, |lists| lists[class].len()).unwrap_or(0)
     }
+}
+
+/// How many pools one thread caches for. A thread that uses more pools than
+/// this takes and returns the extra pools' blocks without a cache.
+const MAX_POOLS: usize = 8;
+
+/// One thread's caches, one row of lists per pool it has used.
+struct ShelfCaches {
+    owners: [Cell<*const Shelf>; MAX_POOLS],
+    lists: [[HotFreeList; MAX_CLASSES]; MAX_POOLS],
+}
+
+impl ShelfCaches {
+    const fn new() -> ShelfCaches {
+        ShelfCaches {
+            owners: [const { Cell::new(ptr::null()) }; MAX_POOLS],
+            lists: [const { [const { HotFreeList::new() }; MAX_CLASSES] }; MAX_POOLS],
+        }
+    }
+}
+
+impl Drop for ShelfCaches {
+    /// Thread exit: every cached block goes back to its pool's depot (or is
+    /// freed when the depot is full).
+    fn drop(&mut self) {
+        for (owner, lists) in self.owners.iter().zip(&self.lists) {
+            let shelf = owner.replace(ptr::null());
+            if shelf.is_null() {
+                break;
+            }
+            // SAFETY: owners are only ever set from `&'static Shelf`.
+            unsafe { &*shelf }.flush(lists);
+        }
+    }
+}
+
+thread_local! {
+    static CACHES: ShelfCaches = const { ShelfCaches::new() };
+}
+
+/// Runs `f` on this thread's lists for `shelf`, or returns `None` when the
+/// thread has no cache for it (its caches are being destroyed, or it already
+/// caches for [`MAX_POOLS`] other pools).
+#[inline]
+pub(crate) fn with_lists<R>(
+    shelf: &'static Shelf,
+    f: impl FnOnce(&[HotFreeList; MAX_CLASSES]) -> R,
+) -> Option<R> {
+    CACHES
+        .try_with(|caches| {
+            let me: *const Shelf = shelf;
+            for (owner, lists) in caches.owners.iter().zip(&caches.lists) {
+                let current = owner.get();
+                if current == me {
+                    return Some(f(lists));
+                }
+                if current.is_null() {
+                    owner.set(me);
+                    return Some(f(lists));
+                }
+            }
+            None
+        })
+        .ok()
+        .flatten()
 }
