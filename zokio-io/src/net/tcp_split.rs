@@ -11,6 +11,24 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 
 use crate::net::tcp_stream::TcpStream;
 
+impl TcpStream {
+    /// Borrowed halves, for reading and writing from two futures of one task.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (ReadHalf::new(self), WriteHalf::new(self))
+    }
+
+    /// Owned halves, for reading and writing from two tasks. Dropping the
+    /// write half shuts down the write side; [`OwnedReadHalf::reunite`]
+    /// puts the halves back together.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        let stream = Arc::new(self);
+        (
+            OwnedReadHalf::new(stream.clone()),
+            OwnedWriteHalf::new(stream),
+        )
+    }
+}
+
 /// The borrowed read half of [`TcpStream::split`].
 #[derive(Debug)]
 pub struct ReadHalf<'a> {

@@ -4,7 +4,6 @@ use std::fmt;
 use std::io::{self, IoSliceMut};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::sync::Arc;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -12,7 +11,6 @@ use crate::async_fd::Async;
 use crate::handle::Handle;
 use crate::net::addr::each_addr;
 use crate::net::queue_hint::QueueHint;
-use crate::net::tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::readiness::Readiness;
 
 /// A TCP connection, with futures-io `AsyncRead` and `AsyncWrite` (on
@@ -154,22 +152,6 @@ impl TcpStream {
     /// stream), or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get_ref().shutdown(how)
-    }
-
-    /// Borrowed halves, for reading and writing from two futures of one task.
-    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
-        (ReadHalf::new(self), WriteHalf::new(self))
-    }
-
-    /// Owned halves, for reading and writing from two tasks. Dropping the
-    /// write half shuts down the write side; [`OwnedReadHalf::reunite`]
-    /// puts the halves back together.
-    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        let stream = Arc::new(self);
-        (
-            OwnedReadHalf::new(stream.clone()),
-            OwnedWriteHalf::new(stream),
-        )
     }
 
     /// Registers a std stream (made non-blocking) with the current reactor.
