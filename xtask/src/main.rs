@@ -176,39 +176,29 @@ fn ci() -> Result {
     bench(&["--quick".to_string()])
 }
 
-/// Test targets named `loom_*` under each crate's `tests/`: the loom suites.
-fn loom_targets() -> Result<Vec<(String, String)>> {
-    let mut targets = Vec::new();
+/// The crates with loom models: those whose `src/loom_models/` exists. The
+/// models are unit tests inside the crate (`#[cfg(all(test, loom))] mod
+/// loom_models;` in its root), so that they can reach its internals.
+fn loom_crates() -> Result<Vec<String>> {
+    let mut crates = Vec::new();
     for entry in std::fs::read_dir(root()).map_err(|e| e.to_string())? {
         let dir = entry.map_err(|e| e.to_string())?.path();
-        let tests = dir.join("tests");
-        if !dir.join("Cargo.toml").is_file() || !tests.is_dir() {
-            continue;
-        }
-        let krate = dir.file_name().unwrap().to_string_lossy().into_owned();
-        for test in std::fs::read_dir(&tests).map_err(|e| e.to_string())? {
-            let name = test.map_err(|e| e.to_string())?.file_name();
-            let name = name.to_string_lossy();
-            if let Some(stem) = name
-                .strip_prefix("loom_")
-                .and_then(|s| s.strip_suffix(".rs"))
-            {
-                targets.push((krate.clone(), format!("loom_{stem}")));
-            }
+        if dir.join("Cargo.toml").is_file() && dir.join("src/loom_models").is_dir() {
+            crates.push(dir.file_name().unwrap().to_string_lossy().into_owned());
         }
     }
-    targets.sort();
-    Ok(targets)
+    crates.sort();
+    Ok(crates)
 }
 
 fn loom(args: &[String]) -> Result {
-    let targets = loom_targets()?;
-    if targets.is_empty() {
-        return Err("no loom test files (`<crate>/tests/loom_*.rs`) found".into());
+    let crates = loom_crates()?;
+    if crates.is_empty() {
+        return Err("no loom models (`<crate>/src/loom_models/`) found".into());
     }
-    let mut cmd = cargo(&["test", "--release", "--target-dir", "target/loom"]);
-    for (krate, test) in &targets {
-        cmd.args(["-p", krate, "--test", test]);
+    let mut cmd = cargo(&["test", "--release", "--target-dir", "target/loom", "--lib"]);
+    for krate in &crates {
+        cmd.args(["-p", krate]);
     }
     cmd.arg("--").args(args);
     cmd.env("RUSTFLAGS", "--cfg loom")
@@ -506,74 +496,75 @@ fn sanitize(args: &[String]) -> Result {
 #[cfg(test)]
 mod loom_coverage {
     //! Every atomic protocol that DESIGN.md names (and those the crates
-    //! added) has a loom suite that `cargo xtask loom` runs.
+    //! added) has a loom model that `cargo xtask loom` runs.
 
-    use super::{loom_targets, root};
+    use super::{loom_crates, root};
 
-    /// The protocols, and the loom file (`<crate>/tests/<file>.rs`) that
-    /// models each.
+    /// The protocols, and the model file (`<crate>/src/loom_models/<file>.rs`)
+    /// of each.
     const PROTOCOLS: &[(&str, &str, &str)] = &[
         (
             "ring queue (push, pop, steal, overflow)",
             "zokio-sched",
-            "loom_queue",
+            "queue",
         ),
         (
-            "injector use and the idle/parking handshake",
+            "injector use and the idle/parking handshake, on the real worker loop",
             "zokio-sched",
-            "loom_idle",
+            "worker",
         ),
-        ("LIFO slot hand-off", "zokio-sched", "loom_lifo"),
-        (
-            "worker inbox hand-off (placement)",
-            "zokio-sched",
-            "loom_inbox",
-        ),
+        ("LIFO slot hand-off", "zokio-sched", "lifo"),
+        ("worker inbox hand-off (placement)", "zokio-sched", "inbox"),
+        ("the workers' shared driver", "zokio-sched", "driver_cell"),
         (
             "task state (wake, abort, detach, join)",
             "zokio-core",
-            "loom_task",
+            "task",
         ),
-        ("thread parker", "zokio-core", "loom_park"),
+        ("thread parker", "zokio-core", "park"),
         (
             "timer entry state (fire, cancel, reset)",
             "zokio-time",
-            "loom_entry",
+            "entry",
         ),
-        ("time driver park", "zokio-time", "loom_driver"),
+        ("time driver park", "zokio-time", "driver"),
         (
             "atomic waker (sockets and timers)",
             "zokio-core",
-            "loom_atomic_waker",
+            "atomic_waker",
         ),
-        ("pool depot", "zokio-mem", "loom_depot"),
-        ("readiness word", "zokio-io", "loom_readiness"),
+        ("pool depot", "zokio-mem", "depot"),
+        ("readiness word", "zokio-io", "readiness"),
     ];
 
     #[test]
     fn every_atomic_protocol_has_a_loom_model_that_xtask_loom_runs() {
-        let targets = loom_targets().unwrap();
+        let crates = loom_crates().unwrap();
         let mut missing = Vec::new();
         for &(protocol, krate, file) in PROTOCOLS {
-            let path = root().join(krate).join("tests").join(format!("{file}.rs"));
+            let models = root().join(krate).join("src/loom_models");
+            let path = models.join(format!("{file}.rs"));
             let Ok(text) = std::fs::read_to_string(&path) else {
                 missing.push(format!("{protocol}: no {}", path.display()));
                 continue;
             };
-            if !text.lines().any(|l| l.trim() == "#![cfg(loom)]") {
-                missing.push(format!("{protocol}: {file}.rs lacks `#![cfg(loom)]`"));
-            }
             // Either loom's own entry point or `zokio_core::sync::model`,
             // which is `loom::model` under `--cfg loom`.
-            let models = text.matches("loom::model(").count() + text.matches(" model(||").count();
-            if models == 0 || !text.contains("#[test]") {
+            let runs = text.matches("loom::model(").count() + text.matches(" model(||").count();
+            if runs == 0 || !text.contains("#[test]") {
                 missing.push(format!(
                     "{protocol}: {file}.rs has no `#[test]` running a loom model"
                 ));
             }
-            if !targets.iter().any(|(k, t)| k == krate && t == file) {
+            let declared = std::fs::read_to_string(models.join("mod.rs")).unwrap_or_default();
+            if !declared.lines().any(|l| l.trim() == format!("mod {file};")) {
                 missing.push(format!(
-                    "{protocol}: `cargo xtask loom` does not run {krate}/{file}"
+                    "{protocol}: {krate}'s loom_models does not declare `mod {file};`"
+                ));
+            }
+            if !crates.iter().any(|k| k == krate) {
+                missing.push(format!(
+                    "{protocol}: `cargo xtask loom` does not run {krate}"
                 ));
             }
         }
@@ -585,17 +576,24 @@ mod loom_coverage {
     }
 
     #[test]
-    fn xtask_loom_finds_only_files_that_build_under_loom_alone() {
-        // A loom file without `#![cfg(loom)]` would also build (and run its
-        // models unchecked) in the ordinary test run.
-        for (krate, file) in loom_targets().unwrap() {
-            let path = root().join(&krate).join("tests").join(format!("{file}.rs"));
-            let text = std::fs::read_to_string(&path).unwrap();
+    fn loom_models_are_built_only_under_loom() {
+        // A model module without the `loom` cfg would also build (and run its
+        // models unchecked) in the ordinary test run; and with `tests/` files
+        // the models could not reach the crate's internals.
+        for krate in loom_crates().unwrap() {
+            let lib = std::fs::read_to_string(root().join(&krate).join("src/lib.rs")).unwrap();
             assert!(
-                text.lines().any(|l| l.trim() == "#![cfg(loom)]"),
-                "{} does not begin with `#![cfg(loom)]`",
-                path.display()
+                lib.contains("#[cfg(all(test, loom))]\nmod loom_models;"),
+                "{krate}/src/lib.rs must declare `#[cfg(all(test, loom))] mod loom_models;`"
             );
+            let tests = root().join(&krate).join("tests");
+            for entry in std::fs::read_dir(&tests).into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                assert!(
+                    !name.starts_with("loom_"),
+                    "{krate}/tests/{name}: loom models live in src/loom_models/"
+                );
+            }
         }
     }
 }

@@ -10,9 +10,15 @@ use crate::context;
 use crate::driver::{Driver, unpark_waker};
 use crate::park::ThreadParker;
 
+// Each thread's parker and the waker that unparks it, made once, so a future
+// that is ready at once costs a poll and nothing else. (Loom's threads share
+// one OS thread: they need loom's thread-locals.)
+#[cfg(not(loom))]
 thread_local! {
-    /// Each thread's parker and the waker that unparks it, made once, so a
-    /// future that is ready at once costs a poll and nothing else.
+    static CACHE: RefCell<(ThreadParker, Waker)> = RefCell::new(parker_and_waker());
+}
+#[cfg(loom)]
+loom::thread_local! {
     static CACHE: RefCell<(ThreadParker, Waker)> = RefCell::new(parker_and_waker());
 }
 

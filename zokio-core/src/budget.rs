@@ -7,10 +7,11 @@
 //! cannot starve the others on its worker. Outside a runtime (or inside
 //! [`unconstrained`]) there is no limit.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use crate::context;
 
 /// Units a task gets each time it is polled.
 pub const TASK_BUDGET: u8 = 128;
@@ -19,16 +20,15 @@ pub const TASK_BUDGET: u8 = 128;
 #[derive(Clone, Copy)]
 struct Budget(Option<u8>);
 
-thread_local! {
-    static CURRENT: Cell<Budget> = const { Cell::new(Budget(None)) };
-}
-
 #[inline]
 fn replace(budget: Budget) -> Budget {
     // While thread-local storage is being torn down nothing is constrained.
-    CURRENT
-        .try_with(|c| c.replace(budget))
-        .unwrap_or(Budget(None))
+    Budget(context::with(|cx| cx.budget.replace(budget.0)).flatten())
+}
+
+#[inline]
+fn current() -> Budget {
+    Budget(context::with(|cx| cx.budget.get()).flatten())
 }
 
 struct Restore(Budget);
@@ -90,7 +90,7 @@ pub fn with_task_budget<R>(f: impl FnOnce() -> R) -> R {
 /// ```
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
-    let before = CURRENT.try_with(Cell::get).unwrap_or(Budget(None));
+    let before = current();
     match before.0 {
         None => Poll::Ready(Progress { before: None }),
         Some(0) => {
@@ -133,7 +133,7 @@ impl Drop for Progress {
 /// Spends `units` without checking, for work already done; returns whether
 /// any budget is left.
 pub fn consume(units: u8) -> bool {
-    match CURRENT.try_with(Cell::get).unwrap_or(Budget(None)).0 {
+    match current().0 {
         None => true,
         Some(n) => {
             let left = n.saturating_sub(units);
@@ -145,7 +145,7 @@ pub fn consume(units: u8) -> bool {
 
 /// True if the current task may still use a resource without yielding.
 pub fn has_remaining() -> bool {
-    CURRENT.try_with(|c| c.get().0 != Some(0)).unwrap_or(true)
+    current().0 != Some(0)
 }
 
 pin_project_lite::pin_project! {

@@ -35,6 +35,17 @@ pub trait Driver {
     /// park return at once.
     fn park(&mut self, timeout: Option<Duration>);
 
+    /// Parks as [`park`](Driver::park) does, and makes each wake whose data
+    /// arrived on a known CPU inside [`placement::with_wake_origin`], so
+    /// that the scheduler can queue the task there (see [`placement`] for
+    /// the whole contract). The default knows no CPU and just parks.
+    ///
+    /// [`placement`]: crate::placement
+    /// [`placement::with_wake_origin`]: crate::placement::with_wake_origin
+    fn park_with_origins(&mut self, timeout: Option<Duration>) {
+        self.park(timeout);
+    }
+
     /// A cheap, cloneable handle whose `unpark` wakes a current or the next `park`.
     fn unparker(&self) -> Self::Unparker;
 

@@ -25,11 +25,19 @@
 //! Each task poll runs with a cooperative [`budget`]: resources spend it, and a
 //! task that has spent it yields, so one busy task cannot starve the others.
 //!
-//! The [`context`] module holds per-thread state: whether this thread is a
-//! runtime worker, and the slots in which layers keep their handles.
+//! The [`context`] module holds everything Zokio keeps per thread, in one
+//! thread-local: each layer's current handle (entered, empty, or disabled
+//! with a reason), whether the thread runs a scheduler's tasks, and the
+//! state of the task being polled. A spawn, a wake or a poll touches that
+//! one thread-local.
+//!
+//! [`blocking`] is the contract for running code that blocks: a pool
+//! implements [`Blocking`](blocking::Blocking), and any layer spawns work on
+//! the current pool without depending on the scheduler that provides it.
 //!
 //! A driver may say on which CPU the data behind a wake arrived, and a
-//! scheduler may queue the task on its worker there: the [`placement`] hint.
+//! scheduler may queue the task on its worker there: the [`placement`] half
+//! of the driver contract.
 //!
 //! An [`AtomicWaker`] is the slot where a waiting task leaves its waker for
 //! the thread that will wake it (the reactor for a socket direction, the
@@ -44,17 +52,20 @@
 
 mod atomic_waker;
 mod block_on;
+pub mod blocking;
 pub mod budget;
 pub mod context;
 mod driver;
 mod park;
 pub mod placement;
-mod schedule;
 pub mod sync;
 pub mod task;
+
+#[cfg(all(test, loom))]
+mod loom_models;
 
 pub use atomic_waker::AtomicWaker;
 pub use block_on::block_on;
 pub use driver::{Driver, Unpark, unpark_waker};
 pub use park::{ThreadParker, ThreadUnparker};
-pub use schedule::{Schedule, ScheduleHint};
+pub use task::{Schedule, ScheduleHint};

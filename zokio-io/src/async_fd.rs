@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
-use crate::handle::Handle;
+use crate::reactor::Handle;
 use crate::readiness::{Direction, Readiness};
 use crate::registration::Registration;
 

@@ -5,16 +5,13 @@
 use std::fmt;
 use std::io;
 use std::mem;
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use zokio_core::{Driver, Unpark, placement};
 
-use crate::handle::Handle;
-use crate::origin::OriginCache;
-use crate::readiness::{Readiness, closed_error};
+use crate::reactor::{Handle, Reactor, Registry, ScheduledIo};
 use crate::sys::{self, Events, Selector};
 
 /// Events taken from the poller per wait; more wait for the next park.
@@ -38,11 +35,11 @@ const EVENTS_PER_WAIT: usize = 1024;
 /// and level mode would report a writable socket on every wait. Platforms whose
 /// poller has no edge mode get an `Unsupported` error from [`IoDriver::new`].
 ///
-/// While the scheduler polling it asks for [`placement`] hints (a busy
+/// Parked with [`park_with_origins`](Driver::park_with_origins) (a busy
 /// work-stealing worker does, when another worker is awake), each readable
 /// event's wake carries the CPU on which the socket's data arrived (Linux's
-/// `SO_INCOMING_CPU`), so the task can run where the socket's state already
-/// is. The `getsockopt` behind it is skipped for up to 8 events of a
+/// `SO_INCOMING_CPU`; see [`placement`]), so the task can run where the
+/// socket's state already is. The `getsockopt` behind it is skipped for up to 8 events of a
 /// socket while its answer stays the same.
 ///
 /// ```
@@ -59,44 +56,10 @@ const EVENTS_PER_WAIT: usize = 1024;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct IoDriver {
-    inner: Arc<Inner>,
+    reactor: Arc<Reactor>,
     events: Events,
     /// Counts waits; stamped on each event so stale readiness is recognised.
     tick: usize,
-}
-
-/// What the driver shares with its handles and sources.
-pub(crate) struct Inner {
-    selector: Selector,
-    registry: Mutex<Registry>,
-    /// Set when `registry.released` has sources to free at the next park.
-    release_pending: AtomicBool,
-    /// Bumped (Release) by each registration before its source reaches the
-    /// poller, and read (Acquire) by each park after its wait. The kernel
-    /// orders `epoll_ctl` before the event it makes `epoll_wait` return, but
-    /// the memory model cannot see through system calls; this pair is what
-    /// makes a new `ScheduledIo` happen-before the reactor reads it.
-    registrations: AtomicUsize,
-}
-
-struct Registry {
-    /// Every registered source, so that shutdown can reach them; indexed by
-    /// `ScheduledIo::slot`.
-    sources: Vec<Option<Arc<ScheduledIo>>>,
-    free: Vec<usize>,
-    /// Deregistered sources, freed at the start of the next park: events
-    /// already read from the poller may still name them until then.
-    released: Vec<Arc<ScheduledIo>>,
-    shut_down: bool,
-}
-
-/// The reactor's record of one source. Its address is the poller key.
-pub(crate) struct ScheduledIo {
-    pub(crate) readiness: Readiness,
-    slot: usize,
-    /// Asked where incoming data arrived when the scheduler wants to know.
-    fd: RawFd,
-    origin: OriginCache,
 }
 
 impl IoDriver {
@@ -104,7 +67,7 @@ impl IoDriver {
     pub fn new() -> io::Result<IoDriver> {
         let selector = Selector::new()?;
         Ok(IoDriver {
-            inner: Arc::new(Inner {
+            reactor: Arc::new(Reactor {
                 selector,
                 registry: Mutex::new(Registry {
                     sources: Vec::new(),
@@ -122,40 +85,45 @@ impl IoDriver {
 
     /// The handle through which sources register with this driver.
     pub fn handle(&self) -> Handle {
-        Handle::from_inner(self.inner.clone())
+        Handle {
+            reactor: self.reactor.clone(),
+        }
     }
 
     fn free_released(&self) {
-        if !self.inner.release_pending.load(Ordering::Acquire) {
+        if !self.reactor.release_pending.load(Ordering::Acquire) {
             return;
         }
         let released = {
-            let mut registry = self.inner.lock();
-            self.inner.release_pending.store(false, Ordering::Relaxed);
+            let mut registry = self.reactor.lock();
+            self.reactor.release_pending.store(false, Ordering::Relaxed);
             mem::take(&mut registry.released)
         };
         // Dropped outside the lock: nothing else holds these any more.
         drop(released);
     }
-}
 
-impl Driver for IoDriver {
-    type Unparker = IoUnparker;
-
-    fn park(&mut self, timeout: Option<Duration>) {
+    /// One wait of the selector and the dispatch of its events; with
+    /// `origins`, each readable event's wake says where its data arrived.
+    #[inline]
+    fn park_inner(&mut self, timeout: Option<Duration>, origins: bool) {
         self.free_released();
         // An error here is a poller failure we cannot report through `park`;
         // callers treat the return as a spurious wakeup and re-check.
-        if self.inner.selector.wait(&mut self.events, timeout).is_err() {
+        if self
+            .reactor
+            .selector
+            .wait(&mut self.events, timeout)
+            .is_err()
+        {
             return;
         }
         // Ticks fit above the flag bits of the readiness word; wrapping is
         // harmless because a clear compares ticks only for equality.
         self.tick = self.tick.wrapping_add(1);
         if !self.events.is_empty() {
-            self.inner.registrations.load(Ordering::Acquire);
+            self.reactor.registrations.load(Ordering::Acquire);
         }
-        let origins = placement::origins_wanted();
         for event in self.events.iter() {
             // Keys are addresses of `ScheduledIo`s that the registry keeps
             // alive while registered and, once deregistered (deleted from the
@@ -179,16 +147,30 @@ impl Driver for IoDriver {
             }
         }
     }
+}
+
+impl Driver for IoDriver {
+    type Unparker = IoUnparker;
+
+    fn park(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, false);
+    }
+
+    /// Parks, and each readable event's wake carries the CPU its data
+    /// arrived on (`SO_INCOMING_CPU`, reused while it stays the same).
+    fn park_with_origins(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, true);
+    }
 
     fn unparker(&self) -> IoUnparker {
         IoUnparker {
-            inner: self.inner.clone(),
+            reactor: self.reactor.clone(),
         }
     }
 
     fn shutdown(&mut self) {
         let sources = {
-            let mut registry = self.inner.lock();
+            let mut registry = self.reactor.lock();
             if registry.shut_down {
                 return;
             }
@@ -234,14 +216,14 @@ impl fmt::Debug for IoDriver {
 /// ```
 #[derive(Clone)]
 pub struct IoUnparker {
-    inner: Arc<Inner>,
+    reactor: Arc<Reactor>,
 }
 
 impl Unpark for IoUnparker {
     fn unpark(&self) {
         // `notify` only fails if the poller's notification descriptor is
         // broken; the park then returns on its timeout or next event.
-        let _ = self.inner.selector.notify();
+        let _ = self.reactor.selector.notify();
     }
 }
 
@@ -251,82 +233,10 @@ impl fmt::Debug for IoUnparker {
     }
 }
 
-impl Inner {
-    pub(crate) fn selector(&self) -> &Selector {
-        &self.selector
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Registry> {
-        // The registry is consistent between statements; a panic elsewhere
-        // while it was held does not make it unusable.
-        self.registry.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Registers `fd` for both directions in edge mode.
-    pub(crate) fn register(
-        &self,
-        fd: BorrowedFd<'_>,
-        readiness: Readiness,
-    ) -> io::Result<Arc<ScheduledIo>> {
-        let io = {
-            let mut registry = self.lock();
-            if registry.shut_down {
-                return Err(closed_error());
-            }
-            let slot = registry.free.pop().unwrap_or(registry.sources.len());
-            let io = Arc::new(ScheduledIo {
-                readiness,
-                slot,
-                fd: fd.as_raw_fd(),
-                origin: OriginCache::new(),
-            });
-            if slot == registry.sources.len() {
-                registry.sources.push(Some(io.clone()));
-            } else {
-                registry.sources[slot] = Some(io.clone());
-            }
-            io
-        };
-        self.registrations.fetch_add(1, Ordering::Release);
-        let key = Arc::as_ptr(&io) as usize;
-        if let Err(e) = self.selector.add(fd, key) {
-            self.remove(&io, false);
-            return Err(e);
-        }
-        Ok(io)
-    }
-
-    /// Deletes `fd` from the poller and drops the registration, waking any
-    /// task still waiting on it.
-    pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, io: &Arc<ScheduledIo>) {
-        // Fails only if the descriptor was not registered (after a failed
-        // add) or already closed, and then the kernel has dropped it already.
-        let _ = self.selector.delete(fd);
-        self.remove(io, true);
-        io.readiness.close();
-    }
-
-    fn remove(&self, io: &Arc<ScheduledIo>, defer: bool) {
-        let mut registry = self.lock();
-        let taken = registry
-            .sources
-            .get_mut(io.slot)
-            .and_then(|entry| entry.take_if(|entry| Arc::ptr_eq(entry, io)));
-        if let Some(taken) = taken {
-            registry.free.push(io.slot);
-            // Deferred even after shutdown: a caller may still park, and an
-            // event read by that park may name this source.
-            if defer {
-                registry.released.push(taken);
-                self.release_pending.store(true, Ordering::Release);
-            }
-        }
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::readiness::Readiness;
     use std::os::fd::AsFd;
     use std::os::unix::net::UnixStream;
 
@@ -335,11 +245,11 @@ mod tests {
         let mut driver = IoDriver::new().unwrap();
         let (a, _b) = UnixStream::pair().unwrap();
         let io = driver
-            .inner
+            .reactor
             .register(a.as_fd(), Readiness::new_ready())
             .unwrap();
         assert_eq!(Arc::strong_count(&io), 2, "ours and the registry's");
-        driver.inner.deregister(a.as_fd(), &io);
+        driver.reactor.deregister(a.as_fd(), &io);
         assert!(io.readiness.is_closed());
         // Events of a park in progress may still name it: kept until the
         // next park begins.
@@ -370,7 +280,7 @@ mod tests {
         let (server, _) = listener.accept().unwrap();
         server.set_nonblocking(true).unwrap();
         let io = driver
-            .inner
+            .reactor
             .register(server.as_fd(), Readiness::new())
             .unwrap();
         let mut wait = |driver: &mut IoDriver, wanted: bool| {
@@ -383,7 +293,7 @@ mod tests {
             client.write_all(b"x").unwrap();
             let timeout = Some(Duration::from_secs(5));
             match wanted {
-                true => placement::with_origins_wanted(|| driver.park(timeout)),
+                true => driver.park_with_origins(timeout),
                 false => driver.park(timeout),
             }
             recorder
@@ -401,30 +311,42 @@ mod tests {
         io.readiness
             .clear(io.readiness.ready_event(Direction::Read).unwrap().unwrap());
         assert_eq!(wait(&mut driver, false), None);
-        driver.inner.deregister(server.as_fd(), &io);
+        driver.reactor.deregister(server.as_fd(), &io);
     }
 
     #[test]
     fn slots_are_reused() {
         let driver = IoDriver::new().unwrap();
         let (a, _b) = UnixStream::pair().unwrap();
-        let first = driver.inner.register(a.as_fd(), Readiness::new()).unwrap();
+        let first = driver
+            .reactor
+            .register(a.as_fd(), Readiness::new())
+            .unwrap();
         let slot = first.slot;
-        driver.inner.deregister(a.as_fd(), &first);
-        let second = driver.inner.register(a.as_fd(), Readiness::new()).unwrap();
+        driver.reactor.deregister(a.as_fd(), &first);
+        let second = driver
+            .reactor
+            .register(a.as_fd(), Readiness::new())
+            .unwrap();
         assert_eq!(second.slot, slot);
-        driver.inner.deregister(a.as_fd(), &second);
+        driver.reactor.deregister(a.as_fd(), &second);
     }
 
     #[test]
     fn shutdown_closes_every_source() {
         let mut driver = IoDriver::new().unwrap();
         let (a, b) = UnixStream::pair().unwrap();
-        let ia = driver.inner.register(a.as_fd(), Readiness::new()).unwrap();
-        let ib = driver.inner.register(b.as_fd(), Readiness::new()).unwrap();
+        let ia = driver
+            .reactor
+            .register(a.as_fd(), Readiness::new())
+            .unwrap();
+        let ib = driver
+            .reactor
+            .register(b.as_fd(), Readiness::new())
+            .unwrap();
         driver.shutdown();
         assert!(ia.readiness.is_closed() && ib.readiness.is_closed());
-        driver.inner.deregister(a.as_fd(), &ia);
-        driver.inner.deregister(b.as_fd(), &ib);
+        driver.reactor.deregister(a.as_fd(), &ia);
+        driver.reactor.deregister(b.as_fd(), &ib);
     }
 }

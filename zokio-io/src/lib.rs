@@ -55,7 +55,6 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
-//! - [`protocol`]: the lock-free readiness protocol, public for its loom tests.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -89,22 +88,19 @@
 #![cfg(unix)]
 
 mod async_fd;
+mod current;
 mod driver;
-mod handle;
 pub mod net;
 mod origin;
+mod reactor;
 mod readiness;
 mod registration;
 mod sys;
 
+#[cfg(all(test, loom))]
+mod loom_models;
+
 pub use async_fd::Async;
 pub use driver::{IoDriver, IoUnparker};
-pub use handle::{DisabledGuard, EnterGuard, Handle, disable_background};
-
-/// The readiness protocol between the reactor and tasks, public so that its
-/// loom tests (in `tests/loom_*.rs`) can reach it. Not needed to use the crate.
-#[doc(hidden)]
-pub mod protocol {
-    pub use crate::readiness::{Direction, Readiness, ReadyEvent};
-    pub use zokio_core::AtomicWaker;
-}
+pub use reactor::Handle;
+pub use zokio_core::context::{EnterGuard, TryCurrentError};

@@ -26,7 +26,7 @@ const TICK_SHIFT: u32 = 8;
 
 /// One direction of a source's readiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     /// Reads, accepts, receives.
     Read,
     /// Writes, sends, connects.
@@ -53,7 +53,7 @@ impl Direction {
 /// reactor tick that reported it, so that [`Readiness::clear`] removes this
 /// readiness and never a newer one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadyEvent {
+pub(crate) struct ReadyEvent {
     tick: usize,
     direction: Direction,
 }
@@ -67,22 +67,7 @@ pub struct ReadyEvent {
 /// (the reactor's wait count) of the latest event: a task clears readiness
 /// only if the tick is still the one it saw before its failed operation, so an
 /// event that arrived in between is never thrown away.
-///
-/// ```
-/// use std::task::{Context, Poll, Waker};
-/// use zokio_io::protocol::{Direction, Readiness};
-///
-/// let readiness = Readiness::new();
-/// let mut cx = Context::from_waker(Waker::noop());
-/// assert!(readiness.poll_ready(Direction::Read, &mut cx).is_pending());
-///
-/// readiness.set_ready(1, true, false); // the reactor's first wait saw input
-/// let Poll::Ready(Ok(event)) = readiness.poll_ready(Direction::Read, &mut cx) else { panic!() };
-/// readiness.set_ready(2, true, false); // more input arrives before the read failed
-/// readiness.clear(event); // stale: the tick moved on, so readiness stays
-/// assert!(readiness.poll_ready(Direction::Read, &mut cx).is_ready());
-/// ```
-pub struct Readiness {
+pub(crate) struct Readiness {
     state: AtomicUsize,
     readers: AtomicWaker,
     writers: AtomicWaker,
@@ -90,13 +75,13 @@ pub struct Readiness {
 
 impl Readiness {
     /// No direction ready, tick 0.
-    pub fn new() -> Readiness {
+    pub(crate) fn new() -> Readiness {
         Readiness::with_state(0)
     }
 
     /// Both directions presumed ready at tick 0: the first operation is tried
     /// at once, and a `WouldBlock` clears it (any real event has a later tick).
-    pub fn new_ready() -> Readiness {
+    pub(crate) fn new_ready() -> Readiness {
         Readiness::with_state(READY_MASK)
     }
 
@@ -117,7 +102,7 @@ impl Readiness {
 
     /// Records an event of reactor tick `tick` and wakes the waiters of the
     /// directions it made ready. Called by the reactor.
-    pub fn set_ready(&self, tick: usize, readable: bool, writable: bool) {
+    pub(crate) fn set_ready(&self, tick: usize, readable: bool, writable: bool) {
         let bits = if readable { READABLE } else { 0 } | if writable { WRITABLE } else { 0 };
         if bits == 0 {
             return;
@@ -150,22 +135,7 @@ impl Readiness {
     /// restore it. Called by the reactor before the
     /// [`set_ready`](Self::set_ready) of the same event, which wakes the
     /// waiters.
-    ///
-    /// ```
-    /// use std::task::{Context, Waker};
-    /// use zokio_io::protocol::{Direction, Readiness};
-    ///
-    /// let readiness = Readiness::new();
-    /// let mut cx = Context::from_waker(Waker::noop());
-    /// readiness.mark_final(true, false); // the peer shut down its side
-    /// readiness.set_ready(1, true, false);
-    /// let event = readiness.poll_ready(Direction::Read, &mut cx);
-    /// let std::task::Poll::Ready(Ok(event)) = event else { panic!() };
-    /// readiness.clear(event); // a short read
-    /// assert!(readiness.poll_ready(Direction::Read, &mut cx).is_ready());
-    /// assert!(readiness.poll_ready(Direction::Write, &mut cx).is_pending());
-    /// ```
-    pub fn mark_final(&self, read: bool, write: bool) {
+    pub(crate) fn mark_final(&self, read: bool, write: bool) {
         let bits = if read { READ_FINAL } else { 0 } | if write { WRITE_FINAL } else { 0 };
         if bits != 0 {
             self.state.fetch_or(bits, Ordering::AcqRel);
@@ -174,21 +144,22 @@ impl Readiness {
 
     /// Makes every present and future wait fail, and wakes both waiters.
     /// Called when the driver shuts down or the source is deregistered.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.state.fetch_or(CLOSED, Ordering::AcqRel);
         self.readers.wake();
         self.writers.wake();
     }
 
     /// True once [`close`](Self::close) was called.
-    pub fn is_closed(&self) -> bool {
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn is_closed(&self) -> bool {
         self.state.load(Ordering::Acquire) & CLOSED != 0
     }
 
     /// `Ready` with the event if `direction` is ready, an error if the source
     /// is closed, and otherwise `Pending` with the task's waker registered
     /// (replacing the previous waiter of this direction).
-    pub fn poll_ready(
+    pub(crate) fn poll_ready(
         &self,
         direction: Direction,
         cx: &mut Context<'_>,
@@ -207,13 +178,13 @@ impl Readiness {
 
     /// The readiness of `direction` as it is now, without registering a
     /// waker: `None` if not ready.
-    pub fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+    pub(crate) fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
         check(self.state.load(Ordering::Acquire), direction)
     }
 
     /// Forgets the readiness in `event` after an operation returned
     /// `WouldBlock`, unless a newer event has arrived since.
-    pub fn clear(&self, event: ReadyEvent) {
+    pub(crate) fn clear(&self, event: ReadyEvent) {
         let bit = event.direction.bit();
         let mut current = self.state.load(Ordering::Acquire);
         loop {
@@ -271,6 +242,33 @@ impl fmt::Debug for Readiness {
 mod tests {
     use super::*;
     use std::task::Waker;
+    #[test]
+    fn a_clear_with_a_stale_tick_keeps_the_newer_event() {
+        let readiness = Readiness::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(readiness.poll_ready(Direction::Read, &mut cx).is_pending());
+        readiness.set_ready(1, true, false); // the reactor's first wait saw input
+        let Poll::Ready(Ok(event)) = readiness.poll_ready(Direction::Read, &mut cx) else {
+            panic!("ready after the event")
+        };
+        readiness.set_ready(2, true, false); // more input arrives before the read failed
+        readiness.clear(event); // stale: the tick moved on, so readiness stays
+        assert!(readiness.poll_ready(Direction::Read, &mut cx).is_ready());
+    }
+
+    #[test]
+    fn final_readiness_survives_a_clear_in_its_direction_only() {
+        let readiness = Readiness::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        readiness.mark_final(true, false); // the peer shut down its side
+        readiness.set_ready(1, true, false);
+        let Poll::Ready(Ok(event)) = readiness.poll_ready(Direction::Read, &mut cx) else {
+            panic!("ready after the event")
+        };
+        readiness.clear(event); // a short read
+        assert!(readiness.poll_ready(Direction::Read, &mut cx).is_ready());
+        assert!(readiness.poll_ready(Direction::Write, &mut cx).is_pending());
+    }
 
     fn poll(r: &Readiness, d: Direction) -> Poll<io::Result<ReadyEvent>> {
         r.poll_ready(d, &mut Context::from_waker(Waker::noop()))

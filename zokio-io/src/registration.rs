@@ -9,8 +9,8 @@ use std::task::{Context, Poll, ready};
 
 use zokio_core::budget;
 
-use crate::driver::ScheduledIo;
-use crate::handle::Handle;
+use crate::reactor::Handle;
+use crate::reactor::ScheduledIo;
 use crate::readiness::{Direction, Readiness, ReadyEvent};
 
 /// One registered descriptor: the reactor it belongs to and its readiness.
@@ -27,7 +27,7 @@ impl Registration {
         handle: &Handle,
         readiness: Readiness,
     ) -> io::Result<Registration> {
-        let io = handle.inner.register(fd, readiness)?;
+        let io = handle.reactor.register(fd, readiness)?;
         Ok(Registration {
             handle: handle.clone(),
             io,
@@ -39,7 +39,7 @@ impl Registration {
     }
 
     pub(crate) fn deregister(&self, fd: BorrowedFd<'_>) {
-        self.handle.inner.deregister(fd, &self.io);
+        self.handle.reactor.deregister(fd, &self.io);
     }
 
     /// Waits for `direction` without spending budget.
@@ -65,7 +65,7 @@ impl Registration {
             self.clear(event?);
         }
         let key = Arc::as_ptr(&self.io) as usize;
-        self.handle.inner.selector().modify(fd, key)
+        self.handle.reactor.selector().modify(fd, key)
     }
 
     /// Runs `op` once `direction` is ready, spending one unit of the

@@ -119,13 +119,13 @@ fn dropping_an_async_wakes_its_waiter() {
 fn handle_enter_nests_and_restores() {
     let a = IoDriver::new().unwrap();
     let b = IoDriver::new().unwrap();
-    assert!(Handle::try_current().is_none());
+    assert!(Handle::try_current().is_err());
     let outer = a.handle().enter();
     {
         let _inner = b.handle().enter();
-        assert!(Handle::try_current().is_some());
+        assert!(Handle::try_current().is_ok());
     }
-    assert!(Handle::try_current().is_some());
+    assert!(Handle::try_current().is_ok());
     drop(outer);
-    assert!(Handle::try_current().is_none());
+    assert!(Handle::try_current().is_err());
 }

@@ -53,7 +53,7 @@
 //! ```
 //!
 //! The depot's lock is the only shared synchronization; it is built on
-//! [`zokio_core::sync`] so that loom checks it (`tests/loom_depot.rs`).
+//! [`zokio_core::sync`] so that loom checks it (`src/loom_models/depot.rs`).
 
 mod block;
 mod depot;
@@ -68,6 +68,9 @@ mod local;
 mod pool;
 #[cfg(not(loom))]
 mod shelf;
+
+#[cfg(all(test, loom))]
+mod loom_models;
 
 pub use block::Batch;
 pub use depot::{DEPOT_SLOTS, Depot};

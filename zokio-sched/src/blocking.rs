@@ -1,23 +1,24 @@
 //! The blocking pool: threads for code that blocks, grown on demand up to a
 //! limit and shrunk after a keep-alive.
 //!
-//! A blocking job is an ordinary zokio-core task whose future calls the
-//! closure once, so its result or panic reaches the caller's `JoinHandle` the
-//! usual way, and a job that can never start is cancelled (its handle reports
-//! it) rather than lost. Nothing here is on an async hot path, so a plain
+//! A job is a zokio-core blocking task (see `zokio_core::blocking`), so its
+//! result or panic reaches the caller's `JoinHandle` the usual way, and a job
+//! that can never start is cancelled (its handle reports it) rather than
+//! lost. The pool knows nothing of the runtime around it: whoever hands it a
+//! job also says what context a new thread enters (every layer of the
+//! runtime, as on a worker). Nothing here is on an async hot path, so a plain
 //! mutex and condvar keep it simple.
 
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::thread::JoinHandle as ThreadHandle;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use zokio_core::task::{JoinHandle, Runnable, ScheduleHint};
+use zokio_core::context::{self, Handles};
+use zokio_core::sync::thread::JoinHandle as ThreadHandle;
+use zokio_core::task::Runnable;
 
 use crate::config::Config;
-use crate::handle::WeakHandle;
 use crate::metrics::BlockingMetrics;
 
 /// Starts a blocking thread; replaced in tests to simulate `EAGAIN`.
@@ -30,9 +31,8 @@ fn spawn_os_thread(
     config.spawn_thread(false, body)
 }
 
-thread_local! {
-    static ON_BLOCKING_THREAD: Cell<bool> = const { Cell::new(false) };
-}
+/// A blocking thread's worker state: which pool it serves.
+struct OnPool(*const Inner);
 
 pub(crate) struct BlockingPool {
     inner: Arc<Inner>,
@@ -46,8 +46,6 @@ struct Inner {
     exited: Condvar,
     config: Config,
     spawn: SpawnFn,
-    /// The scheduler, entered on each blocking thread so `spawn` works there.
-    handle: OnceLock<WeakHandle>,
 }
 
 #[derive(Default)]
@@ -63,15 +61,6 @@ struct State {
     handles: HashMap<usize, ThreadHandle<()>>,
 }
 
-/// The schedule handle of blocking jobs: one pointer.
-struct BlockingSchedule(Arc<Inner>);
-
-impl zokio_core::Schedule for BlockingSchedule {
-    fn schedule(&self, task: Runnable, _hint: ScheduleHint) {
-        Inner::push(&self.0, task);
-    }
-}
-
 impl BlockingPool {
     pub(crate) fn new(config: &Config) -> BlockingPool {
         Self::with_spawn(config, spawn_os_thread)
@@ -85,25 +74,14 @@ impl BlockingPool {
                 exited: Condvar::new(),
                 config: config.clone(),
                 spawn,
-                handle: OnceLock::new(),
             }),
         }
     }
 
-    /// Records the scheduler that blocking threads make current.
-    pub(crate) fn set_handle(&self, handle: WeakHandle) {
-        let _ = self.inner.handle.set(handle);
-    }
-
-    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let schedule = BlockingSchedule(self.inner.clone());
-        let (runnable, handle) = zokio_core::task::spawn(async move { f() }, schedule);
-        runnable.schedule();
-        handle
+    /// Queues `job` for a thread. If a new thread has to be started, it
+    /// enters `context()` for its whole life.
+    pub(crate) fn run(&self, job: Runnable, context: impl FnOnce() -> Handles) {
+        Inner::push(&self.inner, job, context);
     }
 
     pub(crate) fn metrics(&self) -> BlockingMetrics {
@@ -125,7 +103,8 @@ impl BlockingPool {
         self.inner.work.notify_all();
         drop(state);
         drop(queued);
-        if ON_BLOCKING_THREAD.with(Cell::get) {
+        let me = Arc::as_ptr(&self.inner);
+        if context::with_worker(|pool: Option<&OnPool>| pool.is_some_and(|p| p.0 == me)) {
             return; // waiting for ourselves would never end
         }
         let deadline = timeout.map(|t| Instant::now() + t);
@@ -163,7 +142,7 @@ impl Inner {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn push(self: &Arc<Self>, task: Runnable) {
+    fn push(self: &Arc<Self>, task: Runnable, context: impl FnOnce() -> Handles) {
         let mut state = self.lock();
         if state.shutdown {
             drop(state);
@@ -182,7 +161,12 @@ impl Inner {
         let id = state.next_id;
         state.next_id += 1;
         let this = self.clone();
-        match (self.spawn)(&self.config, Box::new(move || this.run(id))) {
+        let context = context();
+        let body = move || {
+            let _context = context.enter();
+            context::set_worker(&OnPool(Arc::as_ptr(&this)), || this.serve(id));
+        };
+        match (self.spawn)(&self.config, Box::new(body)) {
             Ok(handle) => {
                 state.threads += 1;
                 state.handles.insert(id, handle);
@@ -200,13 +184,9 @@ impl Inner {
         }
     }
 
-    fn run(&self, id: usize) {
-        ON_BLOCKING_THREAD.with(|c| c.set(true));
-        let _handle_guard = self
-            .handle
-            .get()
-            .and_then(WeakHandle::upgrade)
-            .map(|handle| handle.enter());
+    /// A blocking thread's life: run jobs until the keep-alive passes with
+    /// none, or the pool shuts down.
+    fn serve(&self, id: usize) {
         let mut state = self.lock();
         loop {
             if let Some(task) = state.queue.pop_front() {
@@ -252,10 +232,27 @@ mod tests {
         Err(io::Error::from(io::ErrorKind::WouldBlock))
     }
 
+    /// Hands jobs to `pool`, whose new threads enter nothing.
+    impl zokio_core::blocking::Blocking for BlockingPool {
+        fn run(&self, job: Runnable) {
+            BlockingPool::run(self, job, Handles::new);
+        }
+    }
+
+    fn spawn_blocking<R: Send + 'static>(
+        pool: &BlockingPool,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> zokio_core::task::JoinHandle<R> {
+        let pool = BlockingPool {
+            inner: pool.inner.clone(),
+        };
+        zokio_core::blocking::BlockingHandle::new(pool).spawn_blocking(f)
+    }
+
     #[test]
     fn a_job_that_cannot_get_a_thread_is_cancelled_not_lost() {
         let pool = BlockingPool::with_spawn(&Config::default(), failing_spawn);
-        let handle = pool.spawn_blocking(|| 1);
+        let handle = spawn_blocking(&pool, || 1);
         let err = zokio_core::block_on(handle).unwrap_err();
         assert!(err.is_cancelled());
         let metrics = pool.metrics();
@@ -266,10 +263,13 @@ mod tests {
     #[test]
     fn spawn_after_shutdown_is_cancelled() {
         let pool = BlockingPool::new(&Config::default());
-        assert_eq!(zokio_core::block_on(pool.spawn_blocking(|| 2)).unwrap(), 2);
+        assert_eq!(
+            zokio_core::block_on(spawn_blocking(&pool, || 2)).unwrap(),
+            2
+        );
         pool.shutdown(None);
         assert_eq!(pool.metrics().threads, 0);
-        let err = zokio_core::block_on(pool.spawn_blocking(|| 3)).unwrap_err();
+        let err = zokio_core::block_on(spawn_blocking(&pool, || 3)).unwrap_err();
         assert!(err.is_cancelled());
     }
 }

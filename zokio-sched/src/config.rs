@@ -6,6 +6,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use zokio_core::context::Handles;
+use zokio_core::sync::thread;
+
 /// Makes a thread's name.
 ///
 /// ```
@@ -84,6 +87,12 @@ pub struct Config {
     /// How long an idle blocking thread waits for work before it exits
     /// (default 10 s).
     pub blocking_keep_alive: Duration,
+    /// The other layers of the runtime (timers, I/O), which every thread the
+    /// scheduler runs code on enters together with the scheduler itself and
+    /// its blocking pool (default: none, so timers and sockets used there
+    /// fall back to their background drivers). A layer marked disabled
+    /// reports its reason where it is used.
+    pub layers: Handles,
 }
 
 impl Config {
@@ -111,15 +120,11 @@ impl Config {
         &self,
         with_context: bool,
         body: impl FnOnce() + Send + 'static,
-    ) -> io::Result<std::thread::JoinHandle<()>> {
-        let mut builder = std::thread::Builder::new().name((self.thread_name)());
-        if let Some(size) = self.thread_stack_size {
-            builder = builder.stack_size(size);
-        }
+    ) -> io::Result<thread::JoinHandle<()>> {
         let start = self.on_thread_start.clone();
         let stop = self.on_thread_stop.clone();
         let context = self.thread_context.clone().filter(|_| with_context);
-        builder.spawn(move || {
+        let body = move || {
             if let Some(start) = start {
                 start();
             }
@@ -129,7 +134,18 @@ impl Config {
             if let Some(stop) = stop {
                 stop();
             }
-        })
+        };
+        #[cfg(not(loom))]
+        {
+            let mut builder = thread::Builder::new().name((self.thread_name)());
+            if let Some(size) = self.thread_stack_size {
+                builder = builder.stack_size(size);
+            }
+            builder.spawn(body)
+        }
+        // Loom's threads have no builder; names and sizes mean nothing there.
+        #[cfg(loom)]
+        Ok(thread::spawn(body))
     }
 }
 
@@ -145,6 +161,7 @@ impl Default for Config {
             global_queue_interval: 61,
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
+            layers: Handles::new(),
         }
     }
 }
@@ -157,6 +174,7 @@ impl fmt::Debug for Config {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("layers", &self.layers)
             .finish_non_exhaustive()
     }
 }

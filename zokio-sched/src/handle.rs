@@ -1,19 +1,17 @@
-//! The type-erased way into a scheduler: [`Handle`], the thread's current
-//! handle, and the free `spawn` functions built on it.
+//! The type-erased way into a scheduler: [`Handle`], how a thread finds the
+//! current one, and the free `spawn` functions built on it.
 
-use std::error::Error;
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Weak};
+use zokio_core::sync::Arc;
 
-use zokio_core::context::{self, Slot, SlotGuard};
-use zokio_core::task::JoinHandle;
+use zokio_core::blocking::{Blocking, BlockingHandle};
+use zokio_core::context::{self, EnterGuard, Handles, Layer, LayerHandle, TryCurrentError};
+use zokio_core::task::{JoinHandle, Runnable};
 
-use crate::{current_thread, multi_thread};
-
-thread_local! {
-    static CURRENT: Slot<Handle> = const { Slot::new() };
-}
+use crate::blocking::BlockingPool;
+use crate::current_thread::shared as current;
+use crate::multi_thread::shared as multi;
 
 /// A cheap, cloneable handle to a running scheduler ([`MultiThread`] or
 /// [`CurrentThread`]), whatever its driver. `Send + Sync`.
@@ -41,39 +39,36 @@ pub struct Handle {
 
 #[derive(Clone)]
 enum Scheduler {
-    Multi(Arc<multi_thread::Shared>),
-    Current(Arc<current_thread::Shared>),
+    Multi(Arc<multi::Shared>),
+    Current(Arc<current::Shared>),
 }
 
-/// A handle that does not keep its scheduler alive (for blocking threads).
-pub(crate) enum WeakHandle {
-    Multi(Weak<multi_thread::Shared>),
-    Current(Weak<current_thread::Shared>),
-}
-
-impl WeakHandle {
-    pub(crate) fn upgrade(&self) -> Option<Handle> {
-        let inner = match self {
-            WeakHandle::Multi(w) => Scheduler::Multi(w.upgrade()?),
-            WeakHandle::Current(w) => Scheduler::Current(w.upgrade()?),
-        };
-        Some(Handle { inner })
-    }
-}
-
-impl From<Arc<multi_thread::Shared>> for Handle {
-    fn from(shared: Arc<multi_thread::Shared>) -> Handle {
+impl From<Arc<multi::Shared>> for Handle {
+    fn from(shared: Arc<multi::Shared>) -> Handle {
         Handle {
             inner: Scheduler::Multi(shared),
         }
     }
 }
 
-impl From<Arc<current_thread::Shared>> for Handle {
-    fn from(shared: Arc<current_thread::Shared>) -> Handle {
+impl From<Arc<current::Shared>> for Handle {
+    fn from(shared: Arc<current::Shared>) -> Handle {
         Handle {
             inner: Scheduler::Current(shared),
         }
+    }
+}
+
+impl LayerHandle for Handle {
+    const LAYER: Layer = Layer::Scheduler;
+}
+
+/// The scheduler's blocking pool, as the `zokio_core::blocking` contract
+/// reaches it: a job that needs a new thread gets one that enters the whole
+/// runtime.
+impl Blocking for Handle {
+    fn run(&self, job: Runnable) {
+        self.pool().run(job, || self.context());
     }
 }
 
@@ -84,13 +79,24 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match &self.inner {
-            Scheduler::Multi(shared) => multi_thread::spawn(shared, future),
-            Scheduler::Current(shared) => current_thread::spawn(shared, future),
+        self.clone().spawn_owned(future)
+    }
+
+    /// `spawn`, giving this handle's reference to the task.
+    #[inline]
+    fn spawn_owned<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self.inner {
+            Scheduler::Multi(shared) => multi::spawn(shared, future),
+            Scheduler::Current(shared) => current::spawn(shared, future),
         }
     }
 
-    /// Runs `f` on the scheduler's blocking pool.
+    /// Runs `f` on the scheduler's blocking pool. Its thread is inside the
+    /// runtime: `spawn`, timers and sockets work there.
     ///
     /// ```
     /// use zokio_core::ThreadParker;
@@ -105,13 +111,10 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        match &self.inner {
-            Scheduler::Multi(shared) => shared.blocking().spawn_blocking(f),
-            Scheduler::Current(shared) => shared.blocking().spawn_blocking(f),
-        }
+        BlockingHandle::new(self.clone()).spawn_blocking(f)
     }
 
-    /// The handle entered on this thread.
+    /// The handle current on this thread.
     ///
     /// # Panics
     ///
@@ -128,17 +131,20 @@ impl Handle {
         }
     }
 
-    /// The handle entered on this thread, or an error outside a runtime.
+    /// The handle current on this thread, or an error outside a runtime.
+    ///
+    /// ```
+    /// let err = zokio_sched::Handle::try_current().unwrap_err();
+    /// assert!(err.is_missing_context());
+    /// assert!(err.to_string().contains("no zokio runtime"));
+    /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        CURRENT
-            .try_with(Slot::get)
-            .ok()
-            .flatten()
-            .ok_or(TryCurrentError(()))
+        context::try_current::<Handle>()
     }
 
-    /// Makes this the current handle of this thread until the guard drops, so
-    /// that [`spawn`] and [`Handle::current`] find it.
+    /// Makes this scheduler's runtime current on this thread until the guard
+    /// drops: the scheduler, its blocking pool and its other layers, so that
+    /// [`spawn`], [`Handle::current`], timers and sockets find them.
     ///
     /// ```
     /// use zokio_core::ThreadParker;
@@ -151,9 +157,17 @@ impl Handle {
     /// assert_eq!(rt.block_on(task).unwrap(), 1);
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        EnterGuard {
-            _guard: context::enter(&CURRENT, self.clone()),
-        }
+        self.context().enter()
+    }
+
+    /// The runtime's whole context: its other layers, this scheduler and its
+    /// blocking pool.
+    pub fn context(&self) -> Handles {
+        let mut handles = self.layers().clone();
+        handles
+            .insert(self.clone())
+            .insert(BlockingHandle::new(self.clone()));
+        handles
     }
 
     /// True if both handles lead to the same scheduler.
@@ -162,6 +176,20 @@ impl Handle {
             (Scheduler::Multi(a), Scheduler::Multi(b)) => Arc::ptr_eq(a, b),
             (Scheduler::Current(a), Scheduler::Current(b)) => Arc::ptr_eq(a, b),
             _ => false,
+        }
+    }
+
+    fn layers(&self) -> &Handles {
+        match &self.inner {
+            Scheduler::Multi(shared) => shared.layers(),
+            Scheduler::Current(shared) => shared.layers(),
+        }
+    }
+
+    fn pool(&self) -> &BlockingPool {
+        match &self.inner {
+            Scheduler::Multi(shared) => shared.blocking(),
+            Scheduler::Current(shared) => shared.blocking(),
         }
     }
 }
@@ -175,49 +203,6 @@ impl fmt::Debug for Handle {
         f.debug_struct("Handle").field("scheduler", &kind).finish()
     }
 }
-
-/// Keeps a [`Handle`] current on this thread; see [`Handle::enter`].
-///
-/// ```
-/// use zokio_core::ThreadParker;
-/// use zokio_sched::{Config, CurrentThread, Handle};
-///
-/// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
-/// let guard: zokio_sched::EnterGuard = rt.handle().enter();
-/// assert!(Handle::current().ptr_eq(&rt.handle()));
-/// drop(guard);
-/// assert!(Handle::try_current().is_err());
-/// ```
-#[must_use = "the handle stops being current when the guard is dropped"]
-pub struct EnterGuard {
-    _guard: SlotGuard<Handle>,
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
-}
-
-/// [`Handle::try_current`] was called outside a runtime.
-///
-/// ```
-/// let err = zokio_sched::Handle::try_current().unwrap_err();
-/// assert!(err.to_string().contains("no zokio runtime"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TryCurrentError(());
-
-impl fmt::Display for TryCurrentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "there is no zokio runtime on this thread: `spawn` and `Handle::current` must be \
-             called from a task, from inside `block_on`, or after `Handle::enter`",
-        )
-    }
-}
-
-impl Error for TryCurrentError {}
 
 /// Spawns `future` onto the current thread's scheduler.
 ///
@@ -239,22 +224,19 @@ impl Error for TryCurrentError {}
 /// assert_eq!(sum, 45);
 /// ```
 #[track_caller]
+#[inline]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let spawned = CURRENT
-        .try_with(|slot| slot.with(|handle| handle.map(|h| h.spawn(future))))
-        .ok()
-        .flatten();
-    match spawned {
-        Some(handle) => handle,
-        None => panic!("{}", TryCurrentError(())),
+    match Handle::try_current() {
+        Ok(handle) => handle.spawn_owned(future),
+        Err(err) => panic!("{err}"),
     }
 }
 
-/// Runs `f` on the current scheduler's blocking pool.
+/// Runs `f` on the current runtime's blocking pool.
 ///
 /// # Panics
 ///
@@ -276,5 +258,5 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    Handle::current().spawn_blocking(f)
+    zokio_core::blocking::spawn_blocking(f)
 }

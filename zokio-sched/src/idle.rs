@@ -17,22 +17,8 @@ const UNPARK_SHIFT: usize = 16;
 const ONE_UNPARKED: usize = 1 << UNPARK_SHIFT;
 
 /// The searching/parked state of a pool of workers.
-///
-/// Public for the loom tests; the multi-thread scheduler is its only user.
-///
-/// ```
-/// use zokio_sched::Idle;
-///
-/// let idle = Idle::new(2);
-/// assert_eq!(idle.worker_to_notify(), None, "everyone is awake");
-/// assert!(idle.transition_to_searching());
-/// assert!(idle.transition_to_parked(0, true), "the last searcher must re-check the queues");
-/// assert_eq!(idle.worker_to_notify(), Some(0));
-/// assert_eq!(idle.num_searching(), 1, "a notified worker starts out searching");
-/// ```
-#[doc(hidden)]
 #[derive(Debug)]
-pub struct Idle {
+pub(crate) struct Idle {
     state: AtomicUsize,
     num_workers: usize,
     sleepers: Mutex<Vec<usize>>,
@@ -48,7 +34,7 @@ fn unparked(state: usize) -> usize {
 
 impl Idle {
     /// All `num_workers` (at most 65,535) awake, none searching.
-    pub fn new(num_workers: usize) -> Idle {
+    pub(crate) fn new(num_workers: usize) -> Idle {
         debug_assert!(num_workers <= SEARCH_MASK);
         Idle {
             state: AtomicUsize::new(num_workers << UNPARK_SHIFT),
@@ -64,7 +50,7 @@ impl Idle {
     /// The sleeper to wake after new work was published, if one should be:
     /// none while a worker searches (it will find the work) or nobody sleeps.
     /// The returned worker is counted as unparked and searching.
-    pub fn worker_to_notify(&self) -> Option<usize> {
+    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
         // Orders the caller's publication of work before the read of the
         // state; pairs with the `SeqCst` decrement in `transition_to_parked`.
         fence(Ordering::SeqCst);
@@ -81,7 +67,7 @@ impl Idle {
     }
 
     /// Becomes a searcher unless half of the workers already search.
-    pub fn transition_to_searching(&self) -> bool {
+    pub(crate) fn transition_to_searching(&self) -> bool {
         let state = self.state.load(Ordering::SeqCst);
         if 2 * searching(state) >= self.num_workers {
             return false;
@@ -92,14 +78,14 @@ impl Idle {
 
     /// A searcher found work. True if it was the last searcher: it must then
     /// wake another worker, so that remaining work keeps being looked for.
-    pub fn transition_from_searching(&self) -> bool {
+    pub(crate) fn transition_from_searching(&self) -> bool {
         let prev = self.state.fetch_sub(1, Ordering::SeqCst);
         searching(prev) == 1
     }
 
     /// `worker` goes to sleep. True if it was the last searcher: it must check
     /// every queue once more before it parks.
-    pub fn transition_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+    pub(crate) fn transition_to_parked(&self, worker: usize, is_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
         let dec = ONE_UNPARKED | usize::from(is_searching);
         let prev = self.state.fetch_sub(dec, Ordering::SeqCst);
@@ -112,7 +98,7 @@ impl Idle {
     }
 
     /// True while `worker` is on the sleepers list (not yet notified).
-    pub fn is_parked(&self, worker: usize) -> bool {
+    pub(crate) fn is_parked(&self, worker: usize) -> bool {
         let sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
         sleepers.contains(&worker)
     }
@@ -120,7 +106,7 @@ impl Idle {
     /// Takes `worker` off the sleepers list as unparked and not searching,
     /// because it found work of its own. False if a notifier took it first
     /// (it then counts as searching).
-    pub fn unpark_worker_by_id(&self, worker: usize) -> bool {
+    pub(crate) fn unpark_worker_by_id(&self, worker: usize) -> bool {
         let mut sleepers = self.sleepers.lock().unwrap_or_else(|e| e.into_inner());
         match sleepers.iter().position(|&w| w == worker) {
             Some(pos) => {
@@ -133,12 +119,13 @@ impl Idle {
     }
 
     /// Workers searching for work now.
-    pub fn num_searching(&self) -> usize {
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn num_searching(&self) -> usize {
         searching(self.state.load(Ordering::SeqCst))
     }
 
     /// Workers not parked now.
-    pub fn num_unparked(&self) -> usize {
+    pub(crate) fn num_unparked(&self) -> usize {
         unparked(self.state.load(Ordering::SeqCst))
     }
 }
@@ -146,6 +133,23 @@ impl Idle {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_searcher_to_park_rechecks_and_a_notified_worker_searches() {
+        let idle = Idle::new(2);
+        assert_eq!(idle.worker_to_notify(), None, "everyone is awake");
+        assert!(idle.transition_to_searching());
+        assert!(
+            idle.transition_to_parked(0, true),
+            "the last searcher must re-check the queues"
+        );
+        assert_eq!(idle.worker_to_notify(), Some(0));
+        assert_eq!(
+            idle.num_searching(),
+            1,
+            "a notified worker starts out searching"
+        );
+    }
 
     #[test]
     fn at_most_half_search() {

@@ -17,22 +17,8 @@ use concurrent_queue::ConcurrentQueue;
 use zokio_core::sync::atomic::{AtomicBool, Ordering, fence};
 
 /// Tasks handed to one worker by the others.
-///
-/// Public for the loom tests; the multi-thread scheduler is its only user.
-///
-/// ```
-/// use zokio_sched::Inbox;
-///
-/// let inbox = Inbox::new();
-/// assert!(!inbox.push(1), "the owner is awake: no unpark needed");
-/// assert!(inbox.sleep(), "a task waits: the owner must not sleep");
-/// assert!(inbox.push(2), "the owner may be asleep: unpark it");
-/// inbox.wake();
-/// assert_eq!((inbox.pop(), inbox.pop(), inbox.pop()), (Some(1), Some(2), None));
-/// ```
-#[doc(hidden)]
 #[derive(Debug)]
-pub struct Inbox<T> {
+pub(crate) struct Inbox<T> {
     queue: ConcurrentQueue<T>,
     sleeping: AtomicBool,
 }
@@ -45,7 +31,7 @@ impl<T> Default for Inbox<T> {
 
 impl<T> Inbox<T> {
     /// An empty inbox whose owner is awake.
-    pub fn new() -> Inbox<T> {
+    pub(crate) fn new() -> Inbox<T> {
         Inbox {
             queue: ConcurrentQueue::unbounded(),
             sleeping: AtomicBool::new(false),
@@ -54,7 +40,7 @@ impl<T> Inbox<T> {
 
     /// Hands `task` to the owner. True if the owner may be asleep: the caller
     /// must then unpark it.
-    pub fn push(&self, task: T) -> bool {
+    pub(crate) fn push(&self, task: T) -> bool {
         // Unbounded and never closed: the push cannot fail.
         let _ = self.queue.push(task);
         // Orders the push before the read of the flag; pairs with the fence
@@ -64,23 +50,23 @@ impl<T> Inbox<T> {
     }
 
     /// Takes the oldest task (the owner, or an idle worker helping out).
-    pub fn pop(&self) -> Option<T> {
+    pub(crate) fn pop(&self) -> Option<T> {
         self.queue.pop().ok()
     }
 
     /// True if no task waits.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
 
     /// True if the owner has gone to sleep (a hint for senders, who then
     /// keep the task: see the module docs).
-    pub fn is_sleeping(&self) -> bool {
+    pub(crate) fn is_sleeping(&self) -> bool {
         self.sleeping.load(Ordering::Relaxed)
     }
 
     /// The owner is about to sleep. True if a task waits: it must not.
-    pub fn sleep(&self) -> bool {
+    pub(crate) fn sleep(&self) -> bool {
         self.sleeping.store(true, Ordering::SeqCst);
         // Orders the store before the look at the queue; pairs with the
         // fence in `push`.
@@ -89,7 +75,7 @@ impl<T> Inbox<T> {
     }
 
     /// The owner is awake again.
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.sleeping.store(false, Ordering::Relaxed);
     }
 }
@@ -97,6 +83,19 @@ impl<T> Inbox<T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sleeping_owner_with_a_task_waiting_must_not_sleep() {
+        let inbox = Inbox::new();
+        assert!(!inbox.push(1), "the owner is awake: no unpark needed");
+        assert!(inbox.sleep(), "a task waits: the owner must not sleep");
+        assert!(inbox.push(2), "the owner may be asleep: unpark it");
+        inbox.wake();
+        assert_eq!(
+            (inbox.pop(), inbox.pop(), inbox.pop()),
+            (Some(1), Some(2), None)
+        );
+    }
 
     #[test]
     fn any_worker_may_take_a_task_in_fifo_order() {

@@ -6,10 +6,10 @@
 //! schedule handle is one `Arc` of its scheduler's shared state. When the
 //! task is woken, that handle decides where it goes.
 //!
-//! [`MultiThread`] runs `worker_threads` workers. Each owns a [`LocalQueue`]:
-//! a 256-slot ring that only its worker pushes to and pops from, and that
-//! other workers steal half of at a time, claiming the batch with one
-//! compare-and-swap. A task woken by the task a worker is running goes to the
+//! [`MultiThread`] runs `worker_threads` workers. Each owns a local queue: a
+//! 256-slot ring that only its worker pushes to and pops from (the owner's
+//! end takes `&mut self`), and that other workers steal half of at a time
+//! through its stealer's end, claiming the batch with one compare-and-swap. A task woken by the task a worker is running goes to the
 //! worker's LIFO slot and runs next (at most three times in a row, so a
 //! ping-pong pair cannot starve the ring); a task that yields goes to the back
 //! of the ring. Spawns and wakes from other threads go to a shared injector
@@ -20,15 +20,17 @@
 //! An idle worker first searches: it steals from a random victim, then pulls
 //! from the injector. At most half of the workers search at once, a new task
 //! wakes at most one sleeper (none while someone searches), and a searcher
-//! that finds work wakes one more, so work spreads without a thundering herd
-//! ([`Idle`] keeps this bookkeeping). A worker with nothing to do parks: the
-//! first to get there parks in the [`Driver`](zokio_core::Driver) (the I/O
-//! reactor and timers), the others on their own thread parker.
+//! that finds work wakes one more, so work spreads without a thundering herd.
+//! A worker with nothing to do parks: the first to get there parks in the
+//! [`Driver`](zokio_core::Driver) (the I/O reactor and timers), the others
+//! on their own thread parker. The scheduler holds the driver stack by value,
+//! so that park is a direct call into it.
 //!
 //! A busy worker polls the driver every `global_queue_interval` ticks, and
 //! the tasks it wakes go to its ring. On Linux, while another worker is awake,
 //! that poll asks the driver where each event's data arrived
-//! ([`placement`](zokio_core::placement)); a task whose data arrived on the
+//! ([`park_with_origins`](zokio_core::Driver::park_with_origins), the
+//! [`placement`](zokio_core::placement) contract); a task whose data arrived on the
 //! CPU another worker runs on goes to that worker's inbox instead, so a
 //! socket is read on the CPU whose cache holds it. Over loopback, where the
 //! kernel delivers data on the sender's CPU, this settles each client and
@@ -39,13 +41,17 @@
 //! thread-safe remote queue and the driver's unparker.
 //!
 //! Both own their tasks: dropping a scheduler cancels every task it owns,
-//! wherever it waits, drops its future, and joins the threads. Code that
-//! blocks runs on the blocking pool ([`spawn_blocking`]), which grows on
-//! demand and shrinks after a keep-alive.
+//! wherever it waits, drops its future, and joins the threads, in the steps
+//! the `shutdown` module lays out once for both. Code that blocks runs on the
+//! blocking pool ([`spawn_blocking`]), which grows on demand and shrinks after
+//! a keep-alive; it implements `zokio_core::blocking`'s contract, so other
+//! layers reach it without depending on this crate.
 //!
-//! [`Handle`] reaches either scheduler without naming its driver; the
-//! running scheduler's handle is current on its threads, which is how the free
-//! [`spawn`] finds it.
+//! [`Handle`] reaches either scheduler without naming its driver. Every
+//! thread a scheduler runs code on (its workers, its blocking threads, the
+//! caller of `block_on`) enters the runtime's whole context: the scheduler,
+//! its blocking pool, and the other layers given in [`Config::layers`]. That
+//! is how the free [`spawn`] finds it, and how timers and sockets find theirs.
 //!
 //! ```
 //! use zokio_core::ThreadParker;
@@ -64,6 +70,7 @@
 mod blocking;
 mod config;
 mod current_thread;
+mod driver_cell;
 mod handle;
 mod idle;
 mod inbox;
@@ -72,14 +79,16 @@ mod metrics;
 mod multi_thread;
 mod owned;
 mod queue;
+mod shutdown;
 mod worker_cpus;
 
+#[cfg(all(test, loom))]
+mod loom_models;
+
 pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
-pub use current_thread::{CurrentThread, spawn_local};
-pub use handle::{EnterGuard, Handle, TryCurrentError, spawn, spawn_blocking};
-pub use idle::Idle;
-pub use inbox::Inbox;
-pub use lifo::{LifoNext, LifoSlot, MAX_LIFO_POLLS};
+pub use current_thread::CurrentThread;
+pub use current_thread::shared::spawn_local;
+pub use handle::{Handle, spawn, spawn_blocking};
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
-pub use queue::LocalQueue;
+pub use zokio_core::context::{EnterGuard, TryCurrentError};

@@ -20,15 +20,11 @@ impl std::fmt::Debug for LifoSlot {
 }
 
 /// Consecutive polls from the LIFO slot before its task must queue.
-///
-/// ```
-/// assert_eq!(zokio_sched::MAX_LIFO_POLLS, 3);
-/// ```
-pub const MAX_LIFO_POLLS: u32 = 3;
+pub(crate) const MAX_LIFO_POLLS: u32 = 3;
 
-/// What [`LifoSlot::next`] found; see [`LifoSlot`] for an example.
+/// What [`LifoSlot::next`] found.
 #[derive(Debug)]
-pub enum LifoNext {
+pub(crate) enum LifoNext {
     /// Run this task now.
     Run(Runnable),
     /// The cap was reached: queue this task behind the others.
@@ -38,43 +34,26 @@ pub enum LifoNext {
 }
 
 /// A worker's LIFO slot with its poll cap.
-///
-/// ```
-/// use zokio_sched::{LifoNext, LifoSlot, MAX_LIFO_POLLS};
-///
-/// let slot = LifoSlot::new();
-/// for _ in 0..MAX_LIFO_POLLS {
-///     let (task, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
-///     assert!(slot.put(task).is_none());
-///     assert!(matches!(slot.next(), LifoNext::Run(_)));
-/// }
-/// let (task, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
-/// slot.put(task);
-/// assert!(matches!(slot.next(), LifoNext::Demote(_)), "the cap is reached");
-/// slot.reset(); // a queued task ran
-/// assert!(matches!(slot.next(), LifoNext::Empty));
-/// ```
-#[doc(hidden)]
 #[derive(Default)]
-pub struct LifoSlot {
+pub(crate) struct LifoSlot {
     task: Cell<Option<Runnable>>,
     polls: Cell<u32>,
 }
 
 impl LifoSlot {
     /// An empty slot.
-    pub fn new() -> LifoSlot {
+    pub(crate) fn new() -> LifoSlot {
         LifoSlot::default()
     }
 
     /// Puts `task` in the slot, returning the task it displaces (which the
     /// caller queues, and may let another worker steal).
-    pub fn put(&self, task: Runnable) -> Option<Runnable> {
+    pub(crate) fn put(&self, task: Runnable) -> Option<Runnable> {
         self.task.replace(Some(task))
     }
 
     /// Takes the slot's task for a poll, or demotes it once the cap is hit.
-    pub fn next(&self) -> LifoNext {
+    pub(crate) fn next(&self) -> LifoNext {
         match self.task.take() {
             None => LifoNext::Empty,
             Some(task) if self.polls.get() < MAX_LIFO_POLLS => {
@@ -89,20 +68,57 @@ impl LifoSlot {
     }
 
     /// A task from elsewhere ran: the slot's streak is over.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.polls.set(0);
     }
 
     /// Takes the task out regardless of the cap (for shutdown).
-    pub fn take(&self) -> Option<Runnable> {
+    pub(crate) fn take(&self) -> Option<Runnable> {
         self.task.take()
     }
 
     /// True if the slot holds a task.
-    pub fn is_occupied(&self) -> bool {
+    pub(crate) fn is_occupied(&self) -> bool {
         let task = self.task.take();
         let occupied = task.is_some();
         self.task.set(task);
         occupied
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn task() -> Runnable {
+        zokio_core::task::spawn(async {}, |_, _| {}).0
+    }
+
+    #[test]
+    fn the_slot_demotes_its_task_after_the_cap() {
+        let slot = LifoSlot::new();
+        for _ in 0..MAX_LIFO_POLLS {
+            assert!(slot.put(task()).is_none());
+            assert!(matches!(slot.next(), LifoNext::Run(_)));
+        }
+        slot.put(task());
+        assert!(
+            matches!(slot.next(), LifoNext::Demote(_)),
+            "the cap is reached"
+        );
+        slot.reset(); // a queued task ran
+        assert!(matches!(slot.next(), LifoNext::Empty));
+    }
+
+    #[test]
+    fn a_task_put_in_an_occupied_slot_displaces_the_older_one() {
+        let slot = LifoSlot::new();
+        let (first, _h1) = zokio_core::task::spawn(async {}, |_, _| {});
+        let id = first.id();
+        slot.put(first);
+        let displaced = slot.put(task()).expect("the first task comes back");
+        assert_eq!(displaced.id(), id);
+        assert!(slot.is_occupied());
+        assert!(slot.take().is_some() && !slot.is_occupied());
     }
 }

@@ -39,10 +39,8 @@ struct FakeDriver {
     origin: Option<(usize, usize)>,
 }
 
-impl Driver for FakeDriver {
-    type Unparker = ThreadUnparker;
-
-    fn park(&mut self, timeout: Option<Duration>) {
+impl FakeDriver {
+    fn park_inner(&mut self, timeout: Option<Duration>, origins: bool) {
         if timeout == Some(Duration::ZERO) {
             self.events.polls.fetch_add(1, Ordering::Relaxed);
         } else {
@@ -60,14 +58,23 @@ impl Driver for FakeDriver {
         if self.events.ready.load(Ordering::Acquire) {
             let waiters = std::mem::take(&mut *self.events.waiters.lock().unwrap());
             let wake = || waiters.into_iter().for_each(Waker::wake);
-            match self
-                .origin
-                .filter(|_| zokio_core::placement::origins_wanted())
-            {
+            match self.origin.filter(|_| origins) {
                 Some((_, cpu)) => zokio_core::placement::with_wake_origin(cpu, wake),
                 None => wake(),
             }
         }
+    }
+}
+
+impl Driver for FakeDriver {
+    type Unparker = ThreadUnparker;
+
+    fn park(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, false);
+    }
+
+    fn park_with_origins(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, true);
     }
 
     fn unparker(&self) -> ThreadUnparker {

@@ -7,8 +7,7 @@ use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::Ordering;
 use zokio_core::{Driver, Unpark};
 
-use crate::handle::Handle;
-use crate::shared::Shared;
+use crate::shared::{Handle, Shared};
 
 /// More shards than this only lengthen the scan a parking driver makes.
 const MAX_DEFAULT_SHARDS: usize = 16;
@@ -131,10 +130,12 @@ impl<D: Driver> TimeDriver<D> {
     }
 }
 
-impl<D: Driver> Driver for TimeDriver<D> {
-    type Unparker = TimeUnparker<D::Unparker>;
-
-    fn park(&mut self, timeout: Option<Duration>) {
+impl<D: Driver> TimeDriver<D> {
+    /// Parks the inner driver (asking it for wake origins if `origins`) for
+    /// the shorter of `timeout` and the time to the next deadline, then fires
+    /// what expired.
+    #[inline]
+    fn park_inner(&mut self, timeout: Option<Duration>, origins: bool) {
         let shared = &*self.handle.inner;
         let next = shared.begin_park();
         let now = shared.now_ns();
@@ -144,23 +145,43 @@ impl<D: Driver> Driver for TimeDriver<D> {
             (a, b) => a.or(b),
         };
         shared.commit_park(wait.map(|w| now.saturating_add(duration_ns(w))));
+        let mut park_inner = |timeout| match origins {
+            true => self.inner.park_with_origins(timeout),
+            false => self.inner.park(timeout),
+        };
         if self.auto_advance && shared.clock.is_paused() {
             match wait {
                 Some(wait) if !wait.is_zero() && next.is_some() => {
                     shared.woken.store(false, Ordering::Release);
-                    self.inner.park(Some(Duration::ZERO));
+                    park_inner(Some(Duration::ZERO));
                     if !shared.woken.swap(false, Ordering::AcqRel) {
                         // Nothing else happened: jump to the deadline.
                         shared.clock.advance(wait);
                     }
                 }
-                _ => self.inner.park(wait),
+                _ => park_inner(wait),
             }
         } else {
-            self.inner.park(wait);
+            park_inner(wait);
         }
         shared.end_park();
         shared.process(shared.now_ns());
+    }
+}
+
+impl<D: Driver> Driver for TimeDriver<D> {
+    type Unparker = TimeUnparker<D::Unparker>;
+
+    #[inline]
+    fn park(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, false);
+    }
+
+    /// Parks the inner driver with [`park_with_origins`](Driver::park_with_origins),
+    /// so its wakes say where their data arrived; timers have no origin.
+    #[inline]
+    fn park_with_origins(&mut self, timeout: Option<Duration>) {
+        self.park_inner(timeout, true);
     }
 
     fn unparker(&self) -> TimeUnparker<D::Unparker> {

@@ -4,12 +4,10 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::time::Duration;
 
-use crate::handle::Handle;
-
 /// A measurement of a monotonic clock, as timers see it.
 ///
 /// The same as [`std::time::Instant`], except that [`Instant::now`] follows
-/// the test clock of the current timer [`Handle`] when that clock has been
+/// the test clock of the current timer [`Handle`](crate::Handle) when that clock has been
 /// paused or advanced (see [`clock`](crate::clock)).
 ///
 /// ```
@@ -25,17 +23,6 @@ use crate::handle::Handle;
 pub struct Instant(std::time::Instant);
 
 impl Instant {
-    /// The current time: the test clock's when the current handle's clock
-    /// has been paused or advanced, the system's monotonic clock otherwise.
-    ///
-    /// ```
-    /// let a = zokio_time::Instant::now();
-    /// assert!(zokio_time::Instant::now() >= a);
-    /// ```
-    pub fn now() -> Instant {
-        Handle::now_in_context().unwrap_or_else(|| Instant(std::time::Instant::now()))
-    }
-
     /// Wraps a `std` instant.
     ///
     /// ```

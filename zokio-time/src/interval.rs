@@ -7,8 +7,8 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use crate::error::ZeroPeriod;
-use crate::handle::Handle;
 use crate::instant::Instant;
+use crate::shared::Handle;
 use crate::sleep::Sleep;
 
 /// What an [`Interval`] does when ticks were missed (the task came back

@@ -49,7 +49,7 @@
 //! a deadline earlier and cancelling take the lock of the wheel shard the
 //! entry lives in, held for a few pointer writes. The waiting task's waker
 //! sits in an [`AtomicWaker`]. Both protocols are model-checked with loom
-//! (`tests/loom_*.rs`). A [`Timeout`] polls its future first and arms its
+//! (`src/loom_models/`). A [`Timeout`] polls its future first and arms its
 //! timer only if the future is `Pending`, so a timeout around a ready future
 //! never touches the wheel.
 //!
@@ -81,10 +81,10 @@
 //! [budget](zokio_core::budget), so a task looping on ready timers still yields.
 
 pub mod clock;
+mod current;
 mod driver;
 mod entry;
 pub mod error;
-mod handle;
 mod instant;
 mod interval;
 mod shared;
@@ -92,14 +92,18 @@ mod sleep;
 mod timeout;
 mod wheel;
 
+#[cfg(all(test, loom))]
+mod loom_models;
+
 pub use driver::{TimeDriver, TimeUnparker};
 pub use error::Elapsed;
-pub use handle::{DisabledGuard, EnterGuard, Handle, disable_background};
 pub use instant::Instant;
 pub use interval::{
     Interval, MissedTickBehavior, interval, interval_at, try_interval, try_interval_at,
 };
+pub use shared::Handle;
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Timeout, timeout, timeout_at};
 #[doc(hidden)]
 pub use zokio_core::AtomicWaker;
+pub use zokio_core::context::{EnterGuard, TryCurrentError};

@@ -10,8 +10,8 @@ use zokio_core::budget;
 use zokio_core::sync::atomic::Ordering;
 
 use crate::entry::{FIRED, IDLE, TimerEntry};
-use crate::handle::Handle;
 use crate::instant::Instant;
+use crate::shared::Handle;
 
 /// Waits until `duration` has passed. A zero duration is ready at once,
 /// without touching the wheel.
@@ -44,6 +44,44 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Handle::current().into_sleep_until(deadline)
+}
+
+impl Handle {
+    /// A [`Sleep`] on this handle that completes at `deadline`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let handle = zokio_time::Handle::current();
+    /// let sleep = handle.sleep_until(handle.now() + Duration::from_millis(1));
+    /// futures_lite::future::block_on(sleep);
+    /// ```
+    pub fn sleep_until(&self, deadline: Instant) -> Sleep {
+        self.clone().into_sleep_until(deadline)
+    }
+
+    /// A [`Sleep`] on this handle that completes after `duration`.
+    ///
+    /// ```
+    /// let handle = zokio_time::Handle::current();
+    /// futures_lite::future::block_on(handle.sleep(std::time::Duration::from_millis(1)));
+    /// ```
+    pub fn sleep(&self, duration: Duration) -> Sleep {
+        self.clone().into_sleep(duration)
+    }
+
+    /// `sleep_until`, consuming the handle (one reference count less to
+    /// touch on the way to a timer).
+    #[inline]
+    pub(crate) fn into_sleep_until(self, deadline: Instant) -> Sleep {
+        Sleep::new(self, deadline, false)
+    }
+
+    /// `sleep`, consuming the handle.
+    #[inline]
+    pub(crate) fn into_sleep(self, duration: Duration) -> Sleep {
+        let deadline = self.now().saturating_add(duration);
+        Sleep::new(self, deadline, duration.is_zero())
+    }
 }
 
 /// A future that completes at its deadline; see [`sleep`] and [`sleep_until`].

@@ -9,8 +9,8 @@ use std::time::Duration;
 use zokio_core::budget;
 
 use crate::error::Elapsed;
-use crate::handle::Handle;
 use crate::instant::Instant;
+use crate::shared::Handle;
 use crate::sleep::Sleep;
 
 /// Runs `future` with a time limit of `duration`, counted from the first

@@ -345,27 +345,26 @@ fn join_set_drains_more_tasks_than_one_polls_budget() {
 
 #[test]
 fn sockets_on_a_runtime_without_io_say_which_setting_is_missing() {
+    // As timers do, and as in Tokio: the first use panics, naming the setting.
     let rt = Builder::new_multi_thread()
         .worker_threads(1)
         .enable_time()
         .build()
         .unwrap();
-    for err in [
+    let in_task = rt.block_on(rt.spawn(async {
+        let _ = zokio::net::TcpListener::bind("127.0.0.1:0").await;
+    }));
+    let in_block_on = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async {
-            zokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .unwrap_err()
-        }),
-        rt.block_on(rt.spawn(async {
-            zokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .unwrap_err()
-        }))
-        .unwrap(),
-    ] {
-        assert_eq!(err.kind(), ErrorKind::Unsupported);
-        assert!(err.to_string().contains("enable_io"), "{err}");
+            let _ = zokio::net::TcpListener::bind("127.0.0.1:0").await;
+        })
+    }));
+    for payload in [in_task.unwrap_err().into_panic(), in_block_on.unwrap_err()] {
+        let message = payload.downcast::<String>().map(|s| *s).unwrap_or_default();
+        assert!(message.contains("enable_io"), "{message}");
     }
+    // The worker survived the panic.
+    assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
 }
 
 #[test]

@@ -14,7 +14,6 @@
 //! run nested anywhere inside it (in the future, in its `Drop`, in a schedule
 //! callback) brings its own slot.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -23,6 +22,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::Failure;
 use super::id::{Id, TaskMeta};
+use crate::context;
 
 /// What a task's output slot holds.
 pub(crate) type Outcome<T> = Result<T, Failure>;
@@ -54,9 +54,12 @@ impl RunSlot {
     }
 }
 
-thread_local! {
-    /// The slot of the run whose harness has not been entered yet; null otherwise.
-    static CURRENT_RUN: Cell<*mut RunSlot> = const { Cell::new(ptr::null_mut()) };
+/// Swaps the offered slot (the context's `run_slot`, null when none is
+/// offered) for `slot`. While the thread exits there is no context: then no
+/// slot is offered, and a run reports nothing.
+#[inline]
+fn replace_slot(slot: *mut RunSlot) -> *mut RunSlot {
+    context::with(|cx| cx.run_slot.replace(slot.cast()).cast()).unwrap_or(ptr::null_mut())
 }
 
 /// Puts the slot back as it was, even if a schedule callback panics out of
@@ -66,21 +69,21 @@ struct RestoreSlot(*mut RunSlot);
 impl Drop for RestoreSlot {
     #[inline]
     fn drop(&mut self) {
-        CURRENT_RUN.set(self.0);
+        replace_slot(self.0);
     }
 }
 
 /// Runs `f` (one async-task run) with `slot` offered to the harness it enters.
 #[inline]
 pub(crate) fn with_slot<R>(slot: &mut RunSlot, f: impl FnOnce() -> R) -> R {
-    let _restore = RestoreSlot(CURRENT_RUN.replace(slot));
+    let _restore = RestoreSlot(replace_slot(slot));
     f()
 }
 
 /// Takes the offered slot: only the first harness entered after the offer gets it.
 #[inline]
 fn take_slot() -> *mut RunSlot {
-    CURRENT_RUN.replace(ptr::null_mut())
+    replace_slot(ptr::null_mut())
 }
 
 /// Tells the run in `slot` (if any) that a task that had waited is done.

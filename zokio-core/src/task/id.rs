@@ -1,12 +1,12 @@
 //! Task identity: a process-unique [`Id`], and the one-word metadata every task
 //! carries in its header.
 
-use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU64 as StdAtomicU64;
 
+use crate::context;
 use crate::sync::atomic::{AtomicU64, Ordering};
 
 /// An opaque identifier of a task, unique among all tasks spawned in this process.
@@ -24,27 +24,23 @@ const ID_BLOCK: u64 = 1024;
 
 static NEXT_BLOCK: StdAtomicU64 = StdAtomicU64::new(1);
 
-thread_local! {
-    /// The ids this thread may hand out: `next..end`.
-    static LOCAL_IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-}
-
 impl Id {
     pub(crate) fn next() -> Id {
-        let raw = LOCAL_IDS
-            .try_with(|ids| {
-                let (next, end) = ids.get();
-                if next < end {
-                    ids.set((next + 1, end));
-                    next
-                } else {
-                    let start = NEXT_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
-                    ids.set((start + 1, start + ID_BLOCK));
-                    start
-                }
-            })
-            // Thread-local storage is gone while the thread exits: take a single id.
-            .unwrap_or_else(|_| NEXT_BLOCK.fetch_add(1, Ordering::Relaxed));
+        // The context holds the ids this thread may hand out: `next..end`.
+        let raw = context::with(|cx| {
+            let ids = &cx.ids;
+            let (next, end) = ids.get();
+            if next < end {
+                ids.set((next + 1, end));
+                next
+            } else {
+                let start = NEXT_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+                ids.set((start + 1, start + ID_BLOCK));
+                start
+            }
+        })
+        // Thread-local storage is gone while the thread exits: take a single id.
+        .unwrap_or_else(|| NEXT_BLOCK.fetch_add(1, Ordering::Relaxed));
         Id(NonZeroU64::new(raw).unwrap_or(NonZeroU64::MIN))
     }
 

@@ -15,6 +15,7 @@ mod harness;
 mod id;
 mod join;
 mod runnable;
+mod schedule;
 mod yield_now;
 
 use std::future::Future;
@@ -27,10 +28,9 @@ pub use join::{AbortHandle, JoinHandle};
 pub use runnable::{RunReport, Runnable};
 pub use yield_now::{YieldNow, yield_now};
 
-#[doc(no_inline)]
-pub use crate::schedule::{Schedule, ScheduleHint};
 use harness::Harness;
 use id::TaskMeta;
+pub use schedule::{Schedule, ScheduleHint};
 
 /// Configures a task before it is spawned.
 ///

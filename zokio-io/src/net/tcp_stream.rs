@@ -8,9 +8,9 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::handle::Handle;
 use crate::net::addr::each_addr;
 use crate::net::queue_hint::QueueHint;
+use crate::reactor::Handle;
 use crate::readiness::Readiness;
 
 /// A TCP connection, with futures-io `AsyncRead` and `AsyncWrite` (on

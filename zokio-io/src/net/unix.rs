@@ -14,7 +14,7 @@ use futures_lite::Stream;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::handle::Handle;
+use crate::reactor::Handle;
 use crate::readiness::Readiness;
 
 /// A Unix-domain socket listening for connections.

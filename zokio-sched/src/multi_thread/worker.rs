@@ -1,23 +1,34 @@
 //! One worker thread's loop: run local work, look at the injector now and
 //! then, steal when idle, park when there is nothing anywhere.
 
-use std::cell::Cell;
-
-use crate::lifo::{LifoNext, LifoSlot};
-use std::ptr;
-use std::sync::Arc;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
+use zokio_core::context::{self, Handles};
+use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::{Ordering, fence};
 use zokio_core::task::Runnable;
-use zokio_core::{Driver, ThreadParker, placement};
+use zokio_core::{Driver, ThreadParker};
 
-use super::{Shared, WORKER, WorkerContext};
-use crate::handle::Handle;
+use super::shared::{RING, Shared, WorkerContext};
+use crate::driver_cell::DriverCell;
+use crate::lifo::{LifoNext, LifoSlot};
 use crate::metrics::LocalCounts;
+use crate::queue::LocalQueue;
+
+/// Everything a worker thread starts with.
+pub(super) struct Start<D> {
+    pub(super) shared: Arc<Shared>,
+    pub(super) index: usize,
+    pub(super) parker: ThreadParker,
+    pub(super) queue: LocalQueue<RING>,
+    pub(super) driver: Arc<DriverCell<D>>,
+    /// The runtime's context, entered for the thread's life.
+    pub(super) context: Handles,
+}
 
 /// What only the worker's own thread touches.
-struct Core {
+struct Core<D> {
     index: usize,
     /// Ticks left until the next look at the injector and the driver (a
     /// countdown rather than a modulo: no division on the hot path).
@@ -26,20 +37,29 @@ struct Core {
     rng: u64,
     parker: ThreadParker,
     counts: LocalCounts,
+    driver: Arc<DriverCell<D>>,
 }
 
-pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
-    let _runtime = zokio_core::context::enter_runtime();
-    let _handle = Handle::from(shared.clone()).enter();
+pub(super) fn run<D: Driver>(start: Start<D>) {
+    let Start {
+        shared,
+        index,
+        parker,
+        queue,
+        driver,
+        context,
+    } = start;
+    let runtime = context::enter_runtime();
+    let entered = context.enter();
     let cx = WorkerContext {
         shared: shared.clone(),
         index,
         lifo: LifoSlot::new(),
+        queue: RefCell::new(queue),
         in_driver: Cell::new(false),
         placing: Cell::new(false),
         handed_off: Cell::new(0),
     };
-    WORKER.with(|w| w.set(&cx));
     let mut core = Core {
         index,
         ticks_to_interval: shared.global_queue_interval,
@@ -48,24 +68,27 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
         rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
         parker,
         counts: LocalCounts::default(),
+        driver,
     };
-    shared.cpus.note(index);
-    core.run(&shared, &cx);
-    // Shutting down: cancel what is still queued here, on this thread. A
-    // dropped future may wake others into the ring, so loop until it stays empty.
-    loop {
-        let task = cx.lifo.take().or_else(|| {
-            // SAFETY: we are this ring's owner.
-            unsafe { shared.remotes[index].queue.pop() }
-        });
-        match task.or_else(|| shared.remotes[index].inbox.pop()) {
-            Some(task) => drop(task),
-            None => break,
+    context::set_worker(&cx, || {
+        shared.cpus.note(index);
+        core.run(&shared, &cx);
+        // Shutting down: cancel what is still queued here, on this thread. A
+        // dropped future may wake others into the ring, so loop until it
+        // stays empty (the ring is borrowed only to pop, not while a task drops).
+        loop {
+            let task = cx.lifo.take().or_else(|| cx.queue.borrow_mut().pop());
+            match task.or_else(|| shared.remotes[index].inbox.pop()) {
+                Some(task) => drop(task),
+                None => break,
+            }
         }
-    }
-    core.publish(&shared, &cx);
-    WORKER.with(|w| w.set(ptr::null()));
+        core.publish(&shared, &cx);
+    });
     drop(cx);
+    drop(core);
+    drop(entered);
+    drop(runtime);
     let mut alive = shared.alive.lock().unwrap_or_else(|e| e.into_inner());
     *alive -= 1;
     if *alive == 0 {
@@ -73,7 +96,7 @@ pub(super) fn run(shared: Arc<Shared>, index: usize, parker: ThreadParker) {
     }
 }
 
-impl Core {
+impl<D: Driver> Core<D> {
     fn run(&mut self, shared: &Shared, cx: &WorkerContext) {
         while shared.is_running() {
             self.ticks_to_interval -= 1;
@@ -89,7 +112,7 @@ impl Core {
                 self.run_task(shared, task);
                 continue;
             }
-            if let Some(task) = self.search(shared) {
+            if let Some(task) = self.search(shared, cx) {
                 self.found_work(shared);
                 self.run_task(shared, task);
                 continue;
@@ -114,17 +137,17 @@ impl Core {
     fn maintenance(&mut self, shared: &Shared, cx: &WorkerContext) {
         self.publish(shared, cx);
         shared.cpus.note(self.index);
-        if let Ok(mut driver) = shared.driver.try_lock() {
+        if let Some(mut driver) = self.driver.try_take() {
             // Placement needs another worker awake to take what we hand it;
             // otherwise the hints would cost the driver for nothing.
             let placing = shared.cpus.is_enabled() && shared.idle.num_unparked() > 1;
-            let queued = shared.remotes[self.index].queue.len();
+            let queued = shared.remotes[self.index].stealer.len();
             cx.in_driver.set(true);
             cx.placing.set(placing);
-            match placing {
-                true => placement::with_origins_wanted(|| driver.park(Some(Duration::ZERO))),
+            driver.with(|driver| match placing {
+                true => driver.park_with_origins(Some(Duration::ZERO)),
                 false => driver.park(Some(Duration::ZERO)),
-            }
+            });
             cx.placing.set(false);
             cx.in_driver.set(false);
             drop(driver);
@@ -133,7 +156,7 @@ impl Core {
             // all new work appears: a sleeper must hear of it, or it sleeps
             // through the load and one core does all of it. (Only if the
             // poll woke some: a ring full of spawns has woken one already.)
-            if shared.remotes[self.index].queue.len() > queued {
+            if shared.remotes[self.index].stealer.len() > queued {
                 self.share_driver_work(shared);
             }
         }
@@ -142,7 +165,7 @@ impl Core {
     /// Wakes a sleeper if the driver left more work on our ring than we run
     /// next, so that it steals the rest.
     fn share_driver_work(&self, shared: &Shared) {
-        if shared.remotes[self.index].queue.len() > 1 {
+        if shared.remotes[self.index].stealer.len() > 1 {
             shared.notify_parked();
         }
     }
@@ -156,7 +179,7 @@ impl Core {
         // Handed to us for locality: looked at with the injector, and
         // before the ring runs dry.
         if interval_tick {
-            if let Some(task) = self.take_inbox(shared) {
+            if let Some(task) = self.take_inbox(shared, cx) {
                 return Some(task);
             }
         }
@@ -165,7 +188,7 @@ impl Core {
         // deal neighbours to alternate workers, whose polls then write to
         // shared cache lines (false sharing cost yield_many ~10%).
         if interval_tick {
-            if let Some(task) = self.pull_injector(shared) {
+            if let Some(task) = self.pull_injector(shared, cx) {
                 return Some(task);
             }
         }
@@ -175,47 +198,44 @@ impl Core {
                 return Some(task);
             }
             // The LIFO slot had its turns: queue it behind the others.
-            LifoNext::Demote(task) => shared.push_local(self.index, task),
+            LifoNext::Demote(task) => shared.push_local(cx, task),
             LifoNext::Empty => {}
         }
         cx.lifo.reset();
-        // SAFETY: we are this ring's owner.
-        if let Some(task) = unsafe { shared.remotes[self.index].queue.pop() } {
+        if let Some(task) = cx.queue.borrow_mut().pop() {
             return Some(task);
         }
-        self.take_inbox(shared)
-            .or_else(|| self.pull_injector(shared))
+        self.take_inbox(shared, cx)
+            .or_else(|| self.pull_injector(shared, cx))
     }
 
     /// Takes what other workers handed us: one task to run now, the rest
     /// into the ring.
-    fn take_inbox(&mut self, shared: &Shared) -> Option<Runnable> {
+    fn take_inbox(&mut self, shared: &Shared, cx: &WorkerContext) -> Option<Runnable> {
         let inbox = &shared.remotes[self.index].inbox;
         if inbox.is_empty() {
             return None;
         }
         let first = inbox.pop()?;
         while let Some(task) = inbox.pop() {
-            shared.push_local(self.index, task);
+            shared.push_local(cx, task);
         }
         Some(first)
     }
 
     /// Takes a batch from the injector: one task to run now, the rest (up to
     /// half of the ring's free space) into the ring.
-    fn pull_injector(&mut self, shared: &Shared) -> Option<Runnable> {
+    fn pull_injector(&mut self, shared: &Shared, cx: &WorkerContext) -> Option<Runnable> {
         if shared.injector.is_empty() {
             return None;
         }
         let first = shared.injector.pop().ok()?;
         self.counts.injector_pulls += 1;
-        let queue = &shared.remotes[self.index].queue;
-        // SAFETY: we are this ring's owner.
-        let room = unsafe { queue.free_slots() } / 2;
+        let room = cx.queue.borrow().free_slots() / 2;
         let fair_share = shared.injector.len() / shared.remotes.len() + 1;
         for _ in 0..room.min(fair_share) {
             match shared.injector.pop() {
-                Ok(task) => shared.push_local(self.index, task),
+                Ok(task) => shared.push_local(cx, task),
                 Err(_) => break,
             }
         }
@@ -224,7 +244,7 @@ impl Core {
 
     /// Steals from other workers (starting at a random one), then looks at
     /// the injector. Only half of the workers search at once.
-    fn search(&mut self, shared: &Shared) -> Option<Runnable> {
+    fn search(&mut self, shared: &Shared, cx: &WorkerContext) -> Option<Runnable> {
         if !self.is_searching {
             if !shared.idle.transition_to_searching() {
                 return None;
@@ -233,18 +253,18 @@ impl Core {
         }
         let workers = shared.remotes.len();
         let start = self.next_random() as usize % workers;
-        let mine = &shared.remotes[self.index].queue;
         for i in 0..workers {
             let victim = (start + i) % workers;
             if victim == self.index {
                 continue;
             }
-            // SAFETY: `mine` is our own ring and the victim's is another's.
-            if let Some(task) = unsafe { shared.remotes[victim].queue.steal_into(mine) } {
+            let mut mine = cx.queue.borrow_mut();
+            if let Some(task) = shared.remotes[victim].stealer.steal_into(&mut mine) {
                 self.counts.steals += 1;
                 self.counts.stolen_tasks += 1 + mine.len() as u64;
                 return Some(task);
             }
+            drop(mine);
             // Handed to a worker that is still busy: better here than late.
             if let Some(task) = shared.remotes[victim].inbox.pop() {
                 self.counts.steals += 1;
@@ -252,7 +272,7 @@ impl Core {
                 return Some(task);
             }
         }
-        self.pull_injector(shared)
+        self.pull_injector(shared, cx)
     }
 
     /// A searcher found work: if it was the last one, wake another so the
@@ -266,7 +286,7 @@ impl Core {
 
     fn has_local_work(&self, shared: &Shared, cx: &WorkerContext) -> bool {
         let remote = &shared.remotes[self.index];
-        cx.lifo.is_occupied() || !remote.queue.is_empty() || !remote.inbox.is_empty()
+        cx.lifo.is_occupied() || !cx.queue.borrow().is_empty() || !remote.inbox.is_empty()
     }
 
     fn park(&mut self, shared: &Shared, cx: &WorkerContext) {
@@ -278,7 +298,7 @@ impl Core {
             // The last searcher re-checks every queue: work published while
             // it was giving up must not wait for the next spawn.
             let pending =
-                !shared.injector.is_empty() || shared.remotes.iter().any(|r| !r.queue.is_empty());
+                !shared.injector.is_empty() || shared.remotes.iter().any(|r| !r.stealer.is_empty());
             if pending {
                 shared.notify_parked();
             }
@@ -321,7 +341,7 @@ impl Core {
     /// this worker's own parker.
     fn park_once(&mut self, shared: &Shared, cx: &WorkerContext) {
         let remote = &shared.remotes[self.index];
-        if let Ok(mut driver) = shared.driver.try_lock() {
+        if let Some(mut driver) = self.driver.try_take() {
             remote.on_driver.store(true, Ordering::SeqCst);
             // A notifier that removed us from the sleepers, or a worker that
             // handed us a task, before we set `on_driver` has only unparked
@@ -329,7 +349,7 @@ impl Core {
             fence(Ordering::SeqCst);
             if shared.idle.is_parked(self.index) && remote.inbox.is_empty() && shared.is_running() {
                 cx.in_driver.set(true);
-                driver.park(None);
+                driver.with(|driver| driver.park(None));
                 cx.in_driver.set(false);
             }
             remote.on_driver.store(false, Ordering::SeqCst);

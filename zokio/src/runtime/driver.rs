@@ -69,6 +69,15 @@ impl Driver for DefaultDriver {
         }
     }
 
+    fn park_with_origins(&mut self, timeout: Option<Duration>) {
+        match self {
+            DefaultDriver::TimeIo(d) => d.park_with_origins(timeout),
+            DefaultDriver::Time(d) => d.park_with_origins(timeout),
+            DefaultDriver::Io(d) => d.park_with_origins(timeout),
+            DefaultDriver::Parker(d) => d.park_with_origins(timeout),
+        }
+    }
+
     fn unparker(&self) -> DefaultUnparker {
         match self {
             DefaultDriver::TimeIo(d) => DefaultUnparker::TimeIo(d.unparker()),

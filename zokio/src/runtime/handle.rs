@@ -3,7 +3,15 @@
 use std::fmt;
 use std::future::Future;
 
+use zokio_core::context::{Handles, Layer};
 use zokio_core::task::JoinHandle;
+
+/// Keeps a runtime current on this thread; see [`Handle::enter`]. Guards
+/// must be dropped in the reverse order of their creation: dropping one out
+/// of order panics, as in Tokio.
+pub use zokio_core::context::EnterGuard;
+/// There is no runtime on this thread; see [`Handle::try_current`].
+pub use zokio_core::context::TryCurrentError;
 
 /// The time and I/O layers a runtime's threads make current, if enabled.
 ///
@@ -19,18 +27,19 @@ pub struct Layers {
 }
 
 impl Layers {
-    /// Makes these layers current on this thread until the guard drops.
-    pub(crate) fn enter(&self) -> LayerGuards {
-        LayerGuards {
-            _time: match &self.time {
-                Some(time) => TimeGuard::Entered(time.enter()),
-                None => TimeGuard::Disabled(zokio_time::disable_background(TIME_DISABLED)),
-            },
-            _io: match &self.io {
-                Some(io) => IoGuard::Entered(io.enter()),
-                None => IoGuard::Disabled(zokio_io::disable_background(IO_DISABLED)),
-            },
-        }
+    /// These layers as a runtime's threads enter them: a layer left `None`
+    /// is disabled, with a message naming the `enable_*` setting it needs.
+    pub(crate) fn to_handles(&self) -> Handles {
+        let mut handles = Handles::new();
+        match &self.time {
+            Some(time) => handles.insert(time.clone()),
+            None => handles.disable(Layer::Time, TIME_DISABLED),
+        };
+        match &self.io {
+            Some(io) => handles.insert(io.clone()),
+            None => handles.disable(Layer::Io, IO_DISABLED),
+        };
+        handles
     }
 }
 
@@ -49,21 +58,6 @@ const IO_DISABLED: &str = "zokio: this runtime was built without I/O: call `enab
 const TIME_DISABLED: &str = "zokio: this runtime was built without timers: call `enable_time` \
      (or `enable_all`) on its `runtime::Builder` to use `sleep`, `timeout` or `interval` on it";
 
-pub(crate) struct LayerGuards {
-    _time: TimeGuard,
-    _io: IoGuard,
-}
-
-enum TimeGuard {
-    Entered(#[allow(dead_code)] zokio_time::EnterGuard),
-    Disabled(#[allow(dead_code)] zokio_time::DisabledGuard),
-}
-
-enum IoGuard {
-    Entered(#[allow(dead_code)] zokio_io::EnterGuard),
-    Disabled(#[allow(dead_code)] zokio_io::DisabledGuard),
-}
-
 /// A handle to a runtime: spawn onto it, or enter it, from any thread.
 ///
 /// ```
@@ -77,24 +71,7 @@ enum IoGuard {
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) scheduler: zokio_sched::Handle,
-    pub(crate) layers: Layers,
 }
-
-/// Keeps a runtime current on this thread; see [`Handle::enter`].
-#[must_use = "the runtime stops being current when the guard is dropped"]
-pub struct EnterGuard {
-    _layers: LayerGuards,
-    _scheduler: zokio_sched::EnterGuard,
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EnterGuard")
-    }
-}
-
-/// There is no runtime on this thread; see [`Handle::try_current`].
-pub use zokio_sched::TryCurrentError;
 
 impl Handle {
     /// The handle of the runtime this thread is in (a worker, a blocking
@@ -113,14 +90,14 @@ impl Handle {
     }
 
     /// The current runtime's handle, or an error outside a runtime.
+    ///
+    /// ```
+    /// let err = zokio::runtime::Handle::try_current().unwrap_err();
+    /// assert!(err.is_missing_context());
+    /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        let scheduler = zokio_sched::Handle::try_current()?;
         Ok(Handle {
-            scheduler,
-            layers: Layers {
-                time: zokio_time::Handle::try_current(),
-                io: zokio_io::Handle::try_current(),
-            },
+            scheduler: zokio_sched::Handle::try_current()?,
         })
     }
 
@@ -133,7 +110,8 @@ impl Handle {
         self.scheduler.spawn(future)
     }
 
-    /// Runs `f` on the runtime's blocking pool.
+    /// Runs `f` on the runtime's blocking pool. The blocking thread is inside
+    /// the runtime: `spawn`, timers and sockets work there.
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -145,10 +123,7 @@ impl Handle {
     /// Makes the runtime current on this thread (so `zokio::spawn`, timers
     /// and sockets find it) until the guard is dropped.
     pub fn enter(&self) -> EnterGuard {
-        EnterGuard {
-            _scheduler: self.scheduler.enter(),
-            _layers: self.layers.enter(),
-        }
+        self.scheduler.enter()
     }
 
     /// Runs `future` to completion on this thread with the runtime current.
@@ -167,7 +142,7 @@ impl Handle {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("layers", &self.layers)
+            .field("layers", &self.scheduler.context())
             .finish()
     }
 }

@@ -34,7 +34,6 @@ mod scheduler;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 use zokio_core::Driver;
@@ -76,12 +75,7 @@ pub type CurrentThreadRuntime = Runtime<CurrentThread<DefaultDriver>>;
 
 /// Sets `config` up so each of the scheduler's threads makes `layers` current.
 fn with_layers(mut config: Config, layers: &Layers) -> Config {
-    let layers = layers.clone();
-    let user = config.thread_context.take();
-    config.thread_context = Some(Arc::new(move || {
-        let user = user.as_ref().map(|make| make());
-        Box::new((layers.enter(), user))
-    }));
+    config.layers = layers.to_handles();
     config
 }
 
@@ -98,7 +92,7 @@ impl<D: Driver + Send + 'static> Runtime<MultiThread<D>> {
     /// current. `layers` must come from `driver`'s stack.
     pub fn multi_thread(driver: D, layers: Layers, config: Config) -> io::Result<Self> {
         let scheduler = MultiThread::new(driver, with_layers(config, &layers))?;
-        Ok(Runtime::from_scheduler(scheduler, layers))
+        Ok(Runtime::from_scheduler(scheduler))
     }
 }
 
@@ -106,7 +100,7 @@ impl<D: Driver + 'static> Runtime<CurrentThread<D>> {
     /// A current-thread runtime over `driver`; see [`Runtime::multi_thread`].
     pub fn current_thread(driver: D, layers: Layers, config: Config) -> io::Result<Self> {
         let scheduler = CurrentThread::new(driver, with_layers(config, &layers))?;
-        Ok(Runtime::from_scheduler(scheduler, layers))
+        Ok(Runtime::from_scheduler(scheduler))
     }
 
     /// Spawns a `!Send` task onto this runtime; it runs inside `block_on`.
@@ -120,10 +114,9 @@ impl<D: Driver + 'static> Runtime<CurrentThread<D>> {
 }
 
 impl<S: Scheduler> Runtime<S> {
-    fn from_scheduler(scheduler: S, layers: Layers) -> Self {
+    fn from_scheduler(scheduler: S) -> Self {
         let handle = Handle {
             scheduler: scheduler.handle(),
-            layers,
         };
         Runtime {
             scheduler: Some(scheduler),
@@ -147,7 +140,6 @@ impl<S: Scheduler> Runtime<S> {
     /// tasks), with a message saying so.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _layers = self.handle.layers.enter();
         self.scheduler().block_on(future)
     }
 

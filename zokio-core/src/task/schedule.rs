@@ -1,6 +1,6 @@
 //! The contract between tasks and schedulers.
 
-use crate::task::Runnable;
+use super::runnable::Runnable;
 
 /// Why a task is being handed to its scheduler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,14 +1,13 @@
 //! loom models of the driver's park protocol: a timer armed while the
 //! driver is deciding how long to park, or already parked, is never missed.
-#![cfg(loom)]
 
 use std::pin::Pin;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
+use crate::{Sleep, TimeDriver};
 use loom::thread;
 use zokio_core::{Driver, ThreadParker};
-use zokio_time::{Sleep, TimeDriver};
 
 fn poll(sleep: Pin<&mut Sleep>) -> bool {
     std::future::Future::poll(sleep, &mut Context::from_waker(Waker::noop())).is_ready()

@@ -1,12 +1,12 @@
-//! Model-based property test of `LocalQueue`: random push, pop and steal
+//! Model-based property test of the ring queue: random push, pop and steal
 //! sequences over two rings, checked step by step against two `VecDeque`s.
-#![cfg(not(loom))]
 
 use std::collections::VecDeque;
 
 use proptest::prelude::*;
 use zokio_core::task::Runnable;
-use zokio_sched::LocalQueue;
+
+use super::local_queue;
 
 /// Small enough that pushes overflow and steals meet a full destination.
 const N: usize = 8;
@@ -53,7 +53,10 @@ proptest! {
 
     #[test]
     fn local_queue_matches_a_vecdeque_model(ops in proptest::collection::vec(op(), 1..200)) {
-        let queues: [LocalQueue<N>; 2] = [LocalQueue::new(), LocalQueue::new()];
+        let (a, steal_a) = local_queue::<N>();
+        let (b, steal_b) = local_queue::<N>();
+        let mut queues = [a, b];
+        let stealers = [steal_a, steal_b];
         let mut model: [VecDeque<u32>; 2] = [VecDeque::new(), VecDeque::new()];
         let mut handles = Vec::new();
         let mut next = 0u32;
@@ -63,10 +66,7 @@ proptest! {
                     let (runnable, handle) = task(next);
                     handles.push(Some(handle));
                     let mut spilled = Vec::new();
-                    // SAFETY: this thread is the only owner of both queues.
-                    unsafe {
-                        queues[q].push_back(runnable, &mut |batch| spilled.extend(batch));
-                    }
+                    queues[q].push_back(runnable, &mut |batch| spilled.extend(batch));
                     // Model: a full ring spills its older half, then the new task.
                     let mut expect = Vec::new();
                     if model[q].len() == N {
@@ -80,14 +80,13 @@ proptest! {
                     next += 1;
                 }
                 Op::Pop(q) => {
-                    // SAFETY: sole owner.
-                    let got = unsafe { queues[q].pop() }.map(|r| run(r, &mut handles));
+                    let got = queues[q].pop().map(|r| run(r, &mut handles));
                     prop_assert_eq!(got, model[q].pop_front());
                 }
                 Op::Steal(src) => {
                     let dst = 1 - src;
-                    // SAFETY: sole owner of `dst`, and `dst` is not `src`.
-                    let got = unsafe { queues[src].steal_into(&queues[dst]) }
+                    let got = stealers[src]
+                        .steal_into(&mut queues[dst])
                         .map(|r| run(r, &mut handles));
                     // Model: nothing if the destination is more than half
                     // full or the source empty; else the older half (rounded
@@ -106,14 +105,12 @@ proptest! {
             }
             for q in 0..2 {
                 prop_assert_eq!(queues[q].len(), model[q].len());
-                // SAFETY: sole owner.
-                prop_assert_eq!(unsafe { queues[q].free_slots() }, N - model[q].len());
+                prop_assert_eq!(queues[q].free_slots(), N - model[q].len());
             }
         }
         // Drain both and check nothing is lost or duplicated.
         for q in 0..2 {
-            // SAFETY: sole owner.
-            while let Some(r) = unsafe { queues[q].pop() } {
+            while let Some(r) = queues[q].pop() {
                 prop_assert_eq!(Some(run(r, &mut handles)), model[q].pop_front());
             }
             prop_assert!(model[q].is_empty());

@@ -1,5 +1,6 @@
 //! `Shared`: what a timer driver and its handles share — the wheel shards,
-//! the clock, and the protocol by which arming a timer wakes a parked driver.
+//! the clock, and the protocol by which arming a timer wakes a parked driver —
+//! and [`Handle`], the reference to it that timers hold.
 //!
 //! The driver publishes where it is in `driver_wake`: busy (arming never
 //! needs to wake it), computing its next wake-up (every arm might be too late
@@ -7,16 +8,20 @@
 //! deadlines unpark it). An arm reads the word first and writes it only when
 //! its deadline is earlier, so the common case adds no shared write.
 
+mod clock;
+
 use std::cell::Cell;
+use std::fmt;
 use std::task::Waker;
+use std::time::Duration;
 
 use zokio_core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use zokio_core::sync::{Mutex, MutexGuard};
+use zokio_core::sync::{Arc, Mutex, MutexGuard};
 
-use crate::clock::Clock;
 use crate::entry::{MAX_DEADLINE, TimerEntry};
 use crate::instant::Instant;
 use crate::wheel::{WakeBatch, Wheel};
+use clock::Clock;
 
 thread_local! {
     /// Which shard this thread arms its timers in (`u32::MAX`: not chosen yet).
@@ -228,6 +233,125 @@ impl Shared {
                 }
             }
         }
+    }
+}
+
+/// A cheap, cloneable reference to a timer driver: its wheel and its clock.
+///
+/// Timers find their handle through the thread's context: a runtime
+/// [`enter`](Handle::enter)s its handle on each worker, and [`sleep`],
+/// [`timeout`] and [`interval`] use [`Handle::current`]. With no handle
+/// entered, they use the process-wide background timer thread.
+///
+/// [`sleep`]: crate::sleep()
+/// [`timeout`]: crate::timeout()
+/// [`interval`]: crate::interval()
+///
+/// ```
+/// use std::time::Duration;
+/// use zokio_core::ThreadParker;
+/// use zokio_time::{Handle, TimeDriver};
+///
+/// let driver = TimeDriver::new(ThreadParker::new());
+/// assert!(Handle::try_current().is_err());
+/// let guard = driver.handle().enter();
+/// assert!(Handle::try_current().is_ok());
+/// drop(guard);
+/// assert!(Handle::try_current().is_err());
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Shared>,
+}
+
+impl Handle {
+    /// The current time by this handle's clock.
+    ///
+    /// ```
+    /// let handle = zokio_time::Handle::current();
+    /// assert!(handle.now() <= zokio_time::Instant::now());
+    /// ```
+    #[inline]
+    pub fn now(&self) -> Instant {
+        self.inner.clock.now()
+    }
+
+    /// Pauses this handle's clock (see [`clock`](crate::clock)).
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// let handle = driver.handle();
+    /// handle.pause();
+    /// let t = handle.now();
+    /// std::thread::sleep(std::time::Duration::from_millis(2));
+    /// assert_eq!(handle.now(), t);
+    /// ```
+    pub fn pause(&self) {
+        self.inner.clock.pause();
+    }
+
+    /// Lets this handle's clock run again from where it stands.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// let handle = driver.handle();
+    /// handle.pause();
+    /// handle.resume();
+    /// assert!(!handle.is_paused());
+    /// ```
+    pub fn resume(&self) {
+        self.inner.clock.resume();
+    }
+
+    /// Whether this handle's clock is paused.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// assert!(!driver.handle().is_paused());
+    /// driver.handle().pause();
+    /// assert!(driver.handle().is_paused());
+    /// ```
+    pub fn is_paused(&self) -> bool {
+        self.inner.clock.is_paused()
+    }
+
+    /// Moves this handle's clock forward by `duration` and fires, on the
+    /// calling thread, every timer that became due.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// let handle = driver.handle();
+    /// handle.pause();
+    /// let t = handle.now();
+    /// handle.advance(Duration::from_secs(5));
+    /// assert_eq!(handle.now() - t, Duration::from_secs(5));
+    /// ```
+    pub fn advance(&self, duration: Duration) {
+        self.inner.clock.advance(duration);
+        self.inner.process(self.inner.now_ns());
+    }
+
+    /// How many timers are armed in this handle's wheel: polled at least
+    /// once, neither fired nor dropped. For metrics and leak checks.
+    ///
+    /// ```
+    /// assert_eq!(zokio_time::Handle::current().armed_timers(), 0);
+    /// ```
+    pub fn armed_timers(&self) -> usize {
+        self.inner.armed_timers()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("shards", &self.inner.shard_count())
+            .finish_non_exhaustive()
     }
 }
 

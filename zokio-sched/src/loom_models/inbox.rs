@@ -1,12 +1,12 @@
-//! loom model of the inbox handshake: a task handed to a worker as it goes
-//! to sleep is run (the sender unparks it, or it sees the task first), and
-//! an idle worker may take it instead.
-#![cfg(loom)]
+//! The inbox handshake: a task handed to a worker as it goes to sleep is run
+//! (the sender unparks it, or it sees the task first), and an idle worker
+//! may take it instead.
 
 use loom::sync::Arc;
 use loom::thread;
 use zokio_core::{Driver, ThreadParker, Unpark};
-use zokio_sched::Inbox;
+
+use crate::inbox::Inbox;
 
 /// The owner's side, as a worker parks: announce sleep, look, then sleep
 /// until a task arrives.

@@ -1,13 +1,12 @@
 //! Model checks of the readiness word: events are never lost to a racing
 //! clear, and a waiter is always woken or sees the event.
-#![cfg(loom)]
 
 use std::task::{Context, Poll, Wake, Waker};
 
+use crate::readiness::{Direction, Readiness};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use zokio_io::protocol::{Direction, Readiness};
 
 struct Count(AtomicUsize);
 

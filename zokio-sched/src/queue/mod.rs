@@ -1,4 +1,4 @@
-//! A worker's run queue: a fixed ring with one producer and many stealers.
+//! A worker's run queue: a fixed ring with one owner and many stealers.
 //!
 //! The owner pushes at the tail and pops at the head; stealers take half of
 //! the ring from the head. The head is two `u32` indices packed in one
@@ -8,32 +8,35 @@
 //! tasks out, then moves `steal` up to `real` to release the slots. While
 //! `steal != real` no other stealer may start, and the owner does not reuse
 //! the claimed slots (it counts free space from `steal`).
+//!
+//! The two roles are two types. [`LocalQueue`] is the owner's: pushing and
+//! popping take `&mut self`, and there is one per ring, so the borrow checker
+//! rules out a second producer. [`Stealer`] is shared with every other
+//! worker. The protocol's `unsafe` stays inside this module.
 
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
+use zokio_core::sync::Arc;
 use zokio_core::sync::UnsafeCell;
 use zokio_core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use zokio_core::task::Runnable;
 
-/// A fixed-capacity ring of runnable tasks: one owner pushes and pops, any
-/// thread may [`steal_into`](LocalQueue::steal_into) its own queue.
+/// The owner's end of a fixed-capacity ring of runnable tasks; see
+/// [`Stealer`] for the other end.
 ///
 /// `N` must be a power of two, at least 2. The multi-thread scheduler uses 256.
-///
-/// ```
-/// use zokio_sched::LocalQueue;
-///
-/// let queue: LocalQueue<4> = LocalQueue::new();
-/// let (task, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
-/// // SAFETY: this thread is the queue's only owner.
-/// unsafe {
-///     queue.push_back(task, &mut |_overflow| unreachable!("not full"));
-///     assert_eq!(queue.len(), 1);
-///     queue.pop().unwrap().run();
-/// }
-/// ```
-pub struct LocalQueue<const N: usize = 256> {
+pub(crate) struct LocalQueue<const N: usize> {
+    ring: Arc<Ring<N>>,
+}
+
+/// Takes tasks from another worker's [`LocalQueue`]. Shared by all workers.
+pub(crate) struct Stealer<const N: usize> {
+    ring: Arc<Ring<N>>,
+}
+
+/// The ring both ends share.
+struct Ring<const N: usize> {
     /// `(steal << 32) | real`.
     head: AtomicU64,
     /// Written by the owner only.
@@ -43,10 +46,11 @@ pub struct LocalQueue<const N: usize = 256> {
 
 // SAFETY: the slots hold `Runnable` pointers (which are `Send`); which thread
 // may read or write a slot is decided by the head/tail protocol above.
-unsafe impl<const N: usize> Send for LocalQueue<N> {}
+unsafe impl<const N: usize> Send for Ring<N> {}
 // SAFETY: as for `Send`: concurrent access is through atomics, and each slot
-// is read only by the thread that claimed it with a CAS on `head`.
-unsafe impl<const N: usize> Sync for LocalQueue<N> {}
+// is read only by the thread that claimed it with a CAS on `head`, and
+// written only by the owner, whose `LocalQueue` is unique and `&mut`.
+unsafe impl<const N: usize> Sync for Ring<N> {}
 
 const MASK_BITS: u32 = 32;
 
@@ -58,22 +62,81 @@ fn pack(steal: u32, real: u32) -> u64 {
     ((steal as u64) << MASK_BITS) | real as u64
 }
 
-impl<const N: usize> Default for LocalQueue<N> {
-    fn default() -> Self {
-        Self::new()
-    }
+/// A new, empty ring of capacity `N`: the owner's end and the stealers' end.
+pub(crate) fn local_queue<const N: usize>() -> (LocalQueue<N>, Stealer<N>) {
+    let ring = Arc::new(Ring::new());
+    (LocalQueue { ring: ring.clone() }, Stealer { ring })
 }
 
 impl<const N: usize> LocalQueue<N> {
+    /// Tasks in the queue.
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// True if the queue holds no task.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Slots that may still be filled without overflowing.
+    pub(crate) fn free_slots(&self) -> usize {
+        let (steal, _) = unpack(self.ring.head.load(Ordering::Acquire));
+        let tail = self.ring.tail.load(Ordering::Relaxed);
+        N - tail.wrapping_sub(steal) as usize
+    }
+
+    /// Pushes `task` at the back. When the ring is full, half of it plus
+    /// `task` go to `overflow` in one batch (oldest first).
+    pub(crate) fn push_back(
+        &mut self,
+        task: Runnable,
+        overflow: &mut dyn FnMut(&mut dyn Iterator<Item = Runnable>),
+    ) {
+        // SAFETY: `&mut self` on the ring's only `LocalQueue`: we are its owner.
+        unsafe { self.ring.push_back(task, overflow) }
+    }
+
+    /// Pops the task at the front.
+    pub(crate) fn pop(&mut self) -> Option<Runnable> {
+        // SAFETY: as in `push_back`.
+        unsafe { self.ring.pop() }
+    }
+}
+
+impl<const N: usize> Stealer<N> {
+    /// Tasks in the queue (a snapshot).
+    pub(crate) fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// True if the queue holds no task (a snapshot).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Steals half of this queue's tasks into `dst` and returns one of them
+    /// to run now. `None` if this queue is empty, another steal from it is in
+    /// progress, `dst` is more than half full, or `dst` is this very queue.
+    pub(crate) fn steal_into(&self, dst: &mut LocalQueue<N>) -> Option<Runnable> {
+        if Arc::ptr_eq(&self.ring, &dst.ring) {
+            return None;
+        }
+        // SAFETY: `&mut dst` on its ring's only `LocalQueue` makes us its
+        // owner, and it is not the ring we steal from.
+        unsafe { self.ring.steal_into(&dst.ring) }
+    }
+}
+
+impl<const N: usize> Ring<N> {
     const MASK: u32 = {
         assert!(N.is_power_of_two() && N >= 2 && N <= 1 << 30);
         (N - 1) as u32
     };
 
-    /// An empty queue.
-    pub fn new() -> Self {
+    fn new() -> Self {
         let _ = Self::MASK;
-        LocalQueue {
+        Ring {
             head: AtomicU64::new(0),
             tail: AtomicU32::new(0),
             buffer: (0..N)
@@ -82,32 +145,10 @@ impl<const N: usize> LocalQueue<N> {
         }
     }
 
-    /// The capacity, `N`.
-    pub const fn capacity(&self) -> usize {
-        N
-    }
-
-    /// Tasks in the queue (a snapshot when read by a non-owner).
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         let (_, real) = unpack(self.head.load(Ordering::Acquire));
         let tail = self.tail.load(Ordering::Acquire);
         tail.wrapping_sub(real) as usize
-    }
-
-    /// True if the queue holds no task (a snapshot when read by a non-owner).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Slots the owner may still fill without overflowing.
-    ///
-    /// # Safety
-    ///
-    /// Called by the owner only.
-    pub unsafe fn free_slots(&self) -> usize {
-        let (steal, _) = unpack(self.head.load(Ordering::Acquire));
-        let tail = self.tail.load(Ordering::Relaxed);
-        N - tail.wrapping_sub(steal) as usize
     }
 
     fn write(&self, index: u32, task: Runnable) {
@@ -131,14 +172,13 @@ impl<const N: usize> LocalQueue<N> {
         slot.with(|p| unsafe { Runnable::from_raw((*p).assume_init()) })
     }
 
-    /// Pushes `task` at the back. When the ring is full, half of it plus
-    /// `task` go to `overflow` in one batch (oldest first).
+    /// See [`LocalQueue::push_back`].
     ///
     /// # Safety
     ///
     /// Called by the owner only: one thread at a time, the same one that
-    /// calls `pop`, `push_back` and `steal_into` with this queue as destination.
-    pub unsafe fn push_back(
+    /// calls `pop`, `push_back` and `steal_into` with this ring as destination.
+    unsafe fn push_back(
         &self,
         mut task: Runnable,
         overflow: &mut dyn FnMut(&mut dyn Iterator<Item = Runnable>),
@@ -207,12 +247,12 @@ impl<const N: usize> LocalQueue<N> {
         Ok(())
     }
 
-    /// Pops the task at the front.
+    /// See [`LocalQueue::pop`].
     ///
     /// # Safety
     ///
     /// Owner only.
-    pub unsafe fn pop(&self) -> Option<Runnable> {
+    unsafe fn pop(&self) -> Option<Runnable> {
         let mut head = self.head.load(Ordering::Acquire);
         let index = loop {
             let (steal, real) = unpack(head);
@@ -239,14 +279,12 @@ impl<const N: usize> LocalQueue<N> {
         Some(unsafe { self.read(index) })
     }
 
-    /// Steals half of this queue's tasks into `dst` and returns one of them
-    /// to run now. `None` if this queue is empty, another steal from it is in
-    /// progress, or `dst` is more than half full.
+    /// See [`Stealer::steal_into`].
     ///
     /// # Safety
     ///
     /// The caller is `dst`'s owner, and `dst` is not `self`.
-    pub unsafe fn steal_into(&self, dst: &LocalQueue<N>) -> Option<Runnable> {
+    unsafe fn steal_into(&self, dst: &Ring<N>) -> Option<Runnable> {
         let dst_tail = dst.tail.load(Ordering::Relaxed);
         let (dst_steal, _) = unpack(dst.head.load(Ordering::Acquire));
         if dst_tail.wrapping_sub(dst_steal) as usize > N / 2 {
@@ -273,7 +311,7 @@ impl<const N: usize> LocalQueue<N> {
     /// # Safety
     ///
     /// As for `steal_into`; `dst` has room for half of `N` at `dst_tail`.
-    unsafe fn steal_batch(&self, dst: &LocalQueue<N>, dst_tail: u32) -> u32 {
+    unsafe fn steal_batch(&self, dst: &Ring<N>, dst_tail: u32) -> u32 {
         let mut prev = self.head.load(Ordering::Acquire);
         let (first, n) = loop {
             let (steal, real) = unpack(prev);
@@ -319,10 +357,10 @@ impl<const N: usize> LocalQueue<N> {
     }
 }
 
-impl<const N: usize> Drop for LocalQueue<N> {
+impl<const N: usize> Drop for Ring<N> {
     fn drop(&mut self) {
         // Tasks still queued are cancelled (dropped), not leaked.
-        // SAFETY: `&mut self`: no other owner or stealer exists any more.
+        // SAFETY: `&mut self`: both ends are gone, no owner or stealer is left.
         while let Some(task) = unsafe { self.pop() } {
             drop(task);
         }
@@ -337,6 +375,15 @@ impl<const N: usize> std::fmt::Debug for LocalQueue<N> {
             .finish()
     }
 }
+
+impl<const N: usize> std::fmt::Debug for Stealer<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stealer").field("len", &self.len()).finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod model;
 
 #[cfg(all(test, not(loom)))]
 mod tests {
@@ -359,26 +406,23 @@ mod tests {
     #[test]
     fn fifo_order_and_overflow_moves_half() {
         let ran = Arc::new(AtomicUsize::new(0));
-        let q: LocalQueue<8> = LocalQueue::new();
+        let (mut q, _stealer) = local_queue::<8>();
         let spilled = Mutex::new(Vec::new());
         let mut overflow = |batch: &mut dyn Iterator<Item = Runnable>| {
             spilled.lock().unwrap().extend(batch);
         };
-        // SAFETY: single-threaded test: this thread owns the queue.
-        unsafe {
-            for _ in 0..9 {
-                q.push_back(task(&ran), &mut overflow);
-            }
-            assert_eq!(
-                spilled.lock().unwrap().len(),
-                5,
-                "half of 8, plus the new task"
-            );
-            assert_eq!(q.len(), 4);
-            assert_eq!(q.free_slots(), 4);
-            while let Some(t) = q.pop() {
-                t.run();
-            }
+        for _ in 0..9 {
+            q.push_back(task(&ran), &mut overflow);
+        }
+        assert_eq!(
+            spilled.lock().unwrap().len(),
+            5,
+            "half of 8, plus the new task"
+        );
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.free_slots(), 4);
+        while let Some(t) = q.pop() {
+            t.run();
         }
         for t in spilled.into_inner().unwrap() {
             t.run();
@@ -389,30 +433,32 @@ mod tests {
     #[test]
     fn steal_takes_half() {
         let ran = Arc::new(AtomicUsize::new(0));
-        let a: LocalQueue<16> = LocalQueue::new();
-        let b: LocalQueue<16> = LocalQueue::new();
-        // SAFETY: single-threaded test owning both queues.
-        unsafe {
-            for _ in 0..7 {
-                a.push_back(task(&ran), &mut |_| unreachable!());
-            }
-            let got = a.steal_into(&b).unwrap();
-            got.run();
-            assert_eq!(a.len(), 3);
-            assert_eq!(b.len(), 3);
-            // Half of b's 3 comes back: one to run, one queued.
-            b.steal_into(&a).unwrap().run();
-            assert_eq!((a.len(), b.len()), (4, 1));
+        let (mut a, steal_a) = local_queue::<16>();
+        let (mut b, steal_b) = local_queue::<16>();
+        for _ in 0..7 {
+            a.push_back(task(&ran), &mut |_| unreachable!());
         }
+        let got = steal_a.steal_into(&mut b).unwrap();
+        got.run();
+        assert_eq!(a.len(), 3);
+        assert_eq!(b.len(), 3);
+        // Half of b's 3 comes back: one to run, one queued.
+        steal_b.steal_into(&mut a).unwrap().run();
+        assert_eq!((a.len(), b.len()), (4, 1));
+        assert!(
+            steal_a.steal_into(&mut a).is_none(),
+            "a queue never steals from itself"
+        );
     }
 
     #[test]
     fn dropping_a_queue_cancels_its_tasks() {
-        let q: LocalQueue<4> = LocalQueue::new();
+        let (mut q, stealer) = local_queue::<4>();
         let (t, handle) = zokio_core::task::spawn(async {}, |_, _| {});
-        // SAFETY: single-threaded owner.
-        unsafe { q.push_back(t, &mut |_| unreachable!()) };
+        q.push_back(t, &mut |_| unreachable!());
         drop(q);
+        assert!(!handle.is_finished(), "the stealer's end still holds it");
+        drop(stealer);
         let err = zokio_core::block_on(handle).unwrap_err();
         assert!(err.is_cancelled());
     }

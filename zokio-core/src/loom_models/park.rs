@@ -1,10 +1,9 @@
 //! loom models of `ThreadParker`: no unpark is lost, whatever the interleaving.
-#![cfg(loom)]
 
+use crate::{Driver, ThreadParker, Unpark};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
-use zokio_core::{Driver, ThreadParker, Unpark};
 
 #[test]
 fn unpark_before_or_during_park_is_not_lost() {

@@ -1,15 +1,14 @@
 //! loom models of the task-state protocol that `abort`, detach and joining rely on.
-#![cfg(loom)]
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use crate::task::{JoinHandle, Runnable, spawn};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::{Arc, Mutex};
 use loom::thread;
-use zokio_core::task::{JoinHandle, Runnable, spawn};
 
 type Queue = Arc<Mutex<VecDeque<Runnable>>>;
 
@@ -60,7 +59,7 @@ fn drain(queue: &Queue) {
     }
 }
 
-fn poll_once<T>(handle: &mut JoinHandle<T>) -> Poll<Result<T, zokio_core::task::JoinError>> {
+fn poll_once<T>(handle: &mut JoinHandle<T>) -> Poll<Result<T, crate::task::JoinError>> {
     Pin::new(handle).poll(&mut Context::from_waker(Waker::noop()))
 }
 

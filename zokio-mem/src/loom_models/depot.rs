@@ -1,12 +1,11 @@
 //! loom models of the depot: batches pushed and popped from several threads
 //! are neither lost nor handed out twice, and the limit holds.
-#![cfg(loom)]
 
 use std::collections::BTreeSet;
 use std::ptr::NonNull;
 
+use crate::{Batch, Depot};
 use zokio_core::sync::{Arc, model, thread};
-use zokio_mem::{Batch, Depot};
 
 /// A batch of `n` fresh blocks, and their addresses.
 fn batch_of(n: usize) -> (Batch, BTreeSet<usize>) {

@@ -1,16 +1,15 @@
 //! loom models of a timer entry's protocol: a fire racing a cancel, a reset
 //! (later, lock-free; earlier, locked) or a poll on another thread.
-#![cfg(loom)]
 
 use std::pin::Pin;
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use crate::{Handle, Sleep, TimeDriver};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use zokio_core::ThreadParker;
-use zokio_time::{Handle, Sleep, TimeDriver};
 
 const MS: Duration = Duration::from_millis(1);
 

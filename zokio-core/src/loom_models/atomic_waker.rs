@@ -1,15 +1,14 @@
 //! loom models of `AtomicWaker` (the waker slot of every socket direction and
 //! every timer): a wake racing a registration is never lost, and a task that
 //! registers while another does is never dropped.
-#![cfg(loom)]
 
 use std::sync::Arc as StdArc;
 use std::task::{Wake, Waker};
 
+use crate::AtomicWaker;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::thread;
-use zokio_core::AtomicWaker;
 
 struct Count(AtomicUsize);
 

@@ -4,7 +4,10 @@
 //! Wakes on that thread go to a plain `VecDeque`; wakes from other threads go
 //! to a thread-safe remote queue and unpark the driver. Every
 //! `global_queue_interval` ticks the remote queue is served first and the
-//! driver is polled, so neither waits behind plentiful local work.
+//! driver is polled, so neither waits behind plentiful local work. The
+//! driver `D` is held by value and parked with a direct call.
+
+pub(crate) mod shared;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -12,176 +15,38 @@ use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
 use std::pin::pin;
-use std::ptr;
-use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use concurrent_queue::ConcurrentQueue;
-use zokio_core::sync::atomic::{AtomicBool, AtomicU8, Ordering, fence};
-use zokio_core::task::{JoinHandle, Runnable, ScheduleHint};
-use zokio_core::{Driver, Schedule, Unpark, budget};
+use zokio_core::context::{self, Handles};
+use zokio_core::sync::Arc;
+use zokio_core::sync::atomic::{AtomicBool, Ordering};
+use zokio_core::task::{JoinHandle, Runnable};
+use zokio_core::{Driver, Unpark, budget};
 
 use crate::blocking::BlockingPool;
 use crate::config::Config;
-use crate::handle::{Handle, WeakHandle};
+use crate::handle::Handle;
 use crate::metrics::{LocalCounts, Metrics, WorkerCounters};
 use crate::owned::OwnedTasks;
-
-const RUNNING: u8 = 0;
-const CLOSING: u8 = 1;
-const CLOSED: u8 = 2;
-
-/// The part of a `CurrentThread` that handles and tasks share.
-pub(crate) struct Shared {
-    state: AtomicU8,
-    remote: ConcurrentQueue<Runnable>,
-    unpark: Box<dyn Fn() + Send + Sync>,
-    owned: OwnedTasks,
-    blocking: BlockingPool,
-    counters: WorkerCounters,
-}
-
-/// The owner thread's queue, reached through `LOCAL` while `block_on` runs.
-struct Local {
-    shared: Arc<Shared>,
-    queue: RefCell<VecDeque<Runnable>>,
-}
-
-thread_local! {
-    static LOCAL: Cell<*const Local> = const { Cell::new(ptr::null()) };
-}
-
-/// This thread's local queue if it is inside `block_on` of `shared`'s scheduler.
-fn with_local<R>(shared: Option<&Shared>, f: impl FnOnce(Option<&Local>) -> R) -> R {
-    let local = LOCAL.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: a non-null pointer is set by `block_on` to a `Local` owned by
-    // the scheduler it borrows, and reset before `block_on` returns.
-    let local = unsafe { local.as_ref() };
-    f(local.filter(|l| shared.is_none_or(|s| ptr::eq(Arc::as_ptr(&l.shared), s))))
-}
-
-struct TaskSchedule(Arc<Shared>);
-
-impl Schedule for TaskSchedule {
-    fn schedule(&self, task: Runnable, _hint: ScheduleHint) {
-        self.0.schedule(task);
-    }
-}
-
-impl Shared {
-    fn schedule(&self, task: Runnable) {
-        with_local(Some(self), |local| match local {
-            Some(local) => local.queue.borrow_mut().push_back(task),
-            None => self.schedule_remote(task),
-        })
-    }
-
-    fn schedule_remote(&self, task: Runnable) {
-        let _ = self.remote.push(task);
-        fence(Ordering::SeqCst);
-        if self.state.load(Ordering::SeqCst) == CLOSED {
-            // Shut down. Tasks may be `!Send`, so they are dropped only on
-            // the owner thread (which drained the queue); elsewhere a task
-            // that raced with shutdown is left in the queue, not dropped.
-            return;
-        }
-        (self.unpark)();
-    }
-
-    pub(crate) fn blocking(&self) -> &BlockingPool {
-        &self.blocking
-    }
-}
-
-pub(crate) fn spawn<F>(shared: &Arc<Shared>, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared.clone()));
-    if shared.state.load(Ordering::Acquire) != RUNNING {
-        drop(runnable); // shut down: cancelled, and the handle reports it
-        return handle;
-    }
-    shared.schedule(runnable);
-    handle
-}
-
-/// Spawns a `!Send` future onto the [`CurrentThread`] scheduler whose
-/// `block_on` is running on this thread.
-///
-/// # Panics
-///
-/// Outside `CurrentThread::block_on`.
-///
-/// ```
-/// use std::rc::Rc;
-/// use zokio_core::ThreadParker;
-/// use zokio_sched::{Config, CurrentThread};
-///
-/// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
-/// let n = rt.block_on(async {
-///     let shared = Rc::new(5);
-///     let task = zokio_sched::spawn_local(async move { *shared + 1 });
-///     task.await.unwrap()
-/// });
-/// assert_eq!(n, 6);
-/// ```
-#[track_caller]
-pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    let spawned = with_local(None, |local| local.map(|local| local.spawn_local(future)));
-    match spawned {
-        Some(handle) => handle,
-        None => panic!(
-            "zokio: `spawn_local` was called outside `CurrentThread::block_on`; `!Send` tasks \
-             can only run on a current-thread scheduler's own thread"
-        ),
-    }
-}
-
-impl Local {
-    fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let shared = &self.shared;
-        // This `!Send` task's runnable is run and dropped only on this thread
-        // (`block_on`, shutdown); wakes elsewhere only move it through the
-        // remote queue, and after shutdown leave it there. The output's
-        // `JoinHandle` is `!Send` if the output is.
-        // SAFETY: so `spawn_unchecked`'s same-thread requirements hold.
-        let (runnable, handle) = unsafe {
-            zokio_core::task::Builder::new().spawn_unchecked(future, TaskSchedule(shared.clone()))
-        };
-        if shared.state.load(Ordering::Acquire) != RUNNING {
-            drop(runnable); // on the owner thread: sound for `!Send`
-            return handle;
-        }
-        self.queue.borrow_mut().push_back(runnable);
-        handle
-    }
-}
+use crate::shutdown::{self, RunState, Steps};
+use shared::{Local, Shared};
 
 /// Wakes the future `block_on` drives.
-struct MainWaker {
+struct MainWaker<U> {
     woken: AtomicBool,
-    unpark: Box<dyn Fn() + Send + Sync>,
+    unpark: U,
 }
 
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
+impl<U: Unpark> Wake for MainWaker<U> {
+    fn wake(self: std::sync::Arc<Self>) {
         self.wake_by_ref();
     }
 
-    fn wake_by_ref(self: &Arc<Self>) {
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        (self.unpark)();
+        self.unpark.unpark();
     }
 }
 
@@ -209,9 +74,11 @@ impl Wake for MainWaker {
 pub struct CurrentThread<D: Driver> {
     local: Box<Local>,
     driver: RefCell<D>,
+    /// What `block_on` and shutdown enter: `Config::layers`, the scheduler
+    /// and its blocking pool.
+    context: Handles,
     interval: u32,
     counts: Cell<LocalCounts>,
-    shut_down: bool,
     /// `!Send` tasks run on the thread that owns the scheduler: it must stay there.
     _not_send: PhantomData<*const ()>,
 }
@@ -227,17 +94,16 @@ impl<D: Driver> CurrentThread<D> {
         .validate()?;
         let unparker = driver.unparker();
         let shared = Arc::new(Shared {
-            state: AtomicU8::new(RUNNING),
+            state: RunState::new(),
             remote: ConcurrentQueue::unbounded(),
             unpark: Box::new(move || unparker.unpark()),
             owned: OwnedTasks::new(1),
             blocking: BlockingPool::new(&config),
             counters: WorkerCounters::default(),
+            layers: config.layers.clone(),
         });
-        shared
-            .blocking
-            .set_handle(WeakHandle::Current(Arc::downgrade(&shared)));
         Ok(CurrentThread {
+            context: Handle::from(shared.clone()).context(),
             local: Box::new(Local {
                 shared,
                 queue: RefCell::new(VecDeque::new()),
@@ -245,7 +111,6 @@ impl<D: Driver> CurrentThread<D> {
             driver: RefCell::new(driver),
             interval: config.global_queue_interval,
             counts: Cell::new(LocalCounts::default()),
-            shut_down: false,
             _not_send: PhantomData,
         })
     }
@@ -256,7 +121,7 @@ impl<D: Driver> CurrentThread<D> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        spawn(&self.local.shared, future)
+        shared::spawn(self.local.shared.clone(), future)
     }
 
     /// Spawns a future that need not be `Send`; it runs inside the next
@@ -275,7 +140,7 @@ impl<D: Driver> CurrentThread<D> {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.local.shared.blocking.spawn_blocking(f)
+        self.handle().spawn_blocking(f)
     }
 
     /// A handle to this scheduler, usable from any thread.
@@ -310,14 +175,16 @@ impl<D: Driver> CurrentThread<D> {
                  was called on a thread that is already running tasks; `.await` the future instead"
             );
         };
+        let _context = self.context.enter();
+        context::set_worker(&*self.local, || self.run(future))
+    }
+
+    /// The loop of `block_on`: the main future, a batch of tasks, the driver.
+    fn run<F: Future>(&self, future: F) -> F::Output {
         let shared = &self.local.shared;
-        let _handle = self.handle().enter();
-        let previous = LOCAL.with(|l| l.replace(&*self.local));
-        let _restore = RestoreLocal(previous);
-        let unparker = self.driver.borrow().unparker();
-        let main = Arc::new(MainWaker {
+        let main = std::sync::Arc::new(MainWaker {
             woken: AtomicBool::new(true),
-            unpark: Box::new(move || unparker.unpark()),
+            unpark: self.driver.borrow().unparker(),
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
@@ -374,16 +241,47 @@ impl<D: Driver> CurrentThread<D> {
     }
 }
 
-struct RestoreLocal(*const Local);
+impl<D: Driver> CurrentThread<D> {
+    /// Shuts down, waiting at most `timeout` for the blocking pool's threads.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        shutdown::shutdown(&mut self, Some(timeout));
+    }
 
-impl Drop for RestoreLocal {
-    fn drop(&mut self) {
-        let _ = LOCAL.try_with(|l| l.set(self.0));
+    /// Shuts down without waiting for the blocking pool's threads.
+    pub fn shutdown_background(mut self) {
+        shutdown::shutdown(&mut self, Some(Duration::ZERO));
     }
 }
 
-impl<D: Driver> CurrentThread<D> {
-    fn drain(&self) {
+impl<D: Driver> Steps for CurrentThread<D> {
+    fn state(&self) -> &RunState {
+        &self.local.shared.state
+    }
+
+    fn owned(&self) -> &OwnedTasks {
+        &self.local.shared.owned
+    }
+
+    fn blocking(&self) -> &BlockingPool {
+        &self.local.shared.blocking
+    }
+
+    fn context(&self) -> &Handles {
+        &self.context
+    }
+
+    /// Every task runs on the thread shutting down: there is nothing to stop.
+    fn stop_threads(&mut self, _deadline: Option<Instant>) {}
+
+    fn release_driver(&mut self) {
+        if let Ok(mut driver) = self.driver.try_borrow_mut() {
+            driver.shutdown();
+        }
+    }
+
+    /// Drops the tasks of both queues here, on the owner thread, where even
+    /// `!Send` ones may be dropped.
+    fn drop_queued(&self) {
         loop {
             let local = self.local.queue.borrow_mut().pop_front();
             let task = local.or_else(|| self.local.shared.remote.pop().ok());
@@ -393,41 +291,11 @@ impl<D: Driver> CurrentThread<D> {
             }
         }
     }
-
-    /// Shuts down, waiting at most `timeout` for the blocking pool's threads.
-    pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
-    }
-
-    /// Shuts down without waiting for the blocking pool's threads.
-    pub fn shutdown_background(mut self) {
-        self.shutdown(Some(Duration::ZERO));
-    }
-
-    fn shutdown(&mut self, timeout: Option<Duration>) {
-        if std::mem::replace(&mut self.shut_down, true) {
-            return;
-        }
-        let shared = self.local.shared.clone();
-        shared.state.store(CLOSING, Ordering::SeqCst);
-        let waiting = shared.owned.close_and_take();
-        waiting.iter().for_each(Waker::wake_by_ref);
-        drop(waiting);
-        self.drain();
-        if let Ok(mut driver) = self.driver.try_borrow_mut() {
-            driver.shutdown();
-        }
-        self.drain();
-        shared.state.store(CLOSED, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        self.drain();
-        shared.blocking.shutdown(timeout);
-    }
 }
 
 impl<D: Driver> Drop for CurrentThread<D> {
     fn drop(&mut self) {
-        self.shutdown(None);
+        shutdown::shutdown(self, None);
     }
 }
 

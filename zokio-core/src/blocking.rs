@@ -1,0 +1,162 @@
+//! Running code that blocks: the contract between what spawns a blocking job
+//! and the pool that runs it.
+//!
+//! A blocking job is an ordinary task whose future calls the closure once, so
+//! its result or panic reaches the caller's [`JoinHandle`] as any task's does,
+//! and a job the pool drops (shut down, or no thread to be had) is cancelled,
+//! never lost. A pool implements [`Blocking`]: it receives the job's
+//! [`Runnable`] and runs it on a thread where blocking is fine. A runtime
+//! enters its pool's [`BlockingHandle`] on its threads
+//! ([`Layer::Blocking`]), and
+//! [`spawn_blocking`] finds it there, so a layer that needs blocking work
+//! (files, name resolution) spawns it without depending on the scheduler's
+//! crate.
+//!
+//! ```
+//! use zokio_core::blocking::{Blocking, BlockingHandle};
+//! use zokio_core::task::Runnable;
+//!
+//! /// The simplest pool: a thread per job.
+//! struct ThreadPerJob;
+//!
+//! impl Blocking for ThreadPerJob {
+//!     fn run(&self, job: Runnable) {
+//!         std::thread::spawn(move || job.run());
+//!     }
+//! }
+//!
+//! let pool = BlockingHandle::new(ThreadPerJob);
+//! let _guard = zokio_core::context::enter(pool);
+//! let sum = zokio_core::blocking::spawn_blocking(|| (1..=4).sum::<u32>());
+//! assert_eq!(zokio_core::block_on(sum).unwrap(), 10);
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::context::{self, Layer, LayerHandle};
+use crate::task::{JoinHandle, Runnable, Schedule, ScheduleHint};
+
+/// A pool that runs blocking jobs.
+pub trait Blocking: Send + Sync + 'static {
+    /// Runs `job` once, on a thread where blocking is allowed, or drops it
+    /// (which cancels the job: its handle reports it) if the pool has shut
+    /// down or cannot get a thread. Called on whatever thread spawned or
+    /// aborted the job; it must not run the job there.
+    fn run(&self, job: Runnable);
+}
+
+/// A cheap, cloneable handle to a [`Blocking`] pool: what a runtime enters
+/// on its threads for [`spawn_blocking`] to find.
+#[derive(Clone)]
+pub struct BlockingHandle {
+    pool: Arc<dyn Blocking>,
+}
+
+impl BlockingHandle {
+    /// A handle to `pool`.
+    pub fn new(pool: impl Blocking) -> BlockingHandle {
+        BlockingHandle {
+            pool: Arc::new(pool),
+        }
+    }
+
+    /// Runs `f` on the pool and returns a handle to its result (or panic).
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let schedule = JobSchedule(self.pool.clone());
+        let (runnable, handle) = crate::task::spawn(async move { f() }, schedule);
+        runnable.schedule();
+        handle
+    }
+}
+
+impl LayerHandle for BlockingHandle {
+    const LAYER: Layer = Layer::Blocking;
+}
+
+impl fmt::Debug for BlockingHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingHandle").finish_non_exhaustive()
+    }
+}
+
+/// A blocking job's schedule handle: every schedule (the first, and the wake
+/// of an abort) goes to the pool.
+struct JobSchedule(Arc<dyn Blocking>);
+
+impl Schedule for JobSchedule {
+    fn schedule(&self, job: Runnable, _hint: ScheduleHint) {
+        self.0.run(job);
+    }
+}
+
+/// Runs `f` on the blocking pool current on this thread.
+///
+/// # Panics
+///
+/// Where no pool is current (outside a runtime), or where the current
+/// runtime's pool is disabled, with a message saying so. To check first,
+/// look the pool up with
+/// [`context::try_current::<BlockingHandle>()`](crate::context::try_current).
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::try_current::<BlockingHandle>() {
+        Ok(pool) => pool.spawn_blocking(f),
+        Err(err) => panic!("{err}"),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Keeps jobs instead of running them, or drops them when "shut down".
+    #[derive(Clone, Default)]
+    struct Collect(Arc<Mutex<Option<Vec<Runnable>>>>);
+
+    impl Blocking for Collect {
+        fn run(&self, job: Runnable) {
+            if let Some(jobs) = self.0.lock().unwrap().as_mut() {
+                jobs.push(job);
+            }
+        }
+    }
+
+    #[test]
+    fn a_job_the_pool_drops_is_cancelled() {
+        let pool = Collect::default();
+        let handle = BlockingHandle::new(pool).spawn_blocking(|| 1);
+        assert!(crate::block_on(handle).unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn a_job_runs_where_the_pool_runs_it_and_panics_reach_the_handle() {
+        let pool = Collect(Arc::new(Mutex::new(Some(Vec::new()))));
+        let handle = BlockingHandle::new(pool.clone());
+        let ok = handle.spawn_blocking(|| 2);
+        let boom = handle.spawn_blocking(|| panic!("in a blocking job"));
+        let jobs = pool.0.lock().unwrap().take().unwrap();
+        assert_eq!(jobs.len(), 2);
+        for job in jobs {
+            std::thread::spawn(move || job.run()).join().unwrap();
+        }
+        assert_eq!(crate::block_on(ok).unwrap(), 2);
+        assert!(crate::block_on(boom).unwrap_err().is_panic());
+    }
+
+    #[test]
+    fn outside_a_runtime_the_message_says_so() {
+        let err = std::panic::catch_unwind(|| spawn_blocking(|| ())).unwrap_err();
+        let message = err.downcast_ref::<String>().unwrap();
+        assert!(message.contains("no zokio runtime"), "{message}");
+    }
+}

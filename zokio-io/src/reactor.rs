@@ -1,0 +1,154 @@
+//! The reactor's shared state: the selector, the registry of sources, and
+//! [`Handle`], the reference to it that sources hold to register and
+//! deregister.
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::origin::OriginCache;
+use crate::readiness::{Readiness, closed_error};
+use crate::sys::Selector;
+
+/// What the driver shares with its handles and sources.
+pub(crate) struct Reactor {
+    pub(crate) selector: Selector,
+    pub(crate) registry: Mutex<Registry>,
+    /// Set when `registry.released` has sources to free at the next park.
+    pub(crate) release_pending: AtomicBool,
+    /// Bumped (Release) by each registration before its source reaches the
+    /// poller, and read (Acquire) by each park after its wait. The kernel
+    /// orders `epoll_ctl` before the event it makes `epoll_wait` return, but
+    /// the memory model cannot see through system calls; this pair is what
+    /// makes a new `ScheduledIo` happen-before the reactor reads it.
+    pub(crate) registrations: AtomicUsize,
+}
+
+pub(crate) struct Registry {
+    /// Every registered source, so that shutdown can reach them; indexed by
+    /// `ScheduledIo::slot`.
+    pub(crate) sources: Vec<Option<Arc<ScheduledIo>>>,
+    pub(crate) free: Vec<usize>,
+    /// Deregistered sources, freed at the start of the next park: events
+    /// already read from the poller may still name them until then.
+    pub(crate) released: Vec<Arc<ScheduledIo>>,
+    pub(crate) shut_down: bool,
+}
+
+/// The reactor's record of one source. Its address is the poller key.
+pub(crate) struct ScheduledIo {
+    pub(crate) readiness: Readiness,
+    pub(crate) slot: usize,
+    /// Asked where incoming data arrived when the scheduler wants to know.
+    pub(crate) fd: RawFd,
+    pub(crate) origin: OriginCache,
+}
+
+/// A cheap, cloneable reference to an [`IoDriver`](crate::IoDriver)'s
+/// reactor, used to register sources.
+///
+/// A runtime enters its handle on each of its threads; sources created
+/// there register with its driver. Where none is entered, sources register
+/// with a background reactor: one `IoDriver` per process, started on first
+/// use and parked in a loop on its own thread, so the types of this crate
+/// work under any executor.
+///
+/// ```
+/// use zokio_io::{Handle, IoDriver};
+///
+/// let driver = IoDriver::new()?;
+/// assert!(Handle::try_current().is_err());
+/// let guard = driver.handle().enter();
+/// assert!(Handle::try_current().is_ok());
+/// drop(guard);
+/// assert!(Handle::try_current().is_err());
+/// // With nothing entered, `current` is the background reactor.
+/// let _background = Handle::current()?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) reactor: Arc<Reactor>,
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+impl Reactor {
+    pub(crate) fn selector(&self) -> &Selector {
+        &self.selector
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Registry> {
+        // The registry is consistent between statements; a panic elsewhere
+        // while it was held does not make it unusable.
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers `fd` for both directions in edge mode.
+    pub(crate) fn register(
+        &self,
+        fd: BorrowedFd<'_>,
+        readiness: Readiness,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let io = {
+            let mut registry = self.lock();
+            if registry.shut_down {
+                return Err(closed_error());
+            }
+            let slot = registry.free.pop().unwrap_or(registry.sources.len());
+            let io = Arc::new(ScheduledIo {
+                readiness,
+                slot,
+                fd: fd.as_raw_fd(),
+                origin: OriginCache::new(),
+            });
+            if slot == registry.sources.len() {
+                registry.sources.push(Some(io.clone()));
+            } else {
+                registry.sources[slot] = Some(io.clone());
+            }
+            io
+        };
+        self.registrations.fetch_add(1, Ordering::Release);
+        let key = Arc::as_ptr(&io) as usize;
+        if let Err(e) = self.selector.add(fd, key) {
+            self.remove(&io, false);
+            return Err(e);
+        }
+        Ok(io)
+    }
+
+    /// Deletes `fd` from the poller and drops the registration, waking any
+    /// task still waiting on it.
+    pub(crate) fn deregister(&self, fd: BorrowedFd<'_>, io: &Arc<ScheduledIo>) {
+        // Fails only if the descriptor was not registered (after a failed
+        // add) or already closed, and then the kernel has dropped it already.
+        let _ = self.selector.delete(fd);
+        self.remove(io, true);
+        io.readiness.close();
+    }
+
+    fn remove(&self, io: &Arc<ScheduledIo>, defer: bool) {
+        let mut registry = self.lock();
+        let taken = registry
+            .sources
+            .get_mut(io.slot)
+            .and_then(|entry| entry.take_if(|entry| Arc::ptr_eq(entry, io)));
+        if let Some(taken) = taken {
+            registry.free.push(io.slot);
+            // Deferred even after shutdown: a caller may still park, and an
+            // event read by that park may name this source.
+            if defer {
+                registry.released.push(taken);
+                self.release_pending.store(true, Ordering::Release);
+            }
+        }
+    }
+}
