@@ -16,11 +16,15 @@
 //! second removes the entry; the first leaves either the waker or, for a
 //! finish that overtook its wait, an empty mark.
 //!
-//! At shutdown every shard is closed and each waiting task is woken: the
-//! scheduler then receives its `Runnable` and drops it, which drops the
-//! future. A task whose first wait is recorded after its shard closed is woken
-//! at once for the same end. A task dropped without running is dropped by
-//! shutdown itself, which cleared every shard.
+//! At shutdown the registry is marked closed, every shard is emptied and
+//! each waiting task is woken. From then on every run cancels its task
+//! instead of polling it, so whichever run a wake leads to drops the
+//! future: the run of the `Runnable` the wake queued, or, when the wake
+//! found the task already queued by another, that earlier run (a worker
+//! that took a task just before the mark would otherwise poll it, see it
+//! wait again unrecorded, and never drop it). A `Runnable` the scheduler
+//! drops without running is cancelled as well. A task whose first wait is
+//! recorded after its shard closed is woken at once for the same end.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -28,6 +32,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::task::Waker;
 
 use zokio_core::sync::Mutex;
+use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::task::{Id, RunReport, Runnable};
 
 /// Task ids are unique and come in runs of consecutive numbers: one multiply,
@@ -69,6 +74,9 @@ struct Shard {
 struct PaddedShard(Mutex<Shard>);
 
 pub(crate) struct OwnedTasks {
+    /// Set first thing at shutdown: from then on a run cancels its task
+    /// instead of polling it (see `Runnable::run_unless_closed`).
+    closed: AtomicBool,
     shards: Box<[PaddedShard]>,
     /// `shards.len() - 1`; the length is a power of two.
     mask: usize,
@@ -79,6 +87,7 @@ impl OwnedTasks {
     pub(crate) fn new(shards: usize) -> OwnedTasks {
         let count = shards.max(1).next_power_of_two();
         OwnedTasks {
+            closed: AtomicBool::new(false),
             shards: (0..count)
                 .map(|_| PaddedShard(Mutex::new(Shard::default())))
                 .collect(),
@@ -91,7 +100,7 @@ impl OwnedTasks {
     /// waited for the first time or finished after waiting.
     #[inline]
     pub(crate) fn run(&self, task: Runnable) -> bool {
-        let report = task.run_reporting();
+        let report = task.run_unless_closed(&self.closed);
         let yielded = report.yielded;
         if let Some(id) = report.id {
             self.record(id, report);
@@ -144,8 +153,11 @@ impl OwnedTasks {
         drop(released);
     }
 
-    /// Refuses later records and returns the wakers of every waiting task.
+    /// Makes every later run cancel its task, refuses later records, and
+    /// returns the wakers of every waiting task.
     pub(crate) fn close_and_take(&self) -> Vec<Waker> {
+        // Before the wakes: each wake publishes it to the run it leads to.
+        self.closed.store(true, Ordering::Release);
         let mut all = Vec::new();
         for shard in self.shards.iter() {
             let mut guard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -217,11 +229,44 @@ mod tests {
         wakers.iter().for_each(Waker::wake_by_ref);
         drop(rx.recv().unwrap()); // the scheduler drops it: cancelled
         assert!(zokio_core::block_on(h2).unwrap_err().is_cancelled());
-        // Pending after close: the task wakes itself to be dropped.
+        // A first wait recorded after close (its run began before the mark):
+        // the task wakes itself, to be dropped.
         let (r3, h3) = spawn(&tx, std::future::pending::<()>());
-        owned.run(r3);
+        let id = r3.id();
+        let report = r3.run_reporting();
+        owned.record(id, report);
         drop(rx.recv().unwrap());
         assert!(zokio_core::block_on(h3).unwrap_err().is_cancelled());
+        // A run that begins after the mark cancels its task at once.
+        let (r4, h4) = spawn(&tx, std::future::pending::<()>());
+        owned.run(r4);
+        assert!(rx.try_recv().is_err());
+        assert!(zokio_core::block_on(h4).unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn a_run_queued_before_shutdown_cancels_its_task_instead_of_polling_it() {
+        let owned = OwnedTasks::new(1);
+        let (tx, rx) = mpsc::channel::<Runnable>();
+        let (runnable, handle) = spawn(&tx, std::future::pending::<()>());
+        let waker = runnable.waker();
+        owned.run(runnable);
+        assert_eq!(owned.len(), 1, "it waits");
+        // Something else wakes it: a run is queued on some worker.
+        waker.wake_by_ref();
+        let queued = rx.recv().unwrap();
+        // Shutdown's wake merges into that queued run: nothing new is queued.
+        let wakers = owned.close_and_take();
+        wakers.iter().for_each(Waker::wake_by_ref);
+        assert!(rx.try_recv().is_err());
+        // The worker then runs what it had queued: the task must go, not wait
+        // again where nothing will ever wake it.
+        owned.run(queued);
+        assert!(
+            handle.is_finished(),
+            "the task was polled again instead of dropped"
+        );
+        assert!(zokio_core::block_on(handle).unwrap_err().is_cancelled());
     }
 
     #[test]

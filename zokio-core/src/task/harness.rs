@@ -23,6 +23,7 @@ use std::task::{Context, Poll, Waker};
 use super::error::Failure;
 use super::id::{Id, TaskMeta};
 use crate::context;
+use crate::sync::atomic::{AtomicBool, Ordering};
 
 /// What a task's output slot holds.
 pub(crate) type Outcome<T> = Result<T, Failure>;
@@ -33,6 +34,10 @@ pub(crate) struct RunSlot {
     /// harness only after async-task marked the task running, so an abort
     /// whose wake found the task still scheduled is seen by this poll.
     meta: *const TaskMeta,
+    /// The scheduler's closed flag, if it gave one: once set, a run cancels
+    /// the task as an abort would. Read, like the abort flag, only after
+    /// async-task marked the task running.
+    closed: *const AtomicBool,
     /// The task's waker, left by the poll in which the task first waited.
     pub(crate) first_wait: Option<Waker>,
     /// Set when a task that had waited finished in this run (output, panic,
@@ -44,9 +49,10 @@ pub(crate) struct RunSlot {
 }
 
 impl RunSlot {
-    pub(crate) fn new(meta: &TaskMeta) -> RunSlot {
+    pub(crate) fn new(meta: &TaskMeta, closed: Option<&AtomicBool>) -> RunSlot {
         RunSlot {
             meta,
+            closed: closed.map_or(ptr::null(), ptr::from_ref),
             first_wait: None,
             finished_after_wait: false,
             id: None,
@@ -177,8 +183,16 @@ impl<F: Future> Future for Harness<F> {
         let slot = take_slot();
         // SAFETY: a non-null slot was offered by the run that is polling us
         // (see the module doc); its frame owns the slot and outlives this poll,
-        // and its `meta` points into this task's header.
-        let abort = !slot.is_null() && unsafe { (*(*slot).meta).is_abort_requested() };
+        // its `meta` points into this task's header, and its `closed` (if not
+        // null) to a flag the run borrows.
+        let abort = !slot.is_null()
+            && unsafe {
+                (*(*slot).meta).is_abort_requested()
+                    || (*slot)
+                        .closed
+                        .as_ref()
+                        .is_some_and(|c| c.load(Ordering::Relaxed))
+            };
         let was_waiting = self.is_waiting();
         if abort {
             let dropped = self.drop_future();

@@ -8,6 +8,7 @@ use super::harness::{self, RunSlot};
 use super::id::TaskMeta;
 use super::{AbortHandle, Id};
 use crate::budget;
+use crate::sync::atomic::AtomicBool;
 
 /// A task that is ready to be polled. A scheduler receives it through
 /// [`Schedule::schedule`](crate::Schedule::schedule) and calls [`run`](Runnable::run).
@@ -67,7 +68,39 @@ impl Runnable {
     /// ```
     #[inline]
     pub fn run_reporting(self) -> RunReport {
-        let mut slot = RunSlot::new(self.0.metadata());
+        self.run_with(None)
+    }
+
+    /// Runs the task as [`run_reporting`](Runnable::run_reporting) does,
+    /// unless `closed` is set by the time the run begins: then the task is
+    /// cancelled (its future dropped, its handle reporting it), as an abort
+    /// would.
+    ///
+    /// This is how a scheduler that shuts down drops every task it owns: it
+    /// sets the flag, then wakes each waiting task. Whichever run a wake
+    /// leads to cancels the task, even a run already queued by an earlier
+    /// wake that this one merged into, because async-task publishes every
+    /// wake to the run that follows it.
+    ///
+    /// ```
+    /// use zokio_core::sync::atomic::{AtomicBool, Ordering};
+    /// use zokio_core::task::spawn;
+    ///
+    /// let closed = AtomicBool::new(false);
+    /// let (runnable, handle) = spawn(async { 1 }, |_, _| {});
+    /// closed.store(true, Ordering::Release);
+    /// let report = runnable.run_unless_closed(&closed);
+    /// assert!(!report.finished_after_wait, "it never waited");
+    /// assert!(zokio_core::block_on(handle).unwrap_err().is_cancelled());
+    /// ```
+    #[inline]
+    pub fn run_unless_closed(self, closed: &AtomicBool) -> RunReport {
+        self.run_with(Some(closed))
+    }
+
+    #[inline]
+    fn run_with(self, closed: Option<&AtomicBool>) -> RunReport {
+        let mut slot = RunSlot::new(self.0.metadata(), closed);
         let yielded = harness::with_slot(&mut slot, || budget::with_task_budget(|| self.0.run()));
         RunReport {
             yielded,

@@ -1,5 +1,6 @@
 //! The parking handshake, on the real worker loop: work that appears while
-//! the workers go to sleep is run (no lost wakeup).
+//! the workers go to sleep is run (no lost wakeup), and shutdown drops a
+//! task that waits forever.
 //!
 //! These run `MultiThread` itself, over a `ThreadParker` driver, with loom's
 //! threads as workers: the searching/parking bookkeeping (`Idle`), the
@@ -98,5 +99,17 @@ fn a_task_woken_from_another_thread_is_run_by_a_sleeping_worker() {
         waker.join().unwrap();
         drop(rt);
         output(task).unwrap();
+    });
+}
+
+#[test]
+fn shutdown_drops_a_task_that_waits_forever() {
+    loom::model(|| {
+        let rt = runtime(1);
+        let never = Arc::new(Signal::default());
+        let task = rt.spawn(wait(never.clone()));
+        drop(rt);
+        assert!(output(task).unwrap_err().is_cancelled());
+        drop(never);
     });
 }
