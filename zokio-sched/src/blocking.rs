@@ -94,15 +94,21 @@ impl BlockingPool {
         }
     }
 
-    /// Cancels queued jobs, lets running ones finish, and waits up to
-    /// `timeout` (`None`: for ever) for the threads to exit.
+    /// Refuses new jobs (they are cancelled), lets the threads finish the
+    /// jobs already running or queued, as Tokio's pool does (a job accepted
+    /// before shutdown is not lost), and waits up to `timeout` (`None`: for
+    /// ever) for them to exit.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let mut state = self.inner.lock();
         state.shutdown = true;
-        let queued = std::mem::take(&mut state.queue);
+        // With no thread left, nobody would run what is queued: cancel it.
+        let orphans = match state.threads {
+            0 => std::mem::take(&mut state.queue),
+            _ => VecDeque::new(),
+        };
         self.inner.work.notify_all();
         drop(state);
-        drop(queued);
+        drop(orphans);
         let me = Arc::as_ptr(&self.inner);
         if context::with_worker(|pool: Option<&OnPool>| pool.is_some_and(|p| p.0 == me)) {
             return; // waiting for ourselves would never end
@@ -185,7 +191,7 @@ impl Inner {
     }
 
     /// A blocking thread's life: run jobs until the keep-alive passes with
-    /// none, or the pool shuts down.
+    /// none, or the pool shuts down and nothing is queued.
     fn serve(&self, id: usize) {
         let mut state = self.lock();
         loop {

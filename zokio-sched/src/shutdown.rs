@@ -24,8 +24,10 @@
 //!    thread that wakes it (`!Send` tasks of the current-thread flavor stay
 //!    queued instead: only their own thread may drop them). The queues are
 //!    drained once more, for a wake that raced with step 5.
-//! 7. **Stop the blocking pool.** Queued jobs are cancelled; running ones
-//!    finish on their threads, which are waited for until the deadline.
+//! 7. **Stop the blocking pool.** New jobs are cancelled; the jobs already
+//!    running or queued finish on the pool's threads (as in Tokio, a job
+//!    accepted before shutdown is not lost), which are waited for until the
+//!    deadline.
 //!
 //! All of it runs inside the runtime's context, so a task's `Drop` that
 //! looks for its runtime, or touches a timer or a socket, finds them.

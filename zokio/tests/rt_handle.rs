@@ -182,6 +182,19 @@ rt_test! {
     }
 
     #[test]
+    fn spawn_blocking_started_before_shutdown_continues() {
+        let rt = rt();
+        let _enter = rt.enter();
+        let handle = spawn_blocking(|| {
+            std::thread::sleep(Duration::from_secs(1));
+            42
+        });
+        rt.shutdown_timeout(Duration::from_secs(1000));
+        let answer = Handle::current().block_on(handle).unwrap();
+        assert_eq!(answer, 42);
+    }
+
+    #[test]
     fn tcp_listener_bind() {
         let rt = rt();
         let _enter = rt.enter();
