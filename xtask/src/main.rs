@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+#[cfg(test)]
+mod modules;
 mod report;
 
 const USAGE: &str = "\
