@@ -8,7 +8,13 @@
 //!   runtime under test, in requests per second (at least 40,000 requests and
 //!   1,000 round trips per connection);
 //! - `http_hello_wrk`: a hyper hello-world server on each runtime, loaded by
-//!   `wrk` (skipped with a message if `wrk` is not installed).
+//!   `wrk` (skipped with a message if `wrk` is not installed);
+//! - `park_unpark_round_trip`: a thread outside the runtime hands it a task
+//!   and waits for it, over and over, so each round trip wakes a worker
+//!   parked in its driver and parks it again. Zokio runs it on a runtime
+//!   assembled from the concrete stack (`Runtime<MultiThread<TimeDriver<IoDriver>>>`,
+//!   parked with direct calls) beside its default runtime (the same stack
+//!   behind the builder's run-time choice) and tokio.
 //!
 //! Every runtime uses the same runtime-agnostic channels (async-channel,
 //! oneshot), so only the runtimes differ.
@@ -119,6 +125,35 @@ fn mixed_service(
         assert_eq!(total, n * (n - 1));
     });
     start.elapsed().as_secs_f64() * 1e3
+}
+
+// ---- park_unpark_round_trip ----
+
+/// Nanoseconds per round trip: `n` times, spawn an empty task from this
+/// thread (outside the runtime) and wait for it.
+fn round_trips(n: usize, mut once: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        once();
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+/// Zokio assembled by hand from the concrete driver stack.
+type ConcreteStack =
+    zokio::Runtime<zokio_sched::MultiThread<zokio_time::TimeDriver<zokio_io::IoDriver>>>;
+
+fn concrete_stack() -> ConcreteStack {
+    let driver = zokio_time::TimeDriver::new(zokio_io::IoDriver::new().expect("reactor"));
+    let layers = zokio::runtime::Layers {
+        time: Some(driver.handle()),
+        io: Some(driver.inner().handle()),
+    };
+    let config = zokio::runtime::SchedulerConfig {
+        worker_threads: WORKERS,
+        ..Default::default()
+    };
+    zokio::Runtime::multi_thread(driver, layers, config).expect("zokio runtime")
 }
 
 // ---- tcp echo ----
@@ -455,6 +490,47 @@ fn main() {
             );
         }
     }
+
+    let trips = runner.size(20_000, 500);
+    let concrete = concrete_stack();
+    runner.compare(
+        "park_unpark_round_trip",
+        "ns",
+        Better::Lower,
+        vec![
+            (
+                "zokio",
+                Box::new(|| {
+                    round_trips(trips, || {
+                        concrete.block_on(concrete.spawn(async {})).expect("task")
+                    })
+                }),
+            ),
+            (
+                "zokio, default stack",
+                Box::new(|| {
+                    round_trips(trips, || {
+                        zokio_rt
+                            .0
+                            .block_on(zokio_rt.0.spawn(async {}))
+                            .expect("task")
+                    })
+                }),
+            ),
+            (
+                "tokio",
+                Box::new(|| {
+                    round_trips(trips, || {
+                        tokio_rt
+                            .0
+                            .block_on(tokio_rt.0.spawn(async {}))
+                            .expect("task")
+                    })
+                }),
+            ),
+        ],
+    );
+    drop(concrete);
 
     if runner.wants("http_hello_wrk") {
         if std::process::Command::new("wrk")
