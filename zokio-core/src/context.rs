@@ -54,7 +54,7 @@
 //! ```
 
 use std::any::{Any, TypeId};
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
 use std::marker::PhantomData;
@@ -177,7 +177,7 @@ loom::thread_local! {
 /// Holds the snapshot `Context::layers` points to, which the context, having
 /// no destructor, cannot: touched only when a thread enters or leaves, and
 /// released (the pointer cleared first) when the thread exits.
-struct CurrentLayers(RefCell<Option<Handles>>);
+struct CurrentLayers(Cell<Option<Handles>>);
 
 impl Drop for CurrentLayers {
     fn drop(&mut self) {
@@ -189,28 +189,26 @@ impl Drop for CurrentLayers {
 
 #[cfg(not(loom))]
 thread_local! {
-    static CURRENT_LAYERS: CurrentLayers = const { CurrentLayers(RefCell::new(None)) };
+    static CURRENT_LAYERS: CurrentLayers = const { CurrentLayers(Cell::new(None)) };
 }
 #[cfg(loom)]
 loom::thread_local! {
-    static CURRENT_LAYERS: CurrentLayers = CurrentLayers(RefCell::new(None));
+    static CURRENT_LAYERS: CurrentLayers = CurrentLayers(Cell::new(None));
 }
 
 /// Makes `layers` the thread's layers and returns the ones they replace;
-/// `Err(layers)` while the thread exits.
-fn set_layers(cx: &Context, layers: Option<Handles>) -> Result<Option<Handles>, Option<Handles>> {
+/// `None` while the thread exits (then `layers` is dropped).
+#[inline]
+fn set_layers(cx: &Context, layers: Option<Handles>) -> Option<Option<Handles>> {
     let ptr = layers
         .as_ref()
         .map_or(std::ptr::null(), |h| Arc::as_ptr(&h.entries));
-    let mut layers = Some(layers);
-    let replaced = CURRENT_LAYERS.try_with(|current| {
-        let layers = layers.take().expect("taken once");
-        // No code outside this function runs under the borrow.
-        let previous = current.0.replace(layers);
-        cx.layers.set(ptr);
-        previous
-    });
-    replaced.map_err(|_| layers.take().flatten())
+    CURRENT_LAYERS
+        .try_with(move |current| {
+            cx.layers.set(ptr);
+            current.0.replace(layers)
+        })
+        .ok()
 }
 
 /// Runs `f` with this thread's context; `None` while the thread exits and
@@ -387,6 +385,18 @@ impl Entry {
 /// `f` must not enter or leave a context (an [`EnterGuard`] made or dropped
 /// inside it panics); use [`try_current`] to take a clone out first when `f`
 /// runs code that might.
+///
+/// ```
+/// use zokio_core::context::{self, Layer, LayerHandle};
+///
+/// #[derive(Clone)]
+/// struct Clock { paused: bool }
+/// impl LayerHandle for Clock { const LAYER: Layer = Layer::Time; }
+///
+/// let _guard = context::enter(Clock { paused: true });
+/// let paused = context::with_current(|clock: Result<&Clock, _>| clock.is_ok_and(|c| c.paused));
+/// assert!(paused);
+/// ```
 #[inline]
 pub fn with_current<H: LayerHandle, R>(f: impl FnOnce(Result<&H, TryCurrentError>) -> R) -> R {
     let error = |kind| TryCurrentError {
@@ -480,7 +490,7 @@ fn push(next: impl FnOnce(Option<&Entries>) -> Handles) -> EnterGuard {
     // SAFETY: a non-null `layers` points into the snapshot `CURRENT_LAYERS`
     // holds, which only `set_layers` (not called meanwhile) replaces.
     let next = next(unsafe { cx.layers.get().as_ref() });
-    let Ok(previous) = set_layers(cx, Some(next)) else {
+    let Some(previous) = set_layers(cx, Some(next)) else {
         return nothing;
     };
     let depth = cx.depth.get() + 1;
