@@ -102,6 +102,26 @@ impl Schedule for JobSchedule {
 /// runtime's pool is disabled, with a message saying so. To check first,
 /// look the pool up with
 /// [`context::try_current::<BlockingHandle>()`](crate::context::try_current).
+///
+/// ```
+/// use zokio_core::blocking::{self, Blocking, BlockingHandle};
+/// use zokio_core::context::{self, Handles};
+/// use zokio_core::task::Runnable;
+///
+/// struct ThreadPerJob;
+/// impl Blocking for ThreadPerJob {
+///     fn run(&self, job: Runnable) {
+///         std::thread::spawn(move || job.run());
+///     }
+/// }
+///
+/// // What a runtime does on its threads: enter its pool with its other layers.
+/// let mut layers = Handles::new();
+/// layers.insert(BlockingHandle::new(ThreadPerJob));
+/// let _entered = layers.enter();
+/// let name = blocking::spawn_blocking(|| std::thread::current().name().is_none());
+/// assert!(zokio_core::block_on(name).unwrap());
+/// ```
 #[track_caller]
 pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
 where

@@ -42,6 +42,16 @@ pub trait Driver {
     ///
     /// [`placement`]: crate::placement
     /// [`placement::with_wake_origin`]: crate::placement::with_wake_origin
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_core::{Driver, ThreadParker, Unpark};
+    ///
+    /// // A thread parker knows no CPU: parking with origins is parking.
+    /// let mut parker = ThreadParker::new();
+    /// parker.unparker().unpark();
+    /// parker.park_with_origins(Some(Duration::from_secs(5))); // returns at once
+    /// ```
     fn park_with_origins(&mut self, timeout: Option<Duration>) {
         self.park(timeout);
     }

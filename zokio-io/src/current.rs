@@ -17,6 +17,11 @@ impl LayerHandle for Handle {
 impl Handle {
     /// The handle current on this thread; an error if none is, or if the
     /// I/O layer is disabled here. Never the background reactor's.
+    ///
+    /// ```
+    /// let err = zokio_io::Handle::try_current().unwrap_err();
+    /// assert!(err.is_missing_context());
+    /// ```
     pub fn try_current() -> Result<Handle, TryCurrentError> {
         context::try_current::<Handle>()
     }
@@ -41,6 +46,14 @@ impl Handle {
     /// Makes this the current handle of this thread until the guard is
     /// dropped. Guards nest, and must be dropped in the reverse order of
     /// their creation.
+    ///
+    /// ```
+    /// let driver = zokio_io::IoDriver::new()?;
+    /// let guard = driver.handle().enter();
+    /// assert!(zokio_io::Handle::try_current().is_ok());
+    /// drop(guard);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn enter(&self) -> EnterGuard {
         context::enter(self.clone())
     }

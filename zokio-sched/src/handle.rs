@@ -161,7 +161,18 @@ impl Handle {
     }
 
     /// The runtime's whole context: its other layers, this scheduler and its
-    /// blocking pool.
+    /// blocking pool, as every thread of the runtime enters it.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_core::blocking::BlockingHandle;
+    /// use zokio_sched::{Config, CurrentThread, Handle};
+    ///
+    /// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// let context = rt.handle().context();
+    /// assert!(context.get::<Handle>().unwrap().ptr_eq(&rt.handle()));
+    /// assert!(context.get::<BlockingHandle>().is_ok());
+    /// ```
     pub fn context(&self) -> Handles {
         let mut handles = self.layers().clone();
         handles
