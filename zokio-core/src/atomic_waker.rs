@@ -110,8 +110,13 @@ impl AtomicWaker {
             }
             // A `take` is in the cell (the caller is about to be woken anyway)
             // or another task is registering: wake this one at once so it
-            // polls again, instead of storing it.
-            Err(_) => waker.wake_by_ref(),
+            // polls again, instead of storing it. That poll may come back
+            // here at once: a spin, so give way (loom schedules the other
+            // thread at this hint).
+            Err(_) => {
+                waker.wake_by_ref();
+                crate::sync::spin_loop();
+            }
         }
     }
 

@@ -67,6 +67,17 @@ impl<T: ?Sized> UnsafeCell<T> {
     }
 }
 
+/// A spin-wait hint: `std::hint::spin_loop`, or under loom the point where
+/// the model lets another thread run (a spin that never yields to loom would
+/// never end there).
+#[inline]
+pub fn spin_loop() {
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+    #[cfg(loom)]
+    loom::hint::spin_loop();
+}
+
 /// Runs `f` as a loom model when built with `--cfg loom`, directly otherwise.
 /// Lets a protocol test be written once and run both ways.
 pub fn model(f: impl Fn() + Sync + Send + 'static) {
