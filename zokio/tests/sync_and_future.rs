@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use zokio::sync::{Mutex, Notify, Semaphore, channel, oneshot};
+use zokio::sync::{Mutex, Notify, Semaphore, mpmc, oneshot};
 
 fn rt() -> zokio::Runtime {
     zokio::runtime::Builder::new_multi_thread()
@@ -34,7 +34,7 @@ fn notify_wakes_a_task_waiting_on_another_worker() {
 #[test]
 fn channels_mutexes_and_semaphores_work_across_tasks() {
     rt().block_on(async {
-        let (tx, rx) = channel::bounded::<u32>(4);
+        let (tx, rx) = mpmc::bounded::<u32>(4);
         let counter = Arc::new(Mutex::new(0u32));
         let permits = Arc::new(Semaphore::new(2));
         let inside = Arc::new(AtomicUsize::new(0));

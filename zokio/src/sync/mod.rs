@@ -1,17 +1,19 @@
 //! Synchronization between tasks: channels, locks, semaphores, barriers and
 //! notification.
 //!
-//! These come from well-kept runtime-agnostic crates, re-exported under one
-//! roof: [async-channel] for bounded and unbounded MPMC channels, [oneshot] for
-//! single-value channels, [async-lock] for `Mutex`, `RwLock`, `Semaphore` and
-//! `Barrier`. [`Notify`] is Zokio's own, because no such crate offers tokio's
-//! permit semantics. All of them work on any executor.
+//! With Tokio's names and semantics: [`mpsc`] (bounded and unbounded
+//! single-consumer channels, lock-free) and [`oneshot`] are Zokio's own;
+//! [async-lock] gives `Mutex`, `RwLock`, `Semaphore` and `Barrier`;
+//! [`mpmc`] keeps [async-channel]'s multi-consumer channels under a name that
+//! says so; [`Notify`] is Zokio's own. All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
-//! [oneshot]: https://docs.rs/oneshot
 //! [async-lock]: https://docs.rs/async-lock
 
+pub(crate) mod batch_semaphore;
+pub mod mpsc;
 mod notify;
+pub mod oneshot;
 
 pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
@@ -19,10 +21,12 @@ pub use async_lock::{
 };
 pub use notify::{Notified, Notify};
 
-/// Multi-producer, multi-consumer channels, bounded or unbounded.
+/// Multi-producer, multi-consumer channels, bounded or unbounded: several
+/// receivers share the values (each value goes to one of them). These are
+/// [async-channel]'s; for Tokio's single-consumer channels see [`mpsc`].
 ///
 /// ```
-/// let (tx, rx) = zokio::sync::channel::bounded(2);
+/// let (tx, rx) = zokio::sync::mpmc::bounded(2);
 /// zokio::block_on(async {
 ///     tx.send(1).await.unwrap();
 ///     drop(tx);
@@ -30,29 +34,9 @@ pub use notify::{Notified, Notify};
 ///     assert!(rx.recv().await.is_err(), "closed once every sender is gone");
 /// });
 /// ```
-pub mod channel {
+pub mod mpmc {
     pub use async_channel::{
         Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError, bounded,
         unbounded,
     };
-}
-
-/// A channel for exactly one value.
-///
-/// ```
-/// let (tx, rx) = zokio::sync::oneshot::channel();
-/// std::thread::spawn(move || tx.send("ready").unwrap());
-/// assert_eq!(zokio::block_on(rx), Ok("ready"));
-/// ```
-pub mod oneshot {
-    pub use oneshot::{RecvError, SendError, Sender, TryRecvError};
-
-    /// The receiving half: a future of the value, or `RecvError` if the sender
-    /// was dropped without sending.
-    pub type Receiver<T> = oneshot::AsyncReceiver<T>;
-
-    /// A new oneshot channel.
-    pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-        oneshot::async_channel()
-    }
 }

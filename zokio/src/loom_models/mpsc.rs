@@ -1,0 +1,114 @@
+//! The mpsc channel: the block queue under concurrent pushes, a close
+//! racing a push, and the receiver's sleep/wake handshake with senders.
+
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::sync::mpsc::queue::{Pop, Queue};
+use crate::sync::mpsc::unbounded_channel;
+
+/// Pops what is there now, without waiting.
+fn pop_ready(queue: &Queue<(u8, u8)>, got: &mut Vec<(u8, u8)>, attempts: usize) {
+    for _ in 0..attempts {
+        // SAFETY: the model's main thread is the queue's only receiver.
+        match unsafe { queue.pop() } {
+            Pop::Value(v) => got.push(v),
+            Pop::Empty | Pop::Busy => {}
+            Pop::Closed => panic!("nobody closed the queue"),
+        }
+    }
+}
+
+#[test]
+fn two_senders_across_a_block_boundary_lose_nothing_and_keep_their_order() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::new());
+        let senders: Vec<_> = (0..2u8)
+            .map(|s| {
+                let queue = queue.clone();
+                thread::spawn(move || {
+                    // Two values each: three slots fill the first block (two
+                    // slots under loom), so one push links in the next.
+                    queue.push((s, 0)).unwrap();
+                    queue.push((s, 1)).unwrap();
+                })
+            })
+            .collect();
+        // Pops racing the pushes, then the rest once the senders are done.
+        let mut got = Vec::new();
+        pop_ready(&queue, &mut got, 2);
+        for sender in senders {
+            sender.join().unwrap();
+        }
+        let left = 4 - got.len();
+        pop_ready(&queue, &mut got, left);
+        assert_eq!(got.len(), 4);
+        for s in 0..2u8 {
+            let mine: Vec<u8> = got.iter().filter(|v| v.0 == s).map(|v| v.1).collect();
+            assert_eq!(mine, [0, 1], "sender {s}'s values, in its order");
+        }
+        // SAFETY: as in `pop_n`.
+        assert_eq!(unsafe { queue.pop() }, Pop::Empty);
+    });
+}
+
+#[test]
+fn a_value_pushed_as_the_queue_closes_is_received_or_handed_back() {
+    loom::model(|| {
+        let queue = Arc::new(Queue::new());
+        queue.push((0, 0)).unwrap();
+        let pusher = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.push((1, 0)).is_ok())
+        };
+        let closer = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.close())
+        };
+        let pushed = pusher.join().unwrap();
+        assert!(closer.join().unwrap());
+        let mut got = Vec::new();
+        loop {
+            // SAFETY: the main thread is the only receiver.
+            match unsafe { queue.pop() } {
+                Pop::Value(v) => got.push(v),
+                Pop::Closed => break,
+                // Both threads are joined: nothing is in flight.
+                Pop::Empty | Pop::Busy => panic!("a closed, quiet queue must say closed"),
+            }
+        }
+        let expected: &[(u8, u8)] = if pushed { &[(0, 0), (1, 0)] } else { &[(0, 0)] };
+        assert_eq!(got, expected);
+    });
+}
+
+#[test]
+fn a_sleeping_receiver_is_woken_by_a_send() {
+    loom::model(|| {
+        let (tx, mut rx) = unbounded_channel::<u8>();
+        let sender = thread::spawn(move || tx.send(7).unwrap());
+        // Deadlocks (reported by loom) if the wake is lost.
+        let got = loom::future::block_on(rx.recv());
+        assert_eq!(got, Some(7));
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn the_last_sender_going_ends_recv_after_its_values() {
+    loom::model(|| {
+        let (tx, mut rx) = unbounded_channel::<u8>();
+        let tx2 = tx.clone();
+        let first = thread::spawn(move || {
+            tx.send(1).unwrap();
+        });
+        let second = thread::spawn(move || drop(tx2));
+        let mut got = Vec::new();
+        while let Some(v) = loom::future::block_on(rx.recv()) {
+            got.push(v);
+        }
+        assert_eq!(got, [1]);
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+}
