@@ -1,4 +1,5 @@
-//! `#[zokio::main]` and `#[zokio::test]`: run an `async fn` on a Zokio runtime.
+//! `#[zokio::main]` and `#[zokio::test]`: run an `async fn` on a Zokio
+//! runtime; and the expansion behind `zokio::select!`.
 //!
 //! Use them through the `zokio` crate, which re-exports them.
 //!
@@ -12,6 +13,8 @@
 //! or `"current_thread"` (the default for `test`), and `worker_threads = N`.
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+mod select;
 
 /// Runs `async fn main` on a Zokio runtime with I/O and timers enabled.
 ///
@@ -37,6 +40,15 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args, item, Kind::Test)
+}
+
+/// The expansion of `zokio::select!`; call that macro, not this one: it
+/// passes its `$crate` first, which the expansion names its support items by.
+/// See `zokio::select!` for the grammar and semantics.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select(input: TokenStream) -> TokenStream {
+    select::expand(input)
 }
 
 #[derive(Clone, Copy, PartialEq)]

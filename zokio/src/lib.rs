@@ -35,12 +35,17 @@ pub mod compat;
 pub mod future;
 pub mod io;
 pub mod runtime;
+mod select;
 pub mod stream;
 pub mod sync;
 pub mod task;
 
 #[cfg(all(test, loom))]
 mod loom_models;
+
+/// The support items `select!`'s expansion names as `$crate::__select`.
+#[doc(hidden)]
+pub use select::support as __select;
 
 pub use runtime::Runtime;
 pub use task::spawn;

@@ -122,7 +122,10 @@ impl BatchSemaphore {
     /// primitives have no `const` constructors).
     #[cfg(not(loom))]
     #[track_caller]
-    #[allow(dead_code, reason = "used by Semaphore::const_new, merged from the locks branch")]
+    #[allow(
+        dead_code,
+        reason = "used by Semaphore::const_new, merged from the locks branch"
+    )]
     pub(crate) const fn const_new(permits: usize) -> BatchSemaphore {
         assert!(
             permits <= MAX_PERMITS,
