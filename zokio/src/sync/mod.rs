@@ -4,8 +4,7 @@
 //! These come from well-kept runtime-agnostic crates, re-exported under one
 //! roof: [async-channel] for bounded and unbounded MPMC channels, [oneshot] for
 //! single-value channels, [async-lock] for `Mutex`, `RwLock`, `Semaphore` and
-//! `Barrier`. [`Notify`] is Zokio's own, because no such crate offers tokio's
-//! permit semantics. All of them work on any executor.
+//! `Barrier`. [`Notify`] is Zokio's own, with tokio's names and semantics. All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [oneshot]: https://docs.rs/oneshot
@@ -17,7 +16,13 @@ pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, Semaphore, SemaphoreGuard, SemaphoreGuardArc,
 };
-pub use notify::{Notified, Notify};
+pub use notify::{Notified, Notify, OwnedNotified};
+
+/// The named futures of this module's primitives, where tokio keeps them
+/// (`tokio::sync::futures`).
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
 
 /// Multi-producer, multi-consumer channels, bounded or unbounded.
 ///
