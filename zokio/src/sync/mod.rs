@@ -1,22 +1,28 @@
-//! Synchronization between tasks: channels, locks, semaphores, barriers and
-//! notification.
+//! Synchronization between tasks: channels, locks, semaphores, barriers,
+//! notification and once-initialized cells.
 //!
 //! These come from well-kept runtime-agnostic crates, re-exported under one
 //! roof: [async-channel] for bounded and unbounded MPMC channels, [oneshot] for
 //! single-value channels, [async-lock] for `Mutex`, `RwLock`, `Semaphore` and
-//! `Barrier`. [`Notify`] is Zokio's own, with tokio's names and semantics. All of them work on any executor.
+//! `Barrier`. [`Notify`], [`OnceCell`] and [`SetOnce`] are Zokio's own, with
+//! tokio's names and semantics. All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [oneshot]: https://docs.rs/oneshot
 //! [async-lock]: https://docs.rs/async-lock
 
 mod notify;
+mod once_cell;
+mod once_slot;
+mod set_once;
 
 pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, Semaphore, SemaphoreGuard, SemaphoreGuardArc,
 };
 pub use notify::{Notified, Notify, OwnedNotified};
+pub use once_cell::{OnceCell, SetError};
+pub use set_once::{SetOnce, SetOnceError};
 
 /// The named futures of this module's primitives, where tokio keeps them
 /// (`tokio::sync::futures`).
