@@ -1,16 +1,18 @@
 //! Synchronization between tasks: channels, locks, semaphores, barriers,
-//! notification and once-initialized cells.
+//! notification, once-initialized cells and cancellation.
 //!
 //! These come from well-kept runtime-agnostic crates, re-exported under one
 //! roof: [async-channel] for bounded and unbounded MPMC channels, [oneshot] for
 //! single-value channels, [async-lock] for `Mutex`, `RwLock`, `Semaphore` and
-//! `Barrier`. [`Notify`], [`OnceCell`] and [`SetOnce`] are Zokio's own, with
-//! tokio's names and semantics. All of them work on any executor.
+//! `Barrier`. [`Notify`], [`OnceCell`], [`SetOnce`] and [`CancellationToken`]
+//! are Zokio's own, with tokio's names and semantics (the token is
+//! `tokio_util::sync::CancellationToken`'s). All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [oneshot]: https://docs.rs/oneshot
 //! [async-lock]: https://docs.rs/async-lock
 
+mod cancellation;
 mod notify;
 mod once_cell;
 mod once_slot;
@@ -19,6 +21,10 @@ mod set_once;
 pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, Semaphore, SemaphoreGuard, SemaphoreGuardArc,
+};
+pub use cancellation::{
+    CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
+    WaitForCancellationFutureOwned,
 };
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError};
