@@ -4,9 +4,9 @@
 #![cfg(not(loom))]
 #![warn(rust_2018_idioms)]
 
-use zokio::sync::Notify;
 use tokio_test::task::spawn;
 use tokio_test::*;
+use zokio::sync::Notify;
 
 #[allow(unused)]
 trait AssertSend: Send + Sync {}
@@ -457,8 +457,13 @@ mod zokio_own {
     #[test]
     fn futures_module_names_the_futures_like_tokio() {
         let notify = Arc::new(Notify::new());
-        let _: zokio::sync::futures::Notified<'_> = notify.notified();
-        let _: zokio::sync::futures::OwnedNotified = notify.clone().notified_owned();
+        let borrowed: zokio::sync::futures::Notified<'_> = notify.notified();
+        let owned: zokio::sync::futures::OwnedNotified = notify.clone().notified_owned();
+        notify.notify_waiters();
+        zokio::block_on(async {
+            borrowed.await;
+            owned.await;
+        });
     }
 
     #[zokio::test]

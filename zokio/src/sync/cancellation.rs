@@ -502,7 +502,11 @@ impl fmt::Debug for CancellationToken {
 
 /// A poll of a cancellation future: one unit of budget, then the flag, then
 /// the node's `Notify`.
-fn poll_cancelled(token: &CancellationToken, waiter: &mut Waiter, cx: &mut Context<'_>) -> Poll<()> {
+fn poll_cancelled(
+    token: &CancellationToken,
+    waiter: &mut Waiter,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     let notify = &token.node.notify;
     if waiter.is_done() {
         return Poll::Ready(());
