@@ -760,6 +760,13 @@ mod zokio_own {
     }
 
     #[test]
+    fn tokens_and_notify_are_unwind_safe_like_tokios() {
+        fn assert_unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+        assert_unwind_safe::<CancellationToken>();
+        assert_unwind_safe::<zokio::sync::Notify>();
+    }
+
+    #[test]
     fn debug_shows_whether_cancelled() {
         let token = CancellationToken::new();
         assert_eq!(

@@ -13,7 +13,9 @@ use super::once_slot::OnceSlot;
 /// demand: whoever calls [`set`] first sets it, every later `set` fails, and
 /// every `wait` completes once it is set.
 ///
-/// Like tokio's `SetOnce`.
+/// Like tokio's `SetOnce`, except that a [`wait`] that has to wait spends the
+/// task's cooperative budget when it polls (see [`zokio_core::budget`]), like
+/// every Zokio resource.
 ///
 /// [`wait`]: SetOnce::wait
 /// [`set`]: SetOnce::set
