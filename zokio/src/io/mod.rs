@@ -21,14 +21,10 @@
 //!
 //! [futures-lite]: https://docs.rs/futures-lite
 
-#[cfg(not(loom))]
 mod buf_reader;
-#[cfg(not(loom))]
 mod buf_writer;
 
-#[cfg(not(loom))]
 pub use buf_reader::BufReader;
-#[cfg(not(loom))]
 pub use buf_writer::BufWriter;
 
 // Everything else of futures-lite's `io`; the two pooled types above take
@@ -37,5 +33,4 @@ pub use buf_writer::BufWriter;
 pub use futures_lite::io::*;
 
 /// The capacity of a buffer made by `BufReader::new` or `BufWriter::new`.
-#[cfg(not(loom))]
 const DEFAULT_CAPACITY: usize = 8 << 10;

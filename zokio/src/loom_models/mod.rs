@@ -2,5 +2,9 @@
 //! by `cargo xtask loom` (`--cfg loom`). They live inside the crate so that
 //! they can reach its internals.
 
+mod cancellation;
 mod mpsc;
+mod notify;
+mod once_cell;
 mod oneshot;
+mod set_once;

@@ -1,25 +1,42 @@
-//! Synchronization between tasks: channels, locks, semaphores, barriers and
-//! notification.
+//! Synchronization between tasks: channels, locks, semaphores, barriers,
+//! notification, once-initialized cells and cancellation.
 //!
 //! With Tokio's names and semantics: [`mpsc`] (bounded and unbounded
 //! single-consumer channels, lock-free) and [`oneshot`] are Zokio's own;
 //! [async-lock] gives `Mutex`, `RwLock`, `Semaphore` and `Barrier`;
 //! [`mpmc`] keeps [async-channel]'s multi-consumer channels under a name that
-//! says so; [`Notify`] is Zokio's own. All of them work on any executor.
+//! says so; [`Notify`], [`OnceCell`], [`SetOnce`] and [`CancellationToken`]
+//! are Zokio's own. All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [async-lock]: https://docs.rs/async-lock
 
 pub(crate) mod batch_semaphore;
+mod cancellation;
 pub mod mpsc;
 mod notify;
+mod once_cell;
+mod once_slot;
 pub mod oneshot;
+mod set_once;
 
 pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard, Semaphore, SemaphoreGuard, SemaphoreGuardArc,
 };
-pub use notify::{Notified, Notify};
+pub use cancellation::{
+    CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
+    WaitForCancellationFutureOwned,
+};
+pub use notify::{Notified, Notify, OwnedNotified};
+pub use once_cell::{OnceCell, SetError};
+pub use set_once::{SetOnce, SetOnceError};
+
+/// The named futures of this module's primitives, where tokio keeps them
+/// (`tokio::sync::futures`).
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
 
 /// Multi-producer, multi-consumer channels, bounded or unbounded: several
 /// receivers share the values (each value goes to one of them). These are
