@@ -11,6 +11,7 @@
 //! [oneshot]: https://docs.rs/oneshot
 //! [async-lock]: https://docs.rs/async-lock
 
+pub(crate) mod batch_semaphore;
 mod notify;
 
 pub use async_lock::{
