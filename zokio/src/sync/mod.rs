@@ -12,13 +12,17 @@
 //! [async-lock]: https://docs.rs/async-lock
 
 pub(crate) mod batch_semaphore;
+mod blocking;
 mod notify;
+mod semaphore;
 
 pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard, Semaphore, SemaphoreGuard, SemaphoreGuardArc,
+    RwLockUpgradableReadGuard, RwLockWriteGuard,
 };
+pub use batch_semaphore::{AcquireError, TryAcquireError};
 pub use notify::{Notified, Notify};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 /// Multi-producer, multi-consumer channels, bounded or unbounded.
 ///
