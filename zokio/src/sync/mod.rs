@@ -13,14 +13,18 @@
 
 pub(crate) mod batch_semaphore;
 mod blocking;
+mod mutex;
 mod notify;
 mod semaphore;
 
 pub use async_lock::{
-    Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard,
+    Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
+    RwLockWriteGuard,
 };
 pub use batch_semaphore::{AcquireError, TryAcquireError};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
 pub use notify::{Notified, Notify};
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
