@@ -1,11 +1,14 @@
 //! Synchronization between tasks: channels, locks, semaphores, barriers and
 //! notification.
 //!
-//! These come from well-kept runtime-agnostic crates, re-exported under one
-//! roof: [async-channel] for bounded and unbounded MPMC channels, [oneshot] for
-//! single-value channels, [async-lock] for `Mutex`, `RwLock`, `Semaphore` and
-//! `Barrier`. [`Notify`] is Zokio's own, because no such crate offers tokio's
-//! permit semantics. All of them work on any executor.
+//! [`Mutex`], [`RwLock`] and [`Semaphore`] are Zokio's own, with Tokio's
+//! names and semantics: fair (first come, first served), cancel-safe, and
+//! spending the task's cooperative budget while they wait. All three stand on
+//! one fair batch semaphore whose uncontended acquire and release are a
+//! single atomic operation each. [`Notify`] is Zokio's own too. The channels
+//! come from well-kept runtime-agnostic crates: [async-channel] for bounded
+//! and unbounded MPMC channels, [oneshot] for single-value channels; and
+//! [`Barrier`] from [async-lock]. All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [oneshot]: https://docs.rs/oneshot
@@ -15,17 +18,19 @@ pub(crate) mod batch_semaphore;
 mod blocking;
 mod mutex;
 mod notify;
+mod rwlock;
 mod semaphore;
 
-pub use async_lock::{
-    Barrier, BarrierWaitResult, RwLock, RwLockReadGuard, RwLockUpgradableReadGuard,
-    RwLockWriteGuard,
-};
+pub use async_lock::{Barrier, BarrierWaitResult};
 pub use batch_semaphore::{AcquireError, TryAcquireError};
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
 pub use notify::{Notified, Notify};
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
 pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 /// Multi-producer, multi-consumer channels, bounded or unbounded.
