@@ -33,6 +33,8 @@ pub use zokio_macros::{main, test};
 
 pub mod compat;
 pub mod future;
+// zokio-mem builds no pools under loom, and the buffered I/O stands on them.
+#[cfg(not(loom))]
 pub mod io;
 pub mod runtime;
 pub mod stream;
@@ -41,6 +43,9 @@ pub mod task;
 
 pub use runtime::Runtime;
 pub use task::spawn;
+
+#[cfg(all(test, loom))]
+mod loom_models;
 
 use std::future::Future;
 
@@ -90,6 +95,7 @@ pub mod net {
 }
 
 /// Pooled memory: buffer and object pools, from [`zokio_mem`].
+#[cfg(not(loom))]
 pub mod mem {
     pub use zokio_mem::{BufPool, Caps, Pool, PoolAlloc, Pooled, PooledBuf};
 }
