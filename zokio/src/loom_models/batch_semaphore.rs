@@ -2,14 +2,14 @@
 //! `RwLock`: its lock-free fast paths racing a waiter that queues (the
 //! `WAITERS` flag handshake), a release racing a queueing waiter, a
 //! cancelled waiter handing on what it was given, close racing waiters, and
-//! the mutex's exclusion of its value (loom checks every access to the
-//! value's cell).
+//! the exclusion the mutex and the reader-writer lock give their value (loom
+//! checks the accesses to the value's cell).
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Waker};
 
-use crate::sync::Mutex;
+use crate::sync::{Mutex, RwLock};
 use crate::sync::batch_semaphore::BatchSemaphore;
 use zokio_core::block_on;
 use zokio_core::sync::atomic::{AtomicUsize, Ordering};
@@ -156,5 +156,29 @@ fn the_mutex_excludes_concurrent_access_to_its_value() {
         }
         other.join().unwrap();
         assert_eq!(*block_on(mutex.lock()), 2);
+    });
+}
+
+#[test]
+fn the_rwlock_excludes_a_writer_from_readers() {
+    model(|| {
+        // Two readers' worth of permits: a writer needs both.
+        let lock = Arc::new(RwLock::with_max_readers(0usize, 2));
+        let writer = {
+            let lock = lock.clone();
+            thread::spawn(move || *block_on(lock.write()) += 1)
+        };
+        let reader = {
+            let lock = lock.clone();
+            thread::spawn(move || {
+                let seen = *block_on(lock.read());
+                assert!(seen <= 1);
+            })
+        };
+        let seen = *block_on(lock.read());
+        assert!(seen <= 1);
+        writer.join().unwrap();
+        reader.join().unwrap();
+        assert_eq!(*lock.try_read().unwrap(), 1);
     });
 }
