@@ -240,3 +240,19 @@ async fn contended_increments_across_workers() {
     }
     assert_eq!(*m.lock().await, 4000);
 }
+
+#[zokio::test]
+async fn an_uncontended_lock_loop_spends_the_budget_and_yields() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let m = Mutex::new(0);
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let _other = zokio::spawn(async move { r.store(true, Ordering::SeqCst) });
+    for _ in 0..1_000 {
+        *m.lock().await += 1;
+        if ran.load(Ordering::SeqCst) {
+            return;
+        }
+    }
+    panic!("a thousand uncontended locks never yielded to the other task");
+}

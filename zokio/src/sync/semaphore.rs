@@ -163,6 +163,10 @@ impl Semaphore {
     /// Fails only if the semaphore is [closed](Self::close). Cancel-safe:
     /// dropping the future gives up its place in the queue and loses nothing.
     ///
+    /// Each poll spends one unit of the task's cooperative budget, as in
+    /// Tokio: a task that has used up its budget yields here even when the
+    /// permit is free, so a loop of uncontended acquires cannot starve its worker.
+    ///
     /// ```
     /// use zokio::sync::Semaphore;
     ///
@@ -190,6 +194,10 @@ impl Semaphore {
     /// Fails only if the semaphore is [closed](Self::close). Cancel-safe: if
     /// the future is dropped, the permits it was handed so far go to the next
     /// waiters.
+    ///
+    /// Each poll spends one unit of the task's cooperative budget, as in
+    /// Tokio: a task that has used up its budget yields here even when the
+    /// permits are free, so a loop of uncontended acquires cannot starve its worker.
     ///
     /// ```
     /// # zokio::block_on(async {

@@ -396,6 +396,10 @@ impl fmt::Debug for BatchSemaphore {
 /// Cancel-safe: dropped before it resolves, it leaves the queue and gives
 /// back what it was handed, so no permit is lost and its place goes to the
 /// next waiter.
+///
+/// Each poll spends a unit of the cooperative budget. Once it has resolved
+/// it owns nothing and must not be polled again (a new poll would acquire
+/// anew).
 #[must_use = "futures do nothing unless polled"]
 pub(crate) struct Acquire<'a> {
     semaphore: &'a BatchSemaphore,

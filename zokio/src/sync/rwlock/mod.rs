@@ -184,6 +184,10 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue.
     ///
+    /// Each poll spends one unit of the task's cooperative budget, as in
+    /// Tokio: a task that has used up its budget yields here even when the
+    /// lock is free, so a loop of uncontended reads cannot starve its worker.
+    ///
     /// ```
     /// use std::sync::Arc;
     /// use zokio::sync::RwLock;
@@ -282,6 +286,10 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue and
     /// hands on any read permits it had gathered.
+    ///
+    /// Each poll spends one unit of the task's cooperative budget, as in
+    /// Tokio: a task that has used up its budget yields here even when the
+    /// lock is free, so a loop of uncontended writes cannot starve its worker.
     ///
     /// ```
     /// # zokio::block_on(async {
