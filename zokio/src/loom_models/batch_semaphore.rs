@@ -9,8 +9,8 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Waker};
 
-use crate::sync::{Mutex, RwLock};
 use crate::sync::batch_semaphore::BatchSemaphore;
+use crate::sync::{Mutex, RwLock};
 use zokio_core::block_on;
 use zokio_core::sync::atomic::{AtomicUsize, Ordering};
 use zokio_core::sync::{Arc, model, thread};
