@@ -37,8 +37,9 @@ fn tokio_current() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// Nanoseconds per iteration of `op`, run `n` times in one task.
-fn per_op<F: Future<Output = ()>>(n: usize, block_on: impl FnOnce(F) -> (), run: F) -> f64 {
+/// Nanoseconds per iteration of `run`, a loop of `n` iterations that
+/// `block_on` drives on the candidate's runtime.
+fn per_op<F: Future<Output = ()>>(n: usize, block_on: impl FnOnce(F), run: F) -> f64 {
     let start = Instant::now();
     block_on(run);
     start.elapsed().as_nanos() as f64 / n as f64
