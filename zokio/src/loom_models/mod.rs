@@ -2,6 +2,7 @@
 //! by `cargo xtask loom` (`--cfg loom`). They live inside the crate so that
 //! they can reach its internals.
 
+mod batch_semaphore;
 mod cancellation;
 mod mpsc;
 mod notify;

@@ -1,35 +1,52 @@
 //! Synchronization between tasks: channels, locks, semaphores, barriers,
 //! notification, once-initialized cells and cancellation.
 //!
-//! With Tokio's names and semantics: [`mpsc`] (bounded and unbounded
-//! single-consumer channels, lock-free) and [`oneshot`] are Zokio's own;
-//! [async-lock] gives `Mutex`, `RwLock`, `Semaphore` and `Barrier`;
-//! [`mpmc`] keeps [async-channel]'s multi-consumer channels under a name that
-//! says so; [`Notify`], [`OnceCell`], [`SetOnce`] and [`CancellationToken`]
-//! are Zokio's own. All of them work on any executor.
+//! With Tokio's names and semantics, and Zokio's own code:
+//!
+//! - channels: [`mpsc`] (bounded and unbounded, single consumer, a lock-free
+//!   block list), [`oneshot`], [`broadcast`] and [`watch`];
+//! - [`Mutex`], [`RwLock`] and [`Semaphore`]: fair (first come, first
+//!   served), cancel-safe, on one batch semaphore whose uncontended acquire
+//!   and release are one atomic operation each;
+//! - [`Notify`], [`OnceCell`], [`SetOnce`], and tokio-util's
+//!   [`CancellationToken`].
+//!
+//! Every wait spends the task's cooperative budget. [`Barrier`] is
+//! [async-lock]'s, and [`mpmc`] keeps [async-channel]'s multi-consumer
+//! channels under a name that says so. All of them work on any executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [async-lock]: https://docs.rs/async-lock
 
 pub(crate) mod batch_semaphore;
+mod blocking;
 mod cancellation;
 pub mod mpsc;
+mod mutex;
 mod notify;
 mod once_cell;
 mod once_slot;
 pub mod oneshot;
+mod rwlock;
+mod semaphore;
 mod set_once;
 
-pub use async_lock::{
-    Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
-    RwLockUpgradableReadGuard, RwLockWriteGuard, Semaphore, SemaphoreGuard, SemaphoreGuardArc,
-};
+pub use async_lock::{Barrier, BarrierWaitResult};
+pub use batch_semaphore::{AcquireError, TryAcquireError};
 pub use cancellation::{
     CancellationToken, DropGuard, DropGuardRef, WaitForCancellationFuture,
     WaitForCancellationFutureOwned,
 };
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 pub use set_once::{SetOnce, SetOnceError};
 
 /// The named futures of this module's primitives, where tokio keeps them

@@ -122,10 +122,6 @@ impl BatchSemaphore {
     /// primitives have no `const` constructors).
     #[cfg(not(loom))]
     #[track_caller]
-    #[allow(
-        dead_code,
-        reason = "used by Semaphore::const_new, merged from the locks branch"
-    )]
     pub(crate) const fn const_new(permits: usize) -> BatchSemaphore {
         assert!(
             permits <= MAX_PERMITS,
@@ -400,6 +396,10 @@ impl fmt::Debug for BatchSemaphore {
 /// Cancel-safe: dropped before it resolves, it leaves the queue and gives
 /// back what it was handed, so no permit is lost and its place goes to the
 /// next waiter.
+///
+/// Each poll spends a unit of the cooperative budget. Once it has resolved
+/// it owns nothing and must not be polled again (a new poll would acquire
+/// anew).
 #[must_use = "futures do nothing unless polled"]
 pub(crate) struct Acquire<'a> {
     semaphore: &'a BatchSemaphore,
@@ -526,3 +526,6 @@ impl fmt::Display for TryAcquireError {
 }
 
 impl std::error::Error for TryAcquireError {}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
