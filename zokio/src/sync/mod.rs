@@ -11,7 +11,9 @@
 //! [oneshot]: https://docs.rs/oneshot
 //! [async-lock]: https://docs.rs/async-lock
 
+mod coop;
 mod notify;
+mod waiters;
 
 pub use async_lock::{
     Barrier, BarrierWaitResult, Mutex, MutexGuard, MutexGuardArc, RwLock, RwLockReadGuard,
