@@ -5,7 +5,9 @@
 //! roof: [async-channel] for bounded and unbounded MPMC channels, [oneshot] for
 //! single-value channels, [async-lock] for `Mutex`, `RwLock`, `Semaphore` and
 //! `Barrier`. [`Notify`] is Zokio's own, because no such crate offers tokio's
-//! permit semantics. All of them work on any executor.
+//! permit semantics, and so are [`watch`] and [`broadcast`], which speak
+//! `tokio::sync::watch` and `tokio::sync::broadcast`. All of them work on any
+//! executor.
 //!
 //! [async-channel]: https://docs.rs/async-channel
 //! [oneshot]: https://docs.rs/oneshot
@@ -15,6 +17,7 @@ mod coop;
 mod notify;
 mod waiters;
 
+pub mod broadcast;
 pub mod watch;
 
 pub use async_lock::{
