@@ -867,3 +867,37 @@ impl<T> Drop for Closed<'_, T> {
         );
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn assert_send<F: Send>(_: &F) {}
+
+    #[test]
+    fn the_futures_are_send_for_send_and_sync_values() {
+        let (tx, mut rx) = channel(0u32);
+        assert_send(&tx.closed());
+        assert_send(&rx.changed());
+        assert_send(&rx.wait_for(|v| *v == 1));
+    }
+
+    #[test]
+    fn a_cancelled_changed_leaves_no_registration_and_the_bit_is_cleared_by_a_send() {
+        let (tx, mut rx) = channel(0u32);
+        let mut cx = Context::from_waker(Waker::noop());
+        {
+            let mut changed = std::pin::pin!(rx.changed());
+            assert!(changed.as_mut().poll(&mut cx).is_pending());
+            assert!(!lock(&tx.shared.rx_waiters).is_empty());
+            assert_ne!(tx.shared.state.load(Ordering::Relaxed) & WAITING, 0);
+        }
+        assert!(lock(&tx.shared.rx_waiters).is_empty());
+        tx.send(1).unwrap();
+        assert_eq!(tx.shared.state.load(Ordering::Relaxed) & WAITING, 0);
+        // With nobody parked, a send touches no waiter lock at all.
+        tx.send(2).unwrap();
+        assert_eq!(*rx.borrow_and_update(), 2);
+    }
+}
