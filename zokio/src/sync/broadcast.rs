@@ -40,14 +40,13 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc as ValueArc;
 use std::task::{Context, Poll, Waker};
 
 use zokio_core::budget;
 use zokio_core::sync::atomic::{AtomicUsize, Ordering};
 use zokio_core::sync::{Arc, Mutex, MutexGuard};
 
-use super::waiters::{EpochHint, Ticket, WakeBatch, Waiters};
+use super::waiters::{EpochHint, Ticket, Waiters, WakeBatch};
 
 /// Error types of the broadcast channel.
 pub mod error {
@@ -149,9 +148,19 @@ struct Slot<T> {
     pos: u64,
     /// Receivers that have yet to read it.
     rem: usize,
-    /// Shared so that receivers clone it, and drop it, after releasing the
-    /// slot: user code never runs under the channel's locks.
-    val: Option<ValueArc<T>>,
+    val: Option<T>,
+}
+
+/// What a receiver got from a slot.
+enum Read<T> {
+    /// A clone, made under the slot's lock (other receivers still need the
+    /// value there).
+    Cloned(T),
+    /// The value itself, taken out by its last reader: cloned and dropped
+    /// after the lock is released.
+    Last(T),
+    /// Counted off without reading (a receiver going away).
+    Skipped,
 }
 
 /// A panic in user code cannot leave the channel half-changed (user code
@@ -160,19 +169,24 @@ fn lock<S>(mutex: &Mutex<S>) -> MutexGuard<'_, S> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The receiver's own clone, made outside the slot's lock (every receiver
-/// clones, as in Tokio, the last one included).
-fn into_value<T: Clone>(value: ValueArc<T>) -> T {
-    T::clone(&value)
+/// The receiver's value: its clone, or a clone of the original the last
+/// reader took out, made (and the original dropped) outside every lock.
+fn into_value<T: Clone>(read: Read<T>) -> Result<T, TryRecvError> {
+    match read {
+        Read::Cloned(value) => Ok(value),
+        // Cloned as every other reader's is: a receiver always gets a clone.
+        Read::Last(original) => Ok(original.clone()),
+        Read::Skipped => Err(TryRecvError::Closed),
+    }
 }
 
 /// Creates a broadcast channel holding up to `capacity` values (rounded up
 /// to a power of two); returns a sender and a first receiver.
 ///
-/// Zokio differs from Tokio in one way: values are cloned outside the
-/// channel's locks, so several receivers may clone the same value at once,
-/// and the halves are `Send` and `Sync` when `T` is `Send + Sync` (Tokio's
-/// need only `T: Send`).
+/// As in Tokio, a value is cloned for each receiver while its slot is
+/// locked (never the lock that senders and waiting receivers share), so a
+/// `Clone` impl must not use the same channel; values are dropped outside
+/// every lock.
 ///
 /// # Panics
 ///
@@ -291,13 +305,11 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send("hi").unwrap(), 2);
     /// ```
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
-        // Allocated before locking, to keep the critical section short.
-        let value = ValueArc::new(value);
         let (rem, overwritten, batch) = {
             let mut tail = lock(&self.shared.tail);
             if tail.rx_cnt == 0 {
                 drop(tail);
-                return Err(SendError(into_only(value)));
+                return Err(SendError(value));
             }
             let pos = tail.pos;
             tail.pos = pos.wrapping_add(1);
@@ -309,14 +321,16 @@ impl<T> Sender<T> {
                 slot.val.replace(value)
             };
             let batch = if tail.rx_waiters.is_empty() {
-                WakeBatch::new()
+                None
             } else {
-                tail.rx_waiters.take_all(&self.shared.rx_hint)
+                Some(tail.rx_waiters.take_all(&self.shared.rx_hint))
             };
             (rem, overwritten, batch)
         };
         drop(overwritten);
-        batch.wake_all();
+        if let Some(batch) = batch {
+            batch.wake_all();
+        }
         Ok(rem)
     }
 
@@ -466,14 +480,6 @@ impl<T> Sender<T> {
     /// ```
     pub fn weak_count(&self) -> usize {
         self.shared.num_weak_tx.load(Ordering::Acquire)
-    }
-}
-
-/// The value of a send that found no receiver: nobody else saw the `Arc`.
-fn into_only<T>(value: ValueArc<T>) -> T {
-    match ValueArc::try_unwrap(value) {
-        Ok(value) => value,
-        Err(_) => unreachable!("a value not yet stored has no other holder"),
     }
 }
 
@@ -632,70 +638,68 @@ impl<T> Receiver<T> {
         self.shared.num_tx.load(Ordering::Acquire) == 0
     }
 
-    /// Takes this receiver's next value out of its slot (a shared handle to
-    /// it), or says why there is none; with `park`, registers the waker when
-    /// there is none yet.
-    fn take(
+    /// Reads this receiver's next value (cloning it with `clone`, or only
+    /// counting the receiver off it without), or says why there is none;
+    /// with `park`, registers the waker when there is none yet.
+    fn take<F: FnOnce(&T) -> T>(
         &mut self,
         park: Option<(&mut Option<Ticket>, &Waker)>,
-    ) -> Result<ValueArc<T>, TryRecvError> {
+        clone: Option<F>,
+    ) -> Result<Read<T>, TryRecvError> {
         let shared = &*self.shared;
         let index = self.next as usize & shared.mask;
-        {
-            // The common case: the value is there, and only its slot is
-            // locked.
-            let mut slot = lock(&shared.slots[index]);
-            if slot.pos == self.next {
-                return consume(&mut self.next, &mut slot);
-            }
-        }
         let mut displaced = None;
-        let result = {
-            // Tail before slot, the order a send takes them in.
+        let result = loop {
+            {
+                // The common case: the value is there, and only its slot is
+                // locked.
+                let mut slot = lock(&shared.slots[index]);
+                if slot.pos == self.next {
+                    break Ok(consume(&mut self.next, &mut slot, clone));
+                }
+            }
             let mut tail = lock(&shared.tail);
             let behind = tail.pos.wrapping_sub(self.next);
             let capacity = shared.slots.len() as u64;
             if behind == 0 {
                 if tail.senders_gone {
-                    Err(TryRecvError::Closed)
-                } else {
-                    if let Some((ticket, waker)) = park {
-                        displaced = tail.rx_waiters.register(ticket, waker);
-                    }
-                    Err(TryRecvError::Empty)
+                    break Err(TryRecvError::Closed);
                 }
-            } else if behind > capacity {
+                if let Some((ticket, waker)) = park {
+                    displaced = tail.rx_waiters.register(ticket, waker);
+                }
+                break Err(TryRecvError::Empty);
+            }
+            if behind > capacity {
                 let oldest = tail.pos.wrapping_sub(capacity);
                 let missed = oldest.wrapping_sub(self.next);
                 self.next = oldest;
-                Err(TryRecvError::Lagged(missed))
-            } else {
-                // Sent (every send before this tail lock has written its
-                // slot) and not yet overwritten.
-                let mut slot = lock(&shared.slots[index]);
-                debug_assert_eq!(slot.pos, self.next);
-                consume(&mut self.next, &mut slot)
+                break Err(TryRecvError::Lagged(missed));
             }
+            // Sent and not yet overwritten: the slot changed since we looked.
+            // Read it again without the tail lock, so that no clone runs
+            // under the lock every sender needs; if it was overwritten
+            // meanwhile, the next turn reports the lag.
         };
         drop(displaced);
         result
     }
 }
 
-/// Reads the slot holding position `*next`, counting the receiver off it;
+/// Reads the slot holding position `*next` and counts the receiver off it;
 /// the last reader takes the value out.
-fn consume<T>(next: &mut u64, slot: &mut Slot<T>) -> Result<ValueArc<T>, TryRecvError> {
+fn consume<T, F: FnOnce(&T) -> T>(next: &mut u64, slot: &mut Slot<T>, clone: Option<F>) -> Read<T> {
     *next = next.wrapping_add(1);
     slot.rem -= 1;
-    let value = if slot.rem == 0 {
-        slot.val.take()
-    } else {
-        slot.val.clone()
-    };
-    // Every receiver alive at a send is counted in `rem` and holds the value
-    // until it reads it, so it is there.
-    debug_assert!(value.is_some());
-    value.ok_or(TryRecvError::Closed)
+    if slot.rem == 0 {
+        // Every receiver alive at a send is counted in `rem` and reads the
+        // value only once, so it is still there for the last one.
+        return slot.val.take().map_or(Read::Skipped, Read::Last);
+    }
+    match (clone, &slot.val) {
+        (Some(clone), Some(value)) => Read::Cloned(clone(value)),
+        _ => Read::Skipped,
+    }
 }
 
 impl<T: Clone> Receiver<T> {
@@ -765,7 +769,7 @@ impl<T: Clone> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.take(None).map(into_value)
+        self.take(None, Some(T::clone)).and_then(into_value)
     }
 
     /// Blocks the thread until the next value, for code outside any async
@@ -803,8 +807,8 @@ impl<T> Drop for Receiver<T> {
         // Values sent while this receiver existed count it as a reader: read
         // them off, so that they are dropped once the others have read them.
         while self.next < until {
-            match self.take(None) {
-                Ok(value) => drop(value),
+            match self.take(None, None::<fn(&T) -> T>) {
+                Ok(read) => drop(read),
                 Err(TryRecvError::Lagged(_)) => {}
                 Err(TryRecvError::Closed | TryRecvError::Empty) => break,
             }
@@ -844,16 +848,18 @@ impl<T: Clone> Future for Recv<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let progress = std::task::ready!(budget::poll_proceed(cx));
-        let taken = this.receiver.take(Some((&mut this.ticket, cx.waker())));
-        let outcome = match taken {
-            Err(TryRecvError::Empty) => return Poll::Pending,
-            Ok(value) => Ok(value),
-            Err(TryRecvError::Lagged(n)) => Err(RecvError::Lagged(n)),
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-        };
+        let taken = this
+            .receiver
+            .take(Some((&mut this.ticket, cx.waker())), Some(T::clone));
+        if let Err(TryRecvError::Empty) = taken {
+            return Poll::Pending;
+        }
         this.cancel();
         progress.made_progress();
-        Poll::Ready(outcome.map(into_value))
+        Poll::Ready(taken.and_then(into_value).map_err(|e| match e {
+            TryRecvError::Lagged(n) => RecvError::Lagged(n),
+            _ => RecvError::Closed,
+        }))
     }
 }
 
@@ -878,7 +884,10 @@ impl<T> Future for Closed<'_, T> {
         let displaced = {
             let mut tail = lock(&this.shared.tail);
             if tail.rx_cnt == 0 {
-                let mine = this.ticket.take().and_then(|t| tail.closed_waiters.cancel(t));
+                let mine = this
+                    .ticket
+                    .take()
+                    .and_then(|t| tail.closed_waiters.cancel(t));
                 drop(tail);
                 drop(mine);
                 progress.made_progress();
@@ -936,11 +945,13 @@ mod tests {
     }
 
     #[test]
-    fn values_are_cloned_and_dropped_outside_the_locks() {
+    fn the_last_reader_clones_and_drops_outside_the_locks() {
         use std::sync::Mutex as StdMutex;
 
         // Cloning or dropping this value sends on the channel it travels
-        // in: that deadlocks if either runs under one of its locks.
+        // in: that deadlocks if either runs under one of its locks. (Readers
+        // before the last clone under the slot's lock, as in Tokio; the only
+        // receiver here is the last.)
         #[derive(Debug)]
         struct Echo(Arc<StdMutex<Option<Sender<Echo>>>>);
         impl Echo {
