@@ -10,11 +10,11 @@
 #![allow(clippy::cognitive_complexity)]
 #![warn(rust_2018_idioms)]
 
-use zokio::sync::broadcast;
 use tokio_test::task;
 use tokio_test::{
     assert_err, assert_ok, assert_pending, assert_ready, assert_ready_err, assert_ready_ok,
 };
+use zokio::sync::broadcast;
 
 use std::sync::Arc;
 

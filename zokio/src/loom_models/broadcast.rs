@@ -49,7 +49,11 @@ fn two_receivers_each_get_the_value_once_and_it_is_dropped() {
         for r in readers {
             assert!(r.join().unwrap());
         }
-        assert_eq!(std::sync::Arc::strong_count(&value), 1, "released by the last reader");
+        assert_eq!(
+            std::sync::Arc::strong_count(&value),
+            1,
+            "released by the last reader"
+        );
     });
 }
 
@@ -67,7 +71,10 @@ fn the_last_sender_leaving_wakes_a_parked_receiver() {
         } else {
             sender.join().unwrap();
         }
-        assert_eq!(recv.as_mut().poll(&mut cx), Poll::Ready(Err(RecvError::Closed)));
+        assert_eq!(
+            recv.as_mut().poll(&mut cx),
+            Poll::Ready(Err(RecvError::Closed))
+        );
     });
 }
 

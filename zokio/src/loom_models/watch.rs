@@ -27,12 +27,19 @@ fn a_send_racing_a_parking_receiver_is_never_missed() {
             if changed.as_mut().poll(&mut cx).is_pending() {
                 let _tx = sender.join().unwrap();
                 assert_eq!(count.get(), 1, "parked before the send: woken by it");
-                assert!(matches!(changed.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+                assert!(matches!(
+                    changed.as_mut().poll(&mut cx),
+                    Poll::Ready(Ok(()))
+                ));
             } else {
                 drop(sender.join().unwrap());
             }
         }
-        assert_eq!(*rx.borrow_and_update(), 1, "the version seen is the value's");
+        assert_eq!(
+            *rx.borrow_and_update(),
+            1,
+            "the version seen is the value's"
+        );
     });
 }
 
@@ -96,7 +103,10 @@ fn the_last_sender_leaving_wakes_a_parked_receiver() {
             Poll::Pending => {
                 sender.join().unwrap();
                 assert_eq!(count.get(), 1);
-                assert!(matches!(changed.as_mut().poll(&mut cx), Poll::Ready(Err(_))));
+                assert!(matches!(
+                    changed.as_mut().poll(&mut cx),
+                    Poll::Ready(Err(_))
+                ));
             }
         }
     });

@@ -216,7 +216,10 @@ mod tests {
         let mut t = None;
         waiters.register(&mut t, &wa);
         assert!(waiters.register(&mut t, &wa).is_none(), "same task");
-        assert!(waiters.register(&mut t, &wb).is_some(), "old waker handed back");
+        assert!(
+            waiters.register(&mut t, &wb).is_some(),
+            "old waker handed back"
+        );
         waiters.take_all(&hint).wake_all();
         assert_eq!(a.0.load(Ordering::SeqCst), 0);
         assert_eq!(b.0.load(Ordering::SeqCst), 1);

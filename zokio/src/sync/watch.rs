@@ -6,7 +6,7 @@
 //!
 //! - [`Receiver::changed`] waits until a value it has not seen is in the
 //!   channel (at once if one is there already) and marks it seen. It fails
-//!   with [`RecvError`](error::RecvError) only once every sender is gone
+//!   with [`RecvError`] only once every sender is gone
 //!   **and** the current value is seen; the last value is never lost.
 //! - [`Receiver::borrow_and_update`] reads the value and marks it seen;
 //!   [`Receiver::borrow`] reads it without marking. In a loop around
@@ -425,10 +425,7 @@ impl<T> Receiver<T> {
     ///     assert_eq!(*five, 5);
     /// }
     /// ```
-    pub async fn wait_for(
-        &mut self,
-        f: impl FnMut(&T) -> bool,
-    ) -> Result<Ref<'_, T>, RecvError> {
+    pub async fn wait_for(&mut self, f: impl FnMut(&T) -> bool) -> Result<Ref<'_, T>, RecvError> {
         Cooperative::new(self.wait_for_inner(f)).await
     }
 
