@@ -20,7 +20,9 @@
 
 pub(crate) mod batch_semaphore;
 mod blocking;
+pub mod broadcast;
 mod cancellation;
+mod coop;
 pub mod mpsc;
 mod mutex;
 mod notify;
@@ -30,6 +32,8 @@ pub mod oneshot;
 mod rwlock;
 mod semaphore;
 mod set_once;
+mod waiters;
+pub mod watch;
 
 pub use async_lock::{Barrier, BarrierWaitResult};
 pub use batch_semaphore::{AcquireError, TryAcquireError};
