@@ -2,8 +2,11 @@
 //! multi-thread runtime and async-executor (with async-io, as smol runs it),
 //! two workers each:
 //!
-//! - `mixed_service`: clients fan requests out to shared service tasks over
-//!   channels and await each reply (a web server's shape, minus the socket);
+//! - `mixed_service`: clients fan requests out round-robin to four service
+//!   tasks, each behind its own bounded queue, and await each reply (a web
+//!   server's shape, minus the socket). Each runtime uses the channels its
+//!   users would: Zokio's and Tokio's `sync::{mpsc, oneshot}`, async-channel
+//!   on async-executor;
 //! - `tcp_echo_c{1,16,256}_{64,4096}B`: loopback echo, server and client on the
 //!   runtime under test, in requests per second (at least 40,000 requests and
 //!   1,000 round trips per connection);
@@ -16,8 +19,8 @@
 //!   parked with direct calls) beside its default runtime (the same stack
 //!   behind the builder's run-time choice) and tokio.
 //!
-//! Every runtime uses the same runtime-agnostic channels (async-channel,
-//! oneshot), so only the runtimes differ.
+//! The other workloads use the same runtime-agnostic channel (async-channel)
+//! everywhere, so only the runtimes differ.
 //!
 //! `cargo bench -p zokio --bench runtime [-- --quick] [--filter NAME]`
 #![cfg(not(loom))]
@@ -84,7 +87,71 @@ impl Rt for Smol {
 
 // ---- mixed_service ----
 
-fn mixed_service(
+/// Service tasks the clients fan out to, each behind its own bounded queue.
+const SERVICES: usize = 4;
+/// Each service's queue bound.
+const SERVICE_QUEUE: usize = 64;
+
+/// `mixed_service` on a runtime whose users write it with Tokio's channel
+/// API (`mpsc` queues to the services, a `oneshot` per reply): Zokio's
+/// `zokio::sync` and Tokio's `tokio::sync` run the same code.
+macro_rules! mixed_service_on {
+    ($name:ident, $sync:path) => {
+        fn $name(
+            rt: &impl Rt,
+            spawner: impl Fn(BoxFuture<()>) + Send + Sync + Clone + 'static,
+            clients: usize,
+            requests: usize,
+        ) -> f64 {
+            use $sync as sync;
+            let start = Instant::now();
+            rt.block_on(async move {
+                let mut services = Vec::with_capacity(SERVICES);
+                for _ in 0..SERVICES {
+                    let (tx, mut rx) =
+                        sync::mpsc::channel::<(u64, sync::oneshot::Sender<u64>)>(SERVICE_QUEUE);
+                    spawner(Box::pin(async move {
+                        while let Some((n, reply)) = rx.recv().await {
+                            let _ = reply.send(n * 2);
+                        }
+                    }));
+                    services.push(tx);
+                }
+                let (done_tx, mut done_rx) = sync::mpsc::unbounded_channel::<u64>();
+                for c in 0..clients {
+                    let (services, done_tx) = (services.clone(), done_tx.clone());
+                    spawner(Box::pin(async move {
+                        let mut sum = 0;
+                        for r in 0..requests {
+                            let (reply_tx, reply_rx) = sync::oneshot::channel();
+                            services[(c + r) % SERVICES]
+                                .send(((c * requests + r) as u64, reply_tx))
+                                .await
+                                .expect("service up");
+                            sum += reply_rx.await.expect("reply");
+                        }
+                        let _ = done_tx.send(sum);
+                    }));
+                }
+                drop(services);
+                let mut total = 0;
+                for _ in 0..clients {
+                    total += done_rx.recv().await.expect("client done");
+                }
+                let n = (clients * requests) as u64;
+                assert_eq!(total, n * (n - 1));
+            });
+            start.elapsed().as_secs_f64() * 1e3
+        }
+    };
+}
+
+mixed_service_on!(mixed_service_zokio, zokio::sync);
+mixed_service_on!(mixed_service_tokio, tokio::sync);
+
+/// `mixed_service` as smol's users write it: async-channel for the queues
+/// and for each reply (a bounded(1) channel, smol having no oneshot).
+fn mixed_service_smol(
     rt: &impl Rt,
     spawner: impl Fn(BoxFuture<()>) + Send + Sync + Clone + 'static,
     clients: usize,
@@ -92,31 +159,33 @@ fn mixed_service(
 ) -> f64 {
     let start = Instant::now();
     rt.block_on(async move {
-        let (tx, rx) = async_channel::bounded::<(u64, oneshot::Sender<u64>)>(256);
-        for _ in 0..4 {
-            let rx = rx.clone();
+        let mut services = Vec::with_capacity(SERVICES);
+        for _ in 0..SERVICES {
+            let (tx, rx) = async_channel::bounded::<(u64, async_channel::Sender<u64>)>(SERVICE_QUEUE);
             spawner(Box::pin(async move {
                 while let Ok((n, reply)) = rx.recv().await {
-                    let _ = reply.send(n * 2);
+                    let _ = reply.try_send(n * 2);
                 }
             }));
+            services.push(tx);
         }
         let (done_tx, done_rx) = async_channel::unbounded::<u64>();
         for c in 0..clients {
-            let (tx, done_tx) = (tx.clone(), done_tx.clone());
+            let (services, done_tx) = (services.clone(), done_tx.clone());
             spawner(Box::pin(async move {
                 let mut sum = 0;
                 for r in 0..requests {
-                    let (reply_tx, reply_rx) = oneshot::async_channel();
-                    tx.send(((c * requests + r) as u64, reply_tx))
+                    let (reply_tx, reply_rx) = async_channel::bounded(1);
+                    services[(c + r) % SERVICES]
+                        .send(((c * requests + r) as u64, reply_tx))
                         .await
                         .expect("service up");
-                    sum += reply_rx.await.expect("reply");
+                    sum += reply_rx.recv().await.expect("reply");
                 }
-                let _ = done_tx.send(sum).await;
+                let _ = done_tx.try_send(sum);
             }));
         }
-        drop(tx);
+        drop(services);
         let mut total = 0;
         for _ in 0..clients {
             total += done_rx.recv().await.expect("client done");
@@ -418,7 +487,7 @@ fn main() {
             (
                 "zokio",
                 Box::new(|| {
-                    mixed_service(
+                    mixed_service_zokio(
                         &zokio_rt,
                         {
                             let h = zh.clone();
@@ -432,7 +501,7 @@ fn main() {
             (
                 "tokio",
                 Box::new(|| {
-                    mixed_service(
+                    mixed_service_tokio(
                         &tokio_rt,
                         {
                             let h = th.clone();
@@ -446,7 +515,7 @@ fn main() {
             (
                 "async-executor",
                 Box::new(|| {
-                    mixed_service(
+                    mixed_service_smol(
                         &smol,
                         {
                             let ex = sx.clone();
