@@ -154,7 +154,11 @@ impl AtomicWaker {
                 // SAFETY: this thread moved the state IDLE -> WAKING and so
                 // owns the cell until it clears WAKING.
                 let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
-                self.state.fetch_and(!WAKING, Ordering::Release);
+                // A plain store, not an RMW: while WAKING is set no other
+                // step changes the state (a `register` fails its IDLE
+                // exchange, another `take`'s fetch_or sets WAKING again), so
+                // IDLE is the only state to go back to.
+                self.state.store(IDLE, Ordering::Release);
                 waker
             }
             // A registration is in progress (it will see WAKING and wake), or

@@ -78,6 +78,20 @@ pub fn spin_loop() {
     loom::hint::spin_loop();
 }
 
+/// Marks a Dekker handshake: a `SeqCst` store that a later `SeqCst` load
+/// (of another atomic, by the same thread) must not pass, as in "announce I
+/// sleep, then look for work" against "publish work, then look for a
+/// sleeper". In real builds this is nothing: the total order of `SeqCst`
+/// accesses already forbids both sides missing each other. loom models
+/// `SeqCst` accesses as `AcqRel` (loom#180) but `SeqCst` fences exactly, so
+/// under loom this is a `SeqCst` fence, which gives the model the guarantee
+/// the code has.
+#[inline(always)]
+pub fn seq_cst_handshake() {
+    #[cfg(loom)]
+    loom::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Runs `f` as a loom model when built with `--cfg loom`, directly otherwise.
 /// Lets a protocol test be written once and run both ways.
 pub fn model(f: impl Fn() + Sync + Send + 'static) {
