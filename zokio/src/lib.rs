@@ -52,9 +52,6 @@ pub use select::support as __select;
 pub use runtime::Runtime;
 pub use task::spawn;
 
-#[cfg(all(test, loom))]
-mod loom_models;
-
 use std::future::Future;
 
 /// Builds the default runtime (multi-thread, I/O and timers enabled), runs

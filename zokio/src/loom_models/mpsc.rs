@@ -112,3 +112,78 @@ fn the_last_sender_going_ends_recv_after_its_values() {
         second.join().unwrap();
     });
 }
+
+#[test]
+fn two_senders_racing_to_wake_the_receiver_lose_no_value() {
+    loom::model(|| {
+        let (tx, mut rx) = unbounded_channel::<u8>();
+        let senders: Vec<_> = (0..2u8)
+            .map(|v| {
+                let tx = tx.clone();
+                thread::spawn(move || tx.send(v).unwrap())
+            })
+            .collect();
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(v) = loom::future::block_on(rx.recv()) {
+            got.push(v);
+        }
+        got.sort();
+        assert_eq!(got, [0, 1]);
+        for sender in senders {
+            sender.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_receiver_polled_again_by_another_task_is_still_woken() {
+    use std::future::Future;
+    use std::task::{Context, Poll};
+
+    loom::model(|| {
+        let (tx, mut rx) = unbounded_channel::<u8>();
+        let sender = thread::spawn(move || tx.send(3).unwrap());
+        // First sleep under one task's waker...
+        let (_count, first) = super::counting();
+        let mut cx = Context::from_waker(&first);
+        let early = std::pin::pin!(rx.recv()).poll(&mut cx);
+        // ...then wait under another's: the wake must reach this one.
+        let got = match early {
+            Poll::Ready(v) => v,
+            Poll::Pending => loom::future::block_on(rx.recv()),
+        };
+        assert_eq!(got, Some(3));
+        sender.join().unwrap();
+    });
+}
+
+#[test]
+fn a_closed_bounded_channel_ends_recv_when_the_last_permit_goes() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
+        // A sender stays alive here, so only the closed channel's idle
+        // capacity can end `recv`.
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let permit_holder = thread::spawn(move || drop(permit));
+        rx.close();
+        // Deadlocks (reported by loom) if the last permit's return is lost.
+        assert_eq!(loom::future::block_on(rx.recv()), None);
+        permit_holder.join().unwrap();
+        drop(tx);
+    });
+}
+
+#[test]
+fn a_permit_used_after_close_still_delivers() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let sender = thread::spawn(move || drop(permit.send(9)));
+        rx.close();
+        assert_eq!(loom::future::block_on(rx.recv()), Some(9));
+        assert_eq!(loom::future::block_on(rx.recv()), None);
+        sender.join().unwrap();
+        drop(tx);
+    });
+}

@@ -3,12 +3,14 @@
 
 use std::fmt;
 use std::sync::Arc;
+
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::chan::{Capacity, Chan, Rx, Tx, WeakTx};
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::sync::batch_semaphore::{BatchSemaphore, TryAcquireError};
+use zokio_core::sync::atomic::{Ordering, fence};
 
 /// The bounded channel's capacity: a fair semaphore of `bound` permits. A
 /// sender holds one per value from `reserve` until the receiver takes the
@@ -30,6 +32,10 @@ impl Capacity for Bounded {
     }
 
     fn is_closed_and_idle(&self) -> bool {
+        // Pairs with the fence in `release_unused`: the receiver announced
+        // its sleep (SeqCst) before this look, the releaser returned its
+        // permit before that fence, so one of them sees the other.
+        fence(Ordering::SeqCst);
         // Every permit back means no value is queued or being written, and
         // the closed semaphore hands out no more.
         self.semaphore.is_closed() && self.semaphore.available_permits() == self.bound
@@ -433,8 +439,12 @@ impl<T> fmt::Debug for WeakSender<T> {
 /// channel's receiver when that was the last room out (it can end now).
 fn release_unused<T>(chan: &Chan<T, Bounded>, n: usize) {
     chan.capacity.semaphore.release(n);
-    if chan.capacity.is_closed_and_idle() {
-        chan.wake_rx();
+    if chan.is_rx_closed() {
+        // `is_closed_and_idle` fences: the return above is ordered before
+        // the receiver's look at its sleep (see `RxWaker`).
+        if chan.capacity.is_closed_and_idle() {
+            chan.wake_rx();
+        }
     }
 }
 

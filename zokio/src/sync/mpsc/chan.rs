@@ -3,26 +3,23 @@
 //!
 //! # Waking the receiver
 //!
-//! A sender that has queued a value wakes the receiver only if it sleeps.
-//! The receiver, before it sleeps, registers its waker, announces it with a
-//! `SeqCst` store of `rx_waiting`, and looks at the queue once more; a
-//! sender sets its slot's `written` flag (`SeqCst`) and then reads
-//! `rx_waiting` (`SeqCst`). Either the receiver's second look finds the
-//! value, or the sender sees the announcement, takes it (one sender wins)
-//! and wakes the receiver. While the receiver is busy, a send writes
-//! nothing on the receiver's cache lines.
+//! A sender that has queued a value wakes the receiver only if it sleeps:
+//! see [`RxWaker`] for the handshake. While the receiver is busy, a send
+//! writes nothing on the receiver's cache lines. The channel's ends (the
+//! last sender gone, a closed channel's last permit back) publish
+//! themselves in the same `SeqCst` order before they wake.
 
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use zokio_core::AtomicWaker;
 use zokio_core::budget;
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::error::TryRecvError;
 use super::queue::{Pop, Queue};
+use super::rx_waker::{RxWaker, Sleep};
 use crate::sync::Notify;
 
 /// How a channel bounds what is queued: nothing for the unbounded channel, a
@@ -36,6 +33,8 @@ pub(super) trait Capacity: Send + Sync {
     /// handed out); false if the queue itself must close.
     fn close(&self) -> bool;
     /// True once closed and every permit is back: nothing more can be sent.
+    /// Asked only after the receiver closed the channel, in `SeqCst` order
+    /// with the permit returns that wake it (see `RxWaker`).
     fn is_closed_and_idle(&self) -> bool;
 }
 
@@ -57,9 +56,7 @@ impl Capacity for Unbounded {
 
 pub(super) struct Chan<T, S> {
     queue: Queue<T>,
-    rx_waker: AtomicWaker,
-    /// The receiver sleeps until a value arrives (see the module docs).
-    rx_waiting: AtomicBool,
+    rx_waker: RxWaker,
     /// Senders alive; the last one to go closes the queue.
     tx_count: AtomicUsize,
     /// Weak senders alive (for `weak_count`).
@@ -74,8 +71,7 @@ impl<T, S: Capacity> Chan<T, S> {
     pub(super) fn new(capacity: S) -> Chan<T, S> {
         Chan {
             queue: Queue::new(),
-            rx_waker: AtomicWaker::new(),
-            rx_waiting: AtomicBool::new(false),
+            rx_waker: RxWaker::new(),
             tx_count: AtomicUsize::new(1),
             tx_weak_count: AtomicUsize::new(0),
             rx_closed: AtomicBool::new(false),
@@ -91,9 +87,7 @@ impl<T, S: Capacity> Chan<T, S> {
     #[inline]
     pub(super) fn send(&self, value: T) -> Result<(), T> {
         self.queue.push(value)?;
-        if self.rx_waiting.load(Ordering::SeqCst) && self.rx_waiting.swap(false, Ordering::AcqRel) {
-            self.rx_waker.wake();
-        }
+        self.rx_waker.wake();
         Ok(())
     }
 
@@ -185,7 +179,13 @@ impl<T, S: Capacity> Chan<T, S> {
                 self.capacity.release_one();
                 Pop::Value(value)
             }
-            Pop::Empty | Pop::Busy if self.capacity.is_closed_and_idle() => Pop::Closed,
+            // `rx_closed` is the receiver's own flag: only a closed channel
+            // pays for the capacity's ordered look.
+            Pop::Empty | Pop::Busy
+                if self.rx_closed.load(Ordering::Relaxed) && self.capacity.is_closed_and_idle() =>
+            {
+                Pop::Closed
+            }
             other => other,
         }
     }
@@ -200,14 +200,21 @@ impl<T, S: Capacity> Chan<T, S> {
         // SAFETY: forwarded (twice below).
         let popped = match unsafe { self.try_pop() } {
             Pop::Empty | Pop::Busy => {
-                self.rx_waker.register(cx.waker());
-                self.rx_waiting.store(true, Ordering::SeqCst);
+                let sleep = self.rx_waker.sleep(cx.waker());
                 // SAFETY: as above.
                 match unsafe { self.try_pop() } {
-                    Pop::Empty | Pop::Busy => return Poll::Pending,
+                    Pop::Empty | Pop::Busy => {
+                        if let Sleep::Waking = sleep {
+                            // A wake is under way to the waker registered
+                            // before, which may not be this one: poll again.
+                            cx.waker().wake_by_ref();
+                            zokio_core::sync::spin_loop();
+                        }
+                        return Poll::Pending;
+                    }
                     found => {
                         // Not asleep after all: spare senders the wake.
-                        self.rx_waiting.store(false, Ordering::Relaxed);
+                        self.rx_waker.withdraw();
                         found
                     }
                 }

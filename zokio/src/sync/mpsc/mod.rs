@@ -50,6 +50,7 @@ mod bounded;
 mod chan;
 pub mod error;
 pub(crate) mod queue;
+mod rx_waker;
 mod unbounded;
 
 pub use bounded::{OwnedPermit, Permit, PermitIterator, Receiver, Sender, WeakSender, channel};

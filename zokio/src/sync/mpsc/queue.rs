@@ -211,6 +211,7 @@ impl<T> Queue<T> {
             unsafe { (*cell).write(value) };
         });
         slot.written.store(true, Ordering::SeqCst);
+        zokio_core::sync::seq_cst_handshake();
         Ok(())
     }
 
@@ -220,7 +221,10 @@ impl<T> Queue<T> {
         if tail & CLOSED != 0 {
             return false;
         }
-        self.closed_at.store(tail >> SHIFT, Ordering::Release);
+        // SeqCst: the receiver's sleep handshake orders its look at
+        // `closed_at` against this store (see `RxWaker`).
+        self.closed_at.store(tail >> SHIFT, Ordering::SeqCst);
+        zokio_core::sync::seq_cst_handshake();
         true
     }
 
@@ -255,7 +259,7 @@ impl<T> Queue<T> {
                 // SAFETY: the head block is alive (above).
                 let slot = unsafe { &(*head.block).slots[offset] };
                 if !slot.written.load(Ordering::SeqCst) {
-                    if self.closed_at.load(Ordering::Acquire) == head.position {
+                    if self.closed_at.load(Ordering::SeqCst) == head.position {
                         return Pop::Closed;
                     }
                     let claimed = self.tail.load(Ordering::Acquire) >> SHIFT;
