@@ -66,3 +66,24 @@ fn a_sender_waiting_for_the_close_is_woken_by_the_receivers_drop() {
         receiver.join().unwrap();
     });
 }
+
+#[test]
+fn a_receiver_polled_again_by_another_task_is_woken_there() {
+    use std::future::Future;
+    use std::task::{Context, Poll};
+
+    loom::model(|| {
+        let (tx, mut rx) = oneshot::channel::<u8>();
+        let sender = thread::spawn(move || tx.send(4).unwrap());
+        // Registered under one task's waker, then awaited under another's:
+        // the slot is taken back from the sender, or the value is there.
+        let (_count, first) = super::counting();
+        let early = std::pin::Pin::new(&mut rx).poll(&mut Context::from_waker(&first));
+        let got = match early {
+            Poll::Ready(v) => v,
+            Poll::Pending => loom::future::block_on(rx),
+        };
+        assert_eq!(got, Ok(4));
+        sender.join().unwrap();
+    });
+}

@@ -6,7 +6,15 @@
 //! One allocation holds a state word, the value's cell and a waker slot for
 //! each side. The sender writes the value, then sets `VALUE_SENT | COMPLETE`
 //! in one step; the receiver touches the cell only after it has seen
-//! `VALUE_SENT`. The receiver closes by setting `CLOSED`; whichever of the
+//! `VALUE_SENT`.
+//!
+//! The receiver's waker slot is owned through the state word too: the
+//! receiver writes it while `RX_WAKER` is clear, then sets `RX_WAKER`; from
+//! then on the slot is the sender's, which takes the waker out when it
+//! completes and finds the bit set. A receiver polled again by another task
+//! clears the bit to take its slot back (unless the sender completed
+//! meanwhile). So a wait costs one waker clone and one step on each side,
+//! and a wake consumes the stored waker. The receiver closes by setting `CLOSED`; whichever of the
 //! two bits came first decides who owns the value: a value sent before the
 //! close is the receiver's (it can still take it), a value sent after is
 //! handed back to the sender (`send` returns it), and the receiver never
@@ -26,7 +34,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use zokio_core::AtomicWaker;
 use zokio_core::budget;
@@ -39,18 +47,26 @@ const VALUE_SENT: usize = 0b001;
 const COMPLETE: usize = 0b010;
 /// The receiver closed the channel or was dropped.
 const CLOSED: usize = 0b100;
+/// The receiver's waker is in its slot, which the sender now owns.
+const RX_WAKER: usize = 0b1000;
+/// The receiver waits no longer: a value came, the sender is gone, or the
+/// channel was closed.
+const DONE: usize = VALUE_SENT | COMPLETE | CLOSED;
 
 struct Inner<T> {
     state: AtomicUsize,
     value: UnsafeCell<Option<T>>,
-    rx_waker: AtomicWaker,
+    /// Owned by the receiver while `RX_WAKER` is clear, by the sender while
+    /// it is set.
+    rx_waker: UnsafeCell<Option<Waker>>,
     tx_waker: AtomicWaker,
 }
 
 // SAFETY: the value moves from the sender's thread to the receiver's
 // (`T: Send`); the cell is written by the sender before `VALUE_SENT` and
 // read by the receiver after it, or taken back by the sender when the
-// receiver closed first and so never reads it (see the module docs).
+// receiver closed first and so never reads it (see the module docs). The
+// receiver's waker slot is used by one side at a time, as `RX_WAKER` says.
 unsafe impl<T: Send> Send for Inner<T> {}
 // SAFETY: as for `Send`: the state word orders every access to the cell.
 unsafe impl<T: Send> Sync for Inner<T> {}
@@ -87,7 +103,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
-        rx_waker: AtomicWaker::new(),
+        rx_waker: UnsafeCell::new(None),
         tx_waker: AtomicWaker::new(),
     });
     (
@@ -153,6 +169,21 @@ impl<T> Inner<T> {
             unsafe { (*cell).take() }
         })
     }
+
+    /// The sender completed, and `state` is what the state word held just
+    /// before: wake the receiver if it registered.
+    fn wake_rx(&self, state: usize) {
+        if state & RX_WAKER == 0 {
+            return;
+        }
+        // SAFETY: `RX_WAKER` was set when the sender completed: the slot is
+        // the sender's, and the receiver, seeing `COMPLETE`, never takes it
+        // back.
+        let waker = self.rx_waker.with_mut(|slot| unsafe { (*slot).take() });
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
 }
 
 impl<T> Sender<T> {
@@ -187,7 +218,7 @@ impl<T> Sender<T> {
             });
             return Err(value.expect("written above"));
         }
-        inner.rx_waker.wake();
+        inner.wake_rx(state);
         Ok(())
     }
 
@@ -234,8 +265,8 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
-            inner.state.fetch_or(COMPLETE, Ordering::AcqRel);
-            inner.rx_waker.wake();
+            let state = inner.state.fetch_or(COMPLETE, Ordering::AcqRel);
+            inner.wake_rx(state);
         }
     }
 }
@@ -317,16 +348,37 @@ impl<T> Receiver<T> {
         zokio_core::block_on(self)
     }
 
+    /// Puts `waker` in the receiver's slot and hands the slot to the
+    /// sender; returns the state word as it was then (if the sender
+    /// completed meanwhile, the caller does not wait).
+    fn register(inner: &Inner<T>, mut state: usize, waker: &Waker) -> usize {
+        if state & RX_WAKER != 0 {
+            // Registered by an earlier poll, maybe of another task: take the
+            // slot back, unless the sender completed and owns it for good.
+            state = inner.state.fetch_and(!RX_WAKER, Ordering::AcqRel);
+            if state & DONE != 0 {
+                return state;
+            }
+        }
+        // SAFETY: `RX_WAKER` is clear: the slot is the receiver's.
+        inner.rx_waker.with_mut(|slot| unsafe {
+            match &*slot {
+                Some(current) if current.will_wake(waker) => {}
+                _ => *slot = Some(waker.clone()),
+            }
+        });
+        inner.state.fetch_or(RX_WAKER, Ordering::AcqRel)
+    }
+
     fn poll_value(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         let inner = self
             .inner
             .as_ref()
             .expect("a oneshot Receiver polled after it completed");
         let mut state = inner.state.load(Ordering::Acquire);
-        if state & (VALUE_SENT | COMPLETE | CLOSED) == 0 {
-            inner.rx_waker.register(cx.waker());
-            state = inner.state.load(Ordering::Acquire);
-            if state & (VALUE_SENT | COMPLETE | CLOSED) == 0 {
+        if state & DONE == 0 {
+            state = Self::register(inner, state, cx.waker());
+            if state & DONE == 0 {
                 return Poll::Pending;
             }
         }
