@@ -161,7 +161,8 @@ fn mixed_service_smol(
     rt.block_on(async move {
         let mut services = Vec::with_capacity(SERVICES);
         for _ in 0..SERVICES {
-            let (tx, rx) = async_channel::bounded::<(u64, async_channel::Sender<u64>)>(SERVICE_QUEUE);
+            let (tx, rx) =
+                async_channel::bounded::<(u64, async_channel::Sender<u64>)>(SERVICE_QUEUE);
             spawner(Box::pin(async move {
                 while let Ok((n, reply)) = rx.recv().await {
                     let _ = reply.try_send(n * 2);
