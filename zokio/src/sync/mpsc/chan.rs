@@ -13,6 +13,7 @@
 //! nothing on the receiver's cache lines.
 
 use std::future::{Future, poll_fn};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -69,6 +70,13 @@ pub(super) struct Chan<T, S> {
     notify_rx_closed: Notify,
     pub(super) capacity: S,
 }
+
+// As in Tokio, the channel's handles may cross `catch_unwind`: a panic can
+// only come from a value's `Drop` or from a waker, and every change to the
+// channel's state is one atomic step or is finished before either runs, so
+// the channel stays consistent after a caught panic.
+impl<T, S> RefUnwindSafe for Chan<T, S> {}
+impl<T, S> UnwindSafe for Chan<T, S> {}
 
 impl<T, S: Capacity> Chan<T, S> {
     pub(super) fn new(capacity: S) -> Chan<T, S> {
