@@ -261,8 +261,29 @@ impl<T, S: Capacity> Chan<T, S> {
     pub(super) unsafe fn drop_rx(&self) {
         self.close_rx();
         self.queue.close();
-        // SAFETY: forwarded.
+        // The receiver's waker may keep its task's memory alive: it goes
+        // now, not with the last sender. (If a sender is waking it right
+        // now, that sender drops it.)
+        drop(self.rx_waker.take());
+        // A value whose drop panics must not leave the ones after it to the
+        // last sender: the guard drains the rest while the panic unwinds.
+        let drain = Drain(self);
+        // SAFETY: forwarded; the guard pops only after this loop stopped.
         while let Pop::Value(value) = unsafe { self.try_pop() } {
+            drop(value);
+        }
+        drop(drain);
+    }
+}
+
+/// Drops every value queued in a channel whose receiver is going.
+struct Drain<'a, T, S: Capacity>(&'a Chan<T, S>);
+
+impl<T, S: Capacity> Drop for Drain<'_, T, S> {
+    fn drop(&mut self) {
+        // SAFETY: made by `drop_rx`, the receiver's last call, and dropped
+        // when that call's own pops have ended (returned or unwound).
+        while let Pop::Value(value) = unsafe { self.0.try_pop() } {
             drop(value);
         }
     }
