@@ -161,8 +161,10 @@ impl<T> Sender<T> {
         }
     }
 
-    /// As [`send`](Self::send), but gives up after `timeout`; needs the
-    /// time layer (a Zokio runtime with timers).
+    /// As [`send`](Self::send), but gives up after `timeout`. The timer is
+    /// the current runtime's, or Zokio's background timer thread outside a
+    /// runtime (where Tokio's panics); it panics in a runtime built without
+    /// timers.
     ///
     /// ```
     /// # zokio::run(async {
