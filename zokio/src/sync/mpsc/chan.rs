@@ -15,11 +15,11 @@
 use std::future::{Future, poll_fn};
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use zokio_core::AtomicWaker;
 use zokio_core::budget;
+use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::error::TryRecvError;
