@@ -1,5 +1,8 @@
 //! The mpsc channel: the block queue under concurrent pushes, a close
-//! racing a push, and the receiver's sleep/wake handshake with senders.
+//! racing a push, the receiver's sleep/wake handshake with senders, the
+//! wake that ends a closed bounded channel's `recv` when its last room
+//! comes back (from a permit or a cancelled reserve), and the receiver's
+//! drop racing a send.
 
 use loom::sync::Arc;
 use loom::thread;
@@ -110,5 +113,69 @@ fn the_last_sender_going_ends_recv_after_its_values() {
         assert_eq!(got, [1]);
         first.join().unwrap();
         second.join().unwrap();
+    });
+}
+
+/// Polls `future` once, with a waker that does nothing: enough to queue a
+/// reserve behind the semaphore's waiters.
+fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(future).poll(&mut cx)
+}
+
+#[test]
+fn a_permit_dropped_on_another_thread_ends_a_closed_channels_recv() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        rx.close();
+        let holder = thread::spawn(move || drop(permit));
+        // Deadlocks (reported by loom) if the last room's return does not
+        // wake the receiver. `tx` lives on, so that no last sender's drop
+        // wakes it instead.
+        assert_eq!(loom::future::block_on(rx.recv()), None);
+        holder.join().unwrap();
+        drop(tx);
+    });
+}
+
+#[test]
+fn a_cancelled_reserve_handed_the_last_room_ends_a_closed_channels_recv() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let mut reserve = Box::pin(tx.clone().reserve_owned());
+        assert!(
+            poll_once(&mut reserve).is_pending(),
+            "queued behind the permit"
+        );
+        // The room goes to the queued reserve, which is dropped before it
+        // collects it, on another thread, while the receiver waits for the
+        // closed channel to end.
+        drop(permit);
+        rx.close();
+        let canceller = thread::spawn(move || drop(reserve));
+        assert_eq!(loom::future::block_on(rx.recv()), None);
+        canceller.join().unwrap();
+        drop(tx);
+    });
+}
+
+#[test]
+fn a_value_sent_as_the_receiver_drops_is_dropped_once() {
+    loom::model(|| {
+        let value = std::sync::Arc::new(());
+        let (tx, rx) = unbounded_channel::<std::sync::Arc<()>>();
+        let sender = {
+            let value = value.clone();
+            thread::spawn(move || {
+                // Queued (then dropped by the receiver or with the channel)
+                // or handed back (and dropped here).
+                drop(tx.send(value));
+            })
+        };
+        drop(rx);
+        sender.join().unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&value), 1);
     });
 }
