@@ -535,6 +535,23 @@ mod loom_coverage {
             "zokio-core",
             "atomic_waker",
         ),
+        (
+            "mpsc block list, receiver sleep handshake and closing",
+            "zokio",
+            "mpsc",
+        ),
+        ("oneshot state word and waker slots", "zokio", "oneshot"),
+        (
+            "fair batch semaphore (Semaphore, Mutex, RwLock, bounded mpsc)",
+            "zokio",
+            "batch_semaphore",
+        ),
+        ("Notify permits and waiter list", "zokio", "notify"),
+        ("watch version counter", "zokio", "watch"),
+        ("broadcast slots and lagging", "zokio", "broadcast"),
+        ("OnceCell initialisation hand-over", "zokio", "once_cell"),
+        ("SetOnce", "zokio", "set_once"),
+        ("CancellationToken tree", "zokio", "cancellation"),
         ("pool depot", "zokio-mem", "depot"),
         ("readiness word", "zokio-io", "readiness"),
     ];

@@ -1,5 +1,8 @@
 //! The mpsc channel: the block queue under concurrent pushes, a close
-//! racing a push, and the receiver's sleep/wake handshake with senders.
+//! racing a push, the receiver's sleep/wake handshake with senders, the
+//! wake that ends a closed bounded channel's `recv` when its last room
+//! comes back (from a permit or a cancelled reserve), and the receiver's
+//! drop racing a send.
 
 use loom::sync::Arc;
 use loom::thread;
@@ -115,7 +118,11 @@ fn the_last_sender_going_ends_recv_after_its_values() {
 
 #[test]
 fn two_senders_racing_to_wake_the_receiver_lose_no_value() {
-    loom::model(|| {
+    // Three threads: two preemptions already reach every interleaving of
+    // the two wakes with the receiver's sleep (three take minutes).
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(|| {
         let (tx, mut rx) = unbounded_channel::<u8>();
         let senders: Vec<_> = (0..2u8)
             .map(|v| {
@@ -159,22 +166,6 @@ fn a_receiver_polled_again_by_another_task_is_still_woken() {
 }
 
 #[test]
-fn a_closed_bounded_channel_ends_recv_when_the_last_permit_goes() {
-    loom::model(|| {
-        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
-        // A sender stays alive here, so only the closed channel's idle
-        // capacity can end `recv`.
-        let permit = tx.clone().try_reserve_owned().unwrap();
-        let permit_holder = thread::spawn(move || drop(permit));
-        rx.close();
-        // Deadlocks (reported by loom) if the last permit's return is lost.
-        assert_eq!(loom::future::block_on(rx.recv()), None);
-        permit_holder.join().unwrap();
-        drop(tx);
-    });
-}
-
-#[test]
 fn a_permit_used_after_close_still_delivers() {
     loom::model(|| {
         let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
@@ -185,5 +176,69 @@ fn a_permit_used_after_close_still_delivers() {
         assert_eq!(loom::future::block_on(rx.recv()), None);
         sender.join().unwrap();
         drop(tx);
+    });
+}
+
+/// Polls `future` once, with a waker that does nothing: enough to queue a
+/// reserve behind the semaphore's waiters.
+fn poll_once<F: std::future::Future + Unpin>(future: &mut F) -> std::task::Poll<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::pin::Pin::new(future).poll(&mut cx)
+}
+
+#[test]
+fn a_permit_dropped_on_another_thread_ends_a_closed_channels_recv() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        rx.close();
+        let holder = thread::spawn(move || drop(permit));
+        // Deadlocks (reported by loom) if the last room's return does not
+        // wake the receiver. `tx` lives on, so that no last sender's drop
+        // wakes it instead.
+        assert_eq!(loom::future::block_on(rx.recv()), None);
+        holder.join().unwrap();
+        drop(tx);
+    });
+}
+
+#[test]
+fn a_cancelled_reserve_handed_the_last_room_ends_a_closed_channels_recv() {
+    loom::model(|| {
+        let (tx, mut rx) = crate::sync::mpsc::channel::<u8>(1);
+        let permit = tx.clone().try_reserve_owned().unwrap();
+        let mut reserve = Box::pin(tx.clone().reserve_owned());
+        assert!(
+            poll_once(&mut reserve).is_pending(),
+            "queued behind the permit"
+        );
+        // The room goes to the queued reserve, which is dropped before it
+        // collects it, on another thread, while the receiver waits for the
+        // closed channel to end.
+        drop(permit);
+        rx.close();
+        let canceller = thread::spawn(move || drop(reserve));
+        assert_eq!(loom::future::block_on(rx.recv()), None);
+        canceller.join().unwrap();
+        drop(tx);
+    });
+}
+
+#[test]
+fn a_value_sent_as_the_receiver_drops_is_dropped_once() {
+    loom::model(|| {
+        let value = std::sync::Arc::new(());
+        let (tx, rx) = unbounded_channel::<std::sync::Arc<()>>();
+        let sender = {
+            let value = value.clone();
+            thread::spawn(move || {
+                // Queued (then dropped by the receiver or with the channel)
+                // or handed back (and dropped here).
+                drop(tx.send(value));
+            })
+        };
+        drop(rx);
+        sender.join().unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&value), 1);
     });
 }

@@ -2,14 +2,16 @@
 //! order, for room.
 
 use std::fmt;
-use std::sync::Arc;
-
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use zokio_core::sync::Arc;
+
 use super::chan::{Capacity, Chan, Rx, Tx, WeakTx};
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
-use crate::sync::batch_semaphore::{BatchSemaphore, TryAcquireError};
+use crate::sync::batch_semaphore::{Acquire, BatchSemaphore, TryAcquireError};
 use zokio_core::sync::atomic::{Ordering, fence};
 
 /// The bounded channel's capacity: a fair semaphore of `bound` permits. A
@@ -165,8 +167,10 @@ impl<T> Sender<T> {
         }
     }
 
-    /// As [`send`](Self::send), but gives up after `timeout`; needs the
-    /// time layer (a Zokio runtime with timers).
+    /// As [`send`](Self::send), but gives up after `timeout`. The timer is
+    /// the current runtime's, or Zokio's background timer thread outside a
+    /// runtime (where Tokio's panics); it panics in a runtime built without
+    /// timers.
     ///
     /// ```
     /// # zokio::run(async {
@@ -298,13 +302,13 @@ impl<T> Sender<T> {
         }
     }
 
-    async fn acquire(&self, n: usize) -> Result<(), SendError<()>> {
-        self.chan()
-            .capacity
-            .semaphore
-            .acquire(n)
-            .await
-            .map_err(|_| SendError(()))
+    fn acquire(&self, n: usize) -> Reserve<'_, T> {
+        Reserve {
+            chan: self.chan(),
+            n,
+            acquire: Some(self.chan().capacity.semaphore.acquire(n)),
+            waited: false,
+        }
     }
 
     fn try_acquire(&self, n: usize) -> Result<(), TrySendError<()>> {
@@ -439,11 +443,73 @@ impl<T> fmt::Debug for WeakSender<T> {
 /// channel's receiver when that was the last room out (it can end now).
 fn release_unused<T>(chan: &Chan<T, Bounded>, n: usize) {
     chan.capacity.semaphore.release(n);
-    if chan.is_rx_closed() {
-        // `is_closed_and_idle` fences: the return above is ordered before
-        // the receiver's look at its sleep (see `RxWaker`).
-        if chan.capacity.is_closed_and_idle() {
-            chan.wake_rx();
+    wake_rx_if_ended(chan);
+}
+
+/// Wakes the receiver of a closed channel once no room is out: its `recv`
+/// waits for that to return `None`.
+fn wake_rx_if_ended<T>(chan: &Chan<T, Bounded>) {
+    // `is_closed_and_idle` fences: the room given back before this call is
+    // ordered before the receiver's look after its sleep (see `RxWaker`).
+    if chan.is_rx_closed() && chan.capacity.is_closed_and_idle() {
+        chan.wake_rx();
+    }
+}
+
+/// The wait of `reserve` and its kin for `n` permits.
+///
+/// A wait that fails or is dropped gives back the permits it was handed so
+/// far (the semaphore's `Acquire` does that), which may be the last room out
+/// of a closed channel: then the receiver, waiting for that to end, is woken
+/// here. And as in Tokio, a wait that queued and is handed its permits after
+/// the receiver closed the channel fails: it gives them back and sends
+/// nothing, though a permit reserved before the close could still send.
+struct Reserve<'a, T> {
+    chan: &'a Chan<T, Bounded>,
+    n: usize,
+    /// `None` once completed.
+    acquire: Option<Acquire<'a>>,
+    /// Returned `Pending` once: the uncontended path was not taken.
+    waited: bool,
+}
+
+impl<T> Future for Reserve<'_, T> {
+    type Output = Result<(), SendError<()>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let acquire = this
+            .acquire
+            .as_mut()
+            .expect("a reserve future polled after it completed");
+        let Poll::Ready(acquired) = Pin::new(acquire).poll(cx) else {
+            this.waited = true;
+            return Poll::Pending;
+        };
+        this.acquire = None;
+        let semaphore = &this.chan.capacity.semaphore;
+        match acquired {
+            Ok(()) if this.waited && semaphore.is_closed() => {
+                release_unused(this.chan, this.n);
+                Poll::Ready(Err(SendError(())))
+            }
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(_closed) => {
+                wake_rx_if_ended(this.chan);
+                Poll::Ready(Err(SendError(())))
+            }
+        }
+    }
+}
+
+impl<T> Drop for Reserve<'_, T> {
+    fn drop(&mut self) {
+        if let Some(acquire) = self.acquire.take() {
+            // Its permits go back first; then the receiver may see the end.
+            drop(acquire);
+            if self.waited {
+                wake_rx_if_ended(self.chan);
+            }
         }
     }
 }

@@ -10,11 +10,12 @@
 //! themselves in the same `SeqCst` order before they wake.
 
 use std::future::{Future, poll_fn};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use zokio_core::budget;
+use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::error::TryRecvError;
@@ -66,6 +67,13 @@ pub(super) struct Chan<T, S> {
     notify_rx_closed: Notify,
     pub(super) capacity: S,
 }
+
+// As in Tokio, the channel's handles may cross `catch_unwind`: a panic can
+// only come from a value's `Drop` or from a waker, and every change to the
+// channel's state is one atomic step or is finished before either runs, so
+// the channel stays consistent after a caught panic.
+impl<T, S> RefUnwindSafe for Chan<T, S> {}
+impl<T, S> UnwindSafe for Chan<T, S> {}
 
 impl<T, S: Capacity> Chan<T, S> {
     pub(super) fn new(capacity: S) -> Chan<T, S> {
@@ -260,8 +268,28 @@ impl<T, S: Capacity> Chan<T, S> {
     pub(super) unsafe fn drop_rx(&self) {
         self.close_rx();
         self.queue.close();
-        // SAFETY: forwarded.
+        // The receiver's waker may keep its task's memory alive: it goes
+        // now, not with the last sender.
+        self.rx_waker.clear();
+        // A value whose drop panics must not leave the ones after it to the
+        // last sender: the guard drains the rest while the panic unwinds.
+        let drain = Drain(self);
+        // SAFETY: forwarded; the guard pops only after this loop stopped.
         while let Pop::Value(value) = unsafe { self.try_pop() } {
+            drop(value);
+        }
+        drop(drain);
+    }
+}
+
+/// Drops every value queued in a channel whose receiver is going.
+struct Drain<'a, T, S: Capacity>(&'a Chan<T, S>);
+
+impl<T, S: Capacity> Drop for Drain<'_, T, S> {
+    fn drop(&mut self) {
+        // SAFETY: made by `drop_rx`, the receiver's last call, and dropped
+        // when that call's own pops have ended (returned or unwound).
+        while let Pop::Value(value) = unsafe { self.0.try_pop() } {
             drop(value);
         }
     }

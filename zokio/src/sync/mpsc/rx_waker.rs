@@ -104,6 +104,25 @@ impl RxWaker {
             .compare_exchange(ASLEEP, AWAKE, Ordering::Relaxed, Ordering::Relaxed);
     }
 
+    /// The receiver is going: drop its waker now (it may keep the task's
+    /// memory alive), unless a wake is reading it, which then leaves it to
+    /// the channel's drop.
+    pub(super) fn clear(&self) {
+        let state = self.state.load(Ordering::Acquire);
+        if state == WAKING
+            || (state == ASLEEP
+                && self
+                    .state
+                    .compare_exchange(ASLEEP, AWAKE, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err())
+        {
+            return;
+        }
+        // SAFETY: the state is AWAKE, which only the receiver (we) leaves.
+        let waker = self.waker.with_mut(|cell| unsafe { (*cell).take() });
+        drop(waker);
+    }
+
     /// Called by a sender after it published a value (with a `SeqCst`
     /// store and [`seq_cst_handshake`](zokio_core::sync::seq_cst_handshake)),
     /// or by whoever ended the channel the same way: wakes the receiver if

@@ -1,8 +1,9 @@
 //! The unbounded channel: sending never waits.
 
 use std::fmt;
-use std::sync::Arc;
 use std::task::{Context, Poll};
+
+use zokio_core::sync::Arc;
 
 use super::chan::{Chan, Rx, Tx, Unbounded, WeakTx};
 use super::error::{SendError, TryRecvError};
