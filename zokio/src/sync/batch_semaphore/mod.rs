@@ -456,6 +456,18 @@ impl Acquire<'_> {
                     drop(waiters);
                     fresh_waker = Some(cx.waker().clone());
                 }
+                Status::Granted if semaphore.is_closed() => {
+                    // Handed its permits, but closed before it collected
+                    // them: as in Tokio, a closed semaphore issues nothing,
+                    // so they go back (to the word: nobody queues any more).
+                    waiters.remove(key);
+                    let added = semaphore.release_locked(&mut waiters, self.permits, &mut wakers);
+                    drop(waiters);
+                    self.key = None;
+                    wakers.wake_all();
+                    added.unwrap_or_else(|()| overflow(self.permits));
+                    return Poll::Ready(Err(AcquireError(())));
+                }
                 Status::Granted => {
                     waiters.remove(key);
                     drop(waiters);

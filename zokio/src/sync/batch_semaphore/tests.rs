@@ -395,3 +395,19 @@ fn waiters_leaving_in_any_order_leave_the_semaphore_consistent() {
     assert_eq!(s.available_permits(), 3);
     assert_ok!(s.try_acquire(3), "no waiter is left behind");
 }
+
+/// Tokio's acquire fails once the semaphore is closed, even if it was handed
+/// its permits before the close and had not collected them yet; they go
+/// back.
+#[test]
+fn a_waiter_granted_before_a_close_fails_and_returns_its_permits() {
+    let s = BatchSemaphore::new(1);
+    s.try_acquire(1).unwrap();
+    let mut waiter = task::spawn(s.acquire(1));
+    assert_pending!(waiter.poll());
+    s.release(1);
+    assert!(waiter.is_woken());
+    s.close();
+    assert_ready_err!(waiter.poll());
+    assert_eq!(s.available_permits(), 1, "the granted permit went back");
+}
