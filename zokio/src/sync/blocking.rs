@@ -1,5 +1,5 @@
-//! Waiting for a lock or permit from synchronous code: the `blocking_*`
-//! methods of the locks and the semaphore.
+//! Waiting from synchronous code: the `blocking_*` methods of the locks,
+//! the semaphore and the channels.
 
 use std::future::Future;
 

@@ -787,7 +787,7 @@ impl<T: Clone> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
-        zokio_core::block_on(self.recv())
+        crate::sync::blocking::block_on(self.recv())
     }
 }
 

@@ -345,7 +345,7 @@ impl<T> Receiver<T> {
     /// ```
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        zokio_core::block_on(self)
+        crate::sync::blocking::block_on(self)
     }
 
     /// Puts `waker` in the receiver's slot and hands the slot to the

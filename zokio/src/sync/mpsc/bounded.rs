@@ -210,7 +210,7 @@ impl<T> Sender<T> {
     /// ```
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        zokio_core::block_on(self.send(value))
+        crate::sync::blocking::block_on(self.send(value))
     }
 
     /// Waits for room for one value and reserves it: the [`Permit`] then
@@ -693,7 +693,7 @@ impl<T> Receiver<T> {
     /// On a runtime worker thread, where blocking would stall its tasks.
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        zokio_core::block_on(self.recv())
+        crate::sync::blocking::block_on(self.recv())
     }
 
     /// As [`recv_many`](Self::recv_many), from synchronous code.
@@ -703,7 +703,7 @@ impl<T> Receiver<T> {
     /// On a runtime worker thread.
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        zokio_core::block_on(self.recv_many(buffer, limit))
+        crate::sync::blocking::block_on(self.recv_many(buffer, limit))
     }
 
     /// Closes the channel to senders: new sends fail, permits already

@@ -221,7 +221,7 @@ impl<T> UnboundedReceiver<T> {
     /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        zokio_core::block_on(self.recv())
+        crate::sync::blocking::block_on(self.recv())
     }
 
     /// As [`recv_many`](Self::recv_many), from synchronous code.
@@ -231,7 +231,7 @@ impl<T> UnboundedReceiver<T> {
     /// On a runtime worker thread.
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        zokio_core::block_on(self.recv_many(buffer, limit))
+        crate::sync::blocking::block_on(self.recv_many(buffer, limit))
     }
 
     /// Closes the channel to senders (they get their value back from now
