@@ -23,6 +23,7 @@ commands:
               --quick (proves the harness), --filter TEXT, --rounds N
   sanitize    the tests under AddressSanitizer and ThreadSanitizer (nightly);
               --full runs every crate, not only those with unsafe code or atomics
+              (and the facade's sync primitives)
 ";
 
 /// Crates whose tests run under the sanitizers by default: those with unsafe
@@ -33,6 +34,28 @@ const SANITIZED_CRATES: &[&str] = &[
     "zokio-io",
     "zokio-sched",
     "zokio-time",
+];
+
+/// The facade's own unsafe code and atomics are its sync primitives: under
+/// the sanitizers its unit tests (which include their invariants) and these
+/// test files run, not its ecosystem and example tests.
+const SANITIZED_FACADE_TESTS: &[&str] = &[
+    "sync_mpsc",
+    "sync_mpsc_weak",
+    "sync_mpsc_stress",
+    "sync_oneshot",
+    "sync_broadcast",
+    "sync_watch",
+    "sync_notify",
+    "sync_once_cell",
+    "sync_set_once",
+    "sync_semaphore",
+    "sync_semaphore_owned",
+    "sync_mutex",
+    "sync_mutex_owned",
+    "sync_rwlock",
+    "sync_cancellation_token",
+    "macros_select",
 ];
 
 /// Loom explores every interleaving with at most this many preemptions, which
@@ -465,32 +488,43 @@ fn sanitize(args: &[String]) -> Result {
     ];
     for (name, flags, (options_var, options), rebuild_std) in runs {
         let target_dir = format!("target/sanitize-{name}");
-        let mut cmd = Command::new("rustup");
-        cmd.current_dir(root())
-            .env_remove("RUSTFLAGS")
-            .args(["run", "nightly", "cargo", "test"]);
-        if rebuild_std {
-            cmd.arg("-Zbuild-std");
-        }
-        cmd.args([
-            "--target",
-            "x86_64-unknown-linux-gnu",
-            "--target-dir",
-            &target_dir,
-            "--lib",
-            "--tests",
-        ]);
+        let test_command = |targets: &[&str]| {
+            let mut cmd = Command::new("rustup");
+            cmd.current_dir(root())
+                .args(["run", "nightly", "cargo", "test"])
+                .args(rebuild_std.then_some("-Zbuild-std"))
+                .args([
+                    "--target",
+                    "x86_64-unknown-linux-gnu",
+                    "--target-dir",
+                    &target_dir,
+                ])
+                .args(targets)
+                .env("RUSTFLAGS", format!("{flags} -Cdebuginfo=1"))
+                .env(options_var, &options)
+                .env("RUST_TEST_THREADS", "2");
+            cmd
+        };
         if full {
-            cmd.arg("--workspace").args(["--exclude", "xtask"]);
-        } else {
-            for krate in SANITIZED_CRATES {
-                cmd.args(["-p", krate]);
-            }
+            run(&mut test_command(&[
+                "--lib",
+                "--tests",
+                "--workspace",
+                "--exclude",
+                "xtask",
+            ]))?;
+            continue;
         }
-        cmd.env("RUSTFLAGS", format!("{flags} -Cdebuginfo=1"))
-            .env(options_var, options)
-            .env("RUST_TEST_THREADS", "2");
-        run(&mut cmd)?;
+        let mut layers = vec!["--lib", "--tests"];
+        for krate in SANITIZED_CRATES {
+            layers.extend(["-p", krate]);
+        }
+        run(&mut test_command(&layers))?;
+        let mut facade = vec!["-p", "zokio", "--lib"];
+        for test in SANITIZED_FACADE_TESTS {
+            facade.extend(["--test", test]);
+        }
+        run(&mut test_command(&facade))?;
     }
     Ok(())
 }
