@@ -27,6 +27,10 @@
 //! free functions ([`spawn`], [`time::sleep`], [`net::TcpStream::connect`])
 //! need no arguments. Each layer crate also works on its own: the timers and
 //! sockets fall back to a background driver thread under any other executor.
+//!
+//! The facade's own parts work on any executor too: [`sync`] (Tokio's
+//! channels, locks, `Notify`, cells and `CancellationToken`, with Tokio's
+//! names and semantics) and [`select!`].
 
 pub use zokio_core::block_on;
 pub use zokio_macros::{main, test};
