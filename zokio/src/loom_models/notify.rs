@@ -5,26 +5,13 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc as StdArc;
-use std::task::{Context, Wake, Waker};
+use std::task::Context;
 
+use super::counting;
 use crate::sync::Notify;
 use loom::future::block_on;
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-fn counting() -> (StdArc<Count>, Waker) {
-    let c = StdArc::new(Count(AtomicUsize::new(0)));
-    (c.clone(), Waker::from(c))
-}
 
 #[test]
 fn notify_one_racing_the_first_poll_is_not_lost() {
@@ -98,7 +85,7 @@ fn a_waker_swapped_during_a_notify_one_is_the_one_woken() {
             .is_ready();
         t.join().unwrap();
         assert!(
-            ready || second_count.0.load(Ordering::SeqCst) == 1,
+            ready || second_count.get() == 1,
             "the task now polling was neither told nor woken"
         );
     });
