@@ -11,6 +11,8 @@ use zokio_core::sync::Arc;
 
 use super::chan::{Capacity, Chan, Rx, Tx, WeakTx};
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
+use crossbeam_utils::CachePadded;
+
 use crate::sync::batch_semaphore::{Acquire, BatchSemaphore, TryAcquireError};
 use zokio_core::sync::atomic::{Ordering, fence};
 
@@ -18,7 +20,8 @@ use zokio_core::sync::atomic::{Ordering, fence};
 /// sender holds one per value from `reserve` until the receiver takes the
 /// value out.
 pub(super) struct Bounded {
-    semaphore: BatchSemaphore,
+    /// Taken by senders, given back by the receiver: a line of its own.
+    semaphore: CachePadded<BatchSemaphore>,
     bound: usize,
 }
 
@@ -109,7 +112,7 @@ pub struct OwnedPermit<T> {
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     assert!(buffer > 0, "mpsc bounded channel requires buffer > 0");
     let chan = Arc::new(Chan::new(Bounded {
-        semaphore: BatchSemaphore::new(buffer),
+        semaphore: CachePadded::new(BatchSemaphore::new(buffer)),
         bound: buffer,
     }));
     (

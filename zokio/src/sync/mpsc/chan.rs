@@ -14,6 +14,7 @@ use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::pin;
 use std::task::{Context, Poll, ready};
 
+use crossbeam_utils::CachePadded;
 use zokio_core::budget;
 use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -57,7 +58,9 @@ impl Capacity for Unbounded {
 
 pub(super) struct Chan<T, S> {
     queue: Queue<T>,
-    rx_waker: RxWaker,
+    /// Read by every send, written when the receiver sleeps: apart from the
+    /// queue's lines.
+    rx_waker: CachePadded<RxWaker>,
     /// Senders alive; the last one to go closes the queue.
     tx_count: AtomicUsize,
     /// Weak senders alive (for `weak_count`).
@@ -79,7 +82,7 @@ impl<T, S: Capacity> Chan<T, S> {
     pub(super) fn new(capacity: S) -> Chan<T, S> {
         Chan {
             queue: Queue::new(),
-            rx_waker: RxWaker::new(),
+            rx_waker: CachePadded::new(RxWaker::new()),
             tx_count: AtomicUsize::new(1),
             tx_weak_count: AtomicUsize::new(0),
             rx_closed: AtomicBool::new(false),

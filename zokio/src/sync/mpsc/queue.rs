@@ -35,6 +35,7 @@
 //! position where the queue closed; the receiver that reaches it (every
 //! earlier position read) sees the queue closed and empty.
 
+use crossbeam_utils::CachePadded;
 use std::mem::MaybeUninit;
 use std::ptr;
 
@@ -104,8 +105,9 @@ pub(crate) struct Queue<T> {
     /// The position at which the queue closed, or `OPEN`.
     closed_at: AtomicUsize,
     /// Touched only by the receiver (through `pop`, whose caller is the one
-    /// receiver) and by `Drop`.
-    head: UnsafeCell<Head<T>>,
+    /// receiver) and by `Drop`; on a cache line of its own, so that a pop
+    /// does not take the line senders claim positions on.
+    head: CachePadded<UnsafeCell<Head<T>>>,
 }
 
 // SAFETY: values move from senders to the receiver, so `T: Send` suffices;
@@ -143,10 +145,10 @@ impl<T> Queue<T> {
             tail: AtomicUsize::new(0),
             tail_block: AtomicPtr::new(first),
             closed_at: AtomicUsize::new(OPEN),
-            head: UnsafeCell::new(Head {
+            head: CachePadded::new(UnsafeCell::new(Head {
                 position: 0,
                 block: first,
-            }),
+            })),
         }
     }
 
