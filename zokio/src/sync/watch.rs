@@ -133,6 +133,23 @@ const fn waiting_bit(shard: usize) -> usize {
     1 << (1 + shard)
 }
 
+/// Keeps what it holds on a cache line of its own (128 bytes: x86 fetches
+/// lines in pairs): the lists of different threads, the state word every
+/// receiver loads, and the value's lock every read writes to would otherwise
+/// share lines that each thread's writes take from the others. It makes a
+/// channel 1.4 KiB instead of 0.75, and `watch_send_8_receivers` about 10%
+/// faster.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> ops::Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// One parking list for receivers waiting in `changed`.
 #[derive(Default)]
 struct Shard {
@@ -148,15 +165,15 @@ struct Shared<T> {
     /// word as the version lets a receiver's "register, then re-check" and a
     /// send's "bump, then look for waiters" meet on one location (see
     /// `Changed::park`), so no change slips past a parking receiver.
-    state: AtomicUsize,
-    value: RwLock<T>,
+    state: Padded<AtomicUsize>,
+    value: Padded<RwLock<T>>,
     rx_count: AtomicUsize,
     tx_count: AtomicUsize,
     /// Senders waiting in `closed`.
     tx_waiters: Mutex<Waiters>,
     tx_hint: EpochHint,
     /// Receivers waiting in `changed`, by thread.
-    shards: [Shard; SHARDS],
+    shards: [Padded<Shard>; SHARDS],
 }
 
 /// A panic in user code cannot leave a `Waiters` half-changed (user code
@@ -288,13 +305,13 @@ impl<T> Shared<T> {
 /// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
-        state: AtomicUsize::new(0),
-        value: RwLock::new(init),
+        state: Padded(AtomicUsize::new(0)),
+        value: Padded(RwLock::new(init)),
         rx_count: AtomicUsize::new(1),
         tx_count: AtomicUsize::new(1),
         tx_waiters: Mutex::new(Waiters::default()),
         tx_hint: EpochHint::default(),
-        shards: std::array::from_fn(|_| Shard::default()),
+        shards: std::array::from_fn(|_| Padded(Shard::default())),
     });
     let rx = Receiver {
         shared: shared.clone(),
