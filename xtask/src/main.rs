@@ -581,7 +581,11 @@ mod loom_coverage {
             "batch_semaphore",
         ),
         ("Notify permits and waiter list", "zokio", "notify"),
-        ("watch version counter", "zokio", "watch"),
+        (
+            "watch version word and per-thread parking lists",
+            "zokio",
+            "watch",
+        ),
         ("broadcast slots and lagging", "zokio", "broadcast"),
         ("OnceCell initialisation hand-over", "zokio", "once_cell"),
         ("SetOnce", "zokio", "set_once"),

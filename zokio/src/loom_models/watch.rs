@@ -1,8 +1,11 @@
 //! loom models of the watch channel's version word: a receiver that parks in
-//! `changed` (register, then set `WAITING` and re-read the version in one
-//! read-modify-write) is never missed by a send or a close (bump or set
-//! `CLOSED`, and look for `WAITING`, in one read-modify-write), whatever the
-//! interleaving, and the `closed` side is never missed by a last receiver.
+//! `changed` (register in its thread's list, then set the list's `WAITING`
+//! bit and re-read the version in one read-modify-write, or only re-read it
+//! if the bit is set already) is never missed by a send or a close (bump or
+//! set `CLOSED` and clear every bit in one read-modify-write, then drain the
+//! lists whose bits were set), whatever the interleaving, and the `closed`
+//! side is never missed by a last receiver. Under loom there are two lists,
+//! so that models with three parking threads make two of them share one.
 
 use std::future::Future;
 use std::pin::pin;
@@ -11,6 +14,7 @@ use std::task::{Context, Poll};
 use super::counting;
 use crate::sync::watch;
 use loom::thread;
+use zokio_core::block_on;
 
 #[test]
 fn a_send_racing_a_parking_receiver_is_never_missed() {
@@ -126,6 +130,83 @@ fn the_last_receiver_leaving_wakes_a_sender_in_closed() {
             assert!(closed.as_mut().poll(&mut cx).is_ready());
         } else {
             receiver.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_receiver_parking_in_a_list_flagged_by_another_thread_is_not_missed() {
+    // The main thread parks first, takes a list and sets its bit; of the two
+    // receiver threads, the second to park shares that list, finds the bit
+    // set and only re-reads the version, while the send clears the bit and
+    // drains the list.
+    loom::model(|| {
+        let (tx, mut rx0) = watch::channel(0);
+        let receivers: Vec<_> = (0..2)
+            .map(|_| rx0.clone())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|mut rx| {
+                thread::spawn(move || {
+                    block_on(rx.changed()).unwrap();
+                    assert_eq!(*rx.borrow_and_update(), 1);
+                })
+            })
+            .collect();
+        let (count, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let mut changed = pin!(rx0.changed());
+        let first = changed.as_mut().poll(&mut cx);
+        tx.send(1).unwrap();
+        for r in receivers {
+            r.join().unwrap();
+        }
+        if first.is_pending() {
+            assert_eq!(count.get(), 1, "parked before the send: woken by it");
+        }
+        assert!(matches!(
+            changed.as_mut().poll(&mut cx),
+            Poll::Ready(Ok(()))
+        ));
+    });
+}
+
+#[test]
+fn a_registration_polled_again_on_another_thread_wakes_the_new_waker() {
+    // Parked from the main thread, then moved to another thread and polled
+    // there with that thread's waker while a send lands: the live
+    // registration is refreshed in place, in the main thread's list, and the
+    // send must wake the new waker.
+    loom::model(|| {
+        let (tx, rx) = watch::channel(0);
+        let mut changed = Box::pin(async move {
+            let mut rx = rx;
+            rx.changed().await.map(|()| *rx.borrow_and_update())
+        });
+        let (_count, waker) = counting();
+        assert!(
+            changed
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let moved = thread::spawn(move || block_on(changed));
+        tx.send(1).unwrap();
+        assert_eq!(moved.join().unwrap().unwrap(), 1);
+    });
+}
+
+#[test]
+fn the_last_sender_leaving_wakes_receivers_parked_in_two_lists() {
+    loom::model(|| {
+        let (tx, rx) = watch::channel(());
+        let receivers: Vec<_> = [rx.clone(), rx]
+            .into_iter()
+            .map(|mut rx| thread::spawn(move || block_on(rx.changed()).is_err()))
+            .collect();
+        drop(tx);
+        for r in receivers {
+            assert!(r.join().unwrap(), "closed with the value seen");
         }
     });
 }

@@ -47,6 +47,7 @@
 //! }
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::ops;
@@ -106,38 +107,120 @@ pub mod error {
 
 use error::{RecvError, SendError};
 
+/// How many lists receivers park in. A receiver parks in its thread's list,
+/// so receivers on different threads never wait for each other's lock, and a
+/// send drains only the lists someone parked in since the last send (with
+/// two worker threads, two lists, not all of them). Each list has its bit in
+/// the state word, so fewer on 32-bit targets leave the version more room.
+#[cfg(all(not(loom), target_pointer_width = "64"))]
+const SHARDS: usize = 8;
+#[cfg(all(not(loom), not(target_pointer_width = "64")))]
+const SHARDS: usize = 4;
+/// Under loom, fewer lists than model threads, so that threads share one too.
+#[cfg(loom)]
+const SHARDS: usize = 2;
+
 /// Every sender is gone.
-const CLOSED: usize = 0b01;
-/// Some receiver may be registered in `rx_waiters`: a change must wake them.
-const WAITING: usize = 0b10;
-/// The version lives above the two flag bits.
-const STEP: usize = 0b100;
+const CLOSED: usize = 0b1;
+/// Bit `1 + i` is list `i`'s: someone may be parked in it, so a change must
+/// drain it.
+const WAITING: usize = ((1 << SHARDS) - 1) << 1;
+/// The version lives above the flag bits.
+const STEP: usize = 1 << (SHARDS + 1);
 const FLAGS: usize = STEP - 1;
+
+const fn waiting_bit(shard: usize) -> usize {
+    1 << (1 + shard)
+}
+
+/// Keeps what it holds on a cache line of its own (128 bytes: x86 fetches
+/// lines in pairs): the lists of different threads, the state word every
+/// receiver loads, and the value's lock every read writes to would otherwise
+/// share lines that each thread's writes take from the others. It makes a
+/// channel 1.4 KiB instead of 0.75, and `watch_send_8_receivers` about 10%
+/// faster.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> ops::Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// One parking list for receivers waiting in `changed`.
+#[derive(Default)]
+struct Shard {
+    waiters: Mutex<Waiters>,
+    hint: EpochHint,
+}
 
 /// The state both halves share.
 struct Shared<T> {
-    value: RwLock<T>,
     /// The version of `value` (bumped while the write lock is held, so a
     /// reader under the read lock sees the version of what it reads), plus
-    /// `CLOSED` and `WAITING`. Keeping `WAITING` in the same word as the
-    /// version makes "register, then re-check" and "bump, then look for
-    /// waiters" two read-modify-writes of one location: one of them always
-    /// sees the other, so no change slips past a registering receiver.
-    state: AtomicUsize,
+    /// `CLOSED` and a `WAITING` bit per list. Keeping those bits in the same
+    /// word as the version lets a receiver's "register, then re-check" and a
+    /// send's "bump, then look for waiters" meet on one location (see
+    /// `Changed::park`), so no change slips past a parking receiver.
+    state: Padded<AtomicUsize>,
+    value: Padded<RwLock<T>>,
     rx_count: AtomicUsize,
     tx_count: AtomicUsize,
-    /// Receivers waiting in `changed`.
-    rx_waiters: Mutex<Waiters>,
-    rx_hint: EpochHint,
     /// Senders waiting in `closed`.
     tx_waiters: Mutex<Waiters>,
     tx_hint: EpochHint,
+    /// Receivers waiting in `changed`, by thread.
+    shards: [Padded<Shard>; SHARDS],
 }
 
 /// A panic in user code cannot leave a `Waiters` half-changed (user code
 /// never runs under its lock), so a poisoned lock is still consistent.
 fn lock(waiters: &Mutex<Waiters>) -> MutexGuard<'_, Waiters> {
     waiters.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The list this thread's receivers park in: threads take the lists in turn,
+/// the first time one of them parks.
+fn home_shard() -> usize {
+    fn home(cell: &Cell<Option<usize>>, next: &AtomicUsize) -> usize {
+        cell.get().unwrap_or_else(|| {
+            // Only spreads threads over the lists: nothing is published.
+            let shard = next.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            cell.set(Some(shard));
+            shard
+        })
+    }
+    #[cfg(not(loom))]
+    {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static HOME: Cell<Option<usize>> = const { Cell::new(None) };
+        }
+        // A thread whose locals are gone (a future polled by a
+        // thread-local's destructor) parks in the first list.
+        HOME.try_with(|cell| home(cell, &NEXT)).unwrap_or(0)
+    }
+    #[cfg(loom)]
+    {
+        // Per model execution and per model thread, as loom needs.
+        loom::lazy_static! {
+            static ref NEXT: AtomicUsize = AtomicUsize::new(0);
+        }
+        loom::thread_local! {
+            static HOME: Cell<Option<usize>> = Cell::new(None);
+        }
+        HOME.with(|cell| home(cell, &NEXT))
+    }
+}
+
+/// Where a `changed` future is parked.
+#[derive(Debug, Clone, Copy)]
+struct Parked {
+    shard: usize,
+    ticket: Ticket,
 }
 
 impl<T> Shared<T> {
@@ -155,16 +238,35 @@ impl<T> Shared<T> {
         self.state.load(Ordering::Acquire) & !FLAGS
     }
 
-    /// Wakes every receiver parked in `changed`. The caller saw `WAITING`.
-    fn wake_receivers(&self) {
-        let batch = {
-            let mut waiters = lock(&self.rx_waiters);
-            // Cleared under the lock that registrations set it under, so it
-            // is set again by anyone who registers after this drain.
-            self.state.fetch_and(!WAITING, Ordering::AcqRel);
-            waiters.take_all(&self.rx_hint)
-        };
-        batch.wake_all();
+    /// Changes the state by `f` (a bump or a close) and clears every
+    /// `WAITING` bit in the same step; returns the state before, whose bits
+    /// name the lists to drain with [`wake_parked`](Self::wake_parked).
+    ///
+    /// Clearing the bits before draining is sound: whoever parks in a list
+    /// after the step either sees the change or sets the bit again (for the
+    /// next change); whoever parked before it is drained by this change.
+    fn change(&self, f: impl Fn(usize) -> usize) -> usize {
+        let mut prev = self.state.load(Ordering::Relaxed);
+        loop {
+            let next = f(prev) & !WAITING;
+            match self
+                .state
+                .compare_exchange_weak(prev, next, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return prev,
+                Err(actual) => prev = actual,
+            }
+        }
+    }
+
+    /// Wakes every receiver parked in a list whose bit `prev` has.
+    fn wake_parked(&self, prev: usize) {
+        for (i, shard) in self.shards.iter().enumerate() {
+            if prev & waiting_bit(i) != 0 {
+                let batch = lock(&shard.waiters).take_all(&shard.hint);
+                batch.wake_all();
+            }
+        }
     }
 
     fn wake_senders(&self) {
@@ -181,6 +283,14 @@ impl<T> Shared<T> {
         let waker = lock(waiters).cancel(ticket);
         drop(waker);
     }
+
+    /// Withdraws a `changed` future's registration, unless a wake consumed it.
+    fn unpark(&self, parked: Option<Parked>) {
+        if let Some(Parked { shard, ticket }) = parked {
+            let shard = &self.shards[shard];
+            Shared::<T>::cancel(&shard.waiters, &shard.hint, Some(ticket));
+        }
+    }
 }
 
 /// Creates a watch channel holding `init`; returns its sender and a receiver
@@ -195,14 +305,13 @@ impl<T> Shared<T> {
 /// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
-        value: RwLock::new(init),
-        state: AtomicUsize::new(0),
+        state: Padded(AtomicUsize::new(0)),
+        value: Padded(RwLock::new(init)),
         rx_count: AtomicUsize::new(1),
         tx_count: AtomicUsize::new(1),
-        rx_waiters: Mutex::new(Waiters::default()),
-        rx_hint: EpochHint::default(),
         tx_waiters: Mutex::new(Waiters::default()),
         tx_hint: EpochHint::default(),
+        shards: std::array::from_fn(|_| Padded(Shard::default())),
     });
     let rx = Receiver {
         shared: shared.clone(),
@@ -390,7 +499,7 @@ impl<T> Receiver<T> {
         Cooperative::new(Changed {
             shared: &self.shared,
             version: &mut self.version,
-            ticket: None,
+            parked: None,
         })
     }
 
@@ -453,7 +562,7 @@ impl<T> Receiver<T> {
             closed = Changed {
                 shared,
                 version: &mut *version,
-                ticket: None,
+                parked: None,
             }
             .await
             .is_err();
@@ -501,10 +610,15 @@ impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
 struct Changed<'a, T> {
     shared: &'a Shared<T>,
     version: &'a mut usize,
-    ticket: Option<Ticket>,
+    parked: Option<Parked>,
 }
 
 impl<T> Changed<'_, T> {
+    /// True if `state` answers the wait: a version not seen, or closed.
+    fn answers(&self, state: usize) -> bool {
+        state & !FLAGS != *self.version || state & CLOSED != 0
+    }
+
     /// The outcome if `state` answers the wait, marking a change seen.
     fn check(&mut self, state: usize) -> Option<Result<(), RecvError>> {
         let version = state & !FLAGS;
@@ -518,13 +632,50 @@ impl<T> Changed<'_, T> {
         None
     }
 
-    fn finish(&mut self, outcome: Result<(), RecvError>) -> Poll<Result<(), RecvError>> {
-        Shared::<T>::cancel(
-            &self.shared.rx_waiters,
-            &self.shared.rx_hint,
-            self.ticket.take(),
-        );
-        Poll::Ready(outcome)
+    /// Registers `waker` in a list and re-reads the state; returns the state
+    /// that decides the wait.
+    ///
+    /// Under the list's lock, after registering: if the list's `WAITING` bit
+    /// is clear, it is set by a read-modify-write, so a later change (whose
+    /// step reads and clears the bits) sees it and drains the list after this
+    /// registration, and an earlier change shows in the value returned. If
+    /// the bit is set already, a load is enough: the change that clears it
+    /// drains the list afterwards, and had that drain come before this
+    /// registration, its change would show in the load (the drain released
+    /// the lock taken here).
+    fn park(&mut self, waker: &std::task::Waker) -> usize {
+        let shared = self.shared;
+        // A registration still live is refreshed where it is; a new one
+        // goes to this thread's list.
+        let shard = match self.parked {
+            Some(p) if !shared.shards[p.shard].hint.is_consumed(p.ticket) => p.shard,
+            _ => home_shard(),
+        };
+        let mut ticket = self.parked.filter(|p| p.shard == shard).map(|p| p.ticket);
+        let list = &shared.shards[shard];
+        let bit = waiting_bit(shard);
+        let (state, displaced, withdrawn) = {
+            let mut waiters = lock(&list.waiters);
+            let displaced = waiters.register(&mut ticket, waker);
+            let mut state = shared.state.load(Ordering::Acquire);
+            if state & bit == 0 && !self.answers(state) {
+                state = shared.state.fetch_or(bit, Ordering::AcqRel);
+            }
+            let mut withdrawn = None;
+            self.parked = None;
+            if let Some(ticket) = ticket {
+                if self.answers(state) {
+                    // Withdrawn under the lock it was made under.
+                    withdrawn = waiters.cancel(ticket);
+                } else {
+                    self.parked = Some(Parked { shard, ticket });
+                }
+            }
+            (state, displaced, withdrawn)
+        };
+        // Wakers are dropped with no lock held.
+        drop((displaced, withdrawn));
+        state
     }
 }
 
@@ -534,21 +685,12 @@ impl<T> Future for Changed<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(outcome) = this.check(this.shared.state.load(Ordering::Acquire)) {
-            return this.finish(outcome);
+            this.shared.unpark(this.parked.take());
+            return Poll::Ready(outcome);
         }
-        let (displaced, state) = {
-            let mut waiters = lock(&this.shared.rx_waiters);
-            let displaced = waiters.register(&mut this.ticket, cx.waker());
-            // Set under the lock, after registering: a send whose bump comes
-            // later sees it and drains the list (under the same lock, so
-            // after this registration); a bump that came earlier shows in
-            // the value read here.
-            let state = this.shared.state.fetch_or(WAITING, Ordering::AcqRel);
-            (displaced, state)
-        };
-        drop(displaced);
+        let state = this.park(cx.waker());
         match this.check(state) {
-            Some(outcome) => this.finish(outcome),
+            Some(outcome) => Poll::Ready(outcome),
             None => Poll::Pending,
         }
     }
@@ -556,11 +698,7 @@ impl<T> Future for Changed<'_, T> {
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        Shared::<T>::cancel(
-            &self.shared.rx_waiters,
-            &self.shared.rx_hint,
-            self.ticket.take(),
-        );
+        self.shared.unpark(self.parked.take());
     }
 }
 
@@ -650,11 +788,9 @@ impl<T> Sender<T> {
             }
             // Bumped under the write lock so the version a reader sees under
             // the read lock is that of the value it reads.
-            self.shared.state.fetch_add(STEP, Ordering::AcqRel)
+            self.shared.change(|state| state.wrapping_add(STEP))
         };
-        if prev & WAITING != 0 {
-            self.shared.wake_receivers();
-        }
+        self.shared.wake_parked(prev);
         true
     }
 
@@ -790,10 +926,8 @@ impl<T> Drop for Sender<T> {
         if self.shared.tx_count.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        let prev = self.shared.state.fetch_or(CLOSED, Ordering::AcqRel);
-        if prev & WAITING != 0 {
-            self.shared.wake_receivers();
-        }
+        let prev = self.shared.change(|state| state | CLOSED);
+        self.shared.wake_parked(prev);
     }
 }
 
@@ -880,6 +1014,10 @@ mod tests {
         assert_send(&rx.wait_for(|v| *v == 1));
     }
 
+    fn parked_anywhere<T>(shared: &Shared<T>) -> bool {
+        shared.shards.iter().any(|s| !lock(&s.waiters).is_empty())
+    }
+
     #[test]
     fn a_cancelled_changed_leaves_no_registration_and_the_bit_is_cleared_by_a_send() {
         let (tx, mut rx) = channel(0u32);
@@ -887,14 +1025,78 @@ mod tests {
         {
             let mut changed = std::pin::pin!(rx.changed());
             assert!(changed.as_mut().poll(&mut cx).is_pending());
-            assert!(!lock(&tx.shared.rx_waiters).is_empty());
-            assert_ne!(tx.shared.state.load(Ordering::Relaxed) & WAITING, 0);
+            assert!(!lock(&tx.shared.shards[home_shard()].waiters).is_empty());
+            assert_eq!(
+                tx.shared.state.load(Ordering::Relaxed) & WAITING,
+                waiting_bit(home_shard())
+            );
         }
-        assert!(lock(&tx.shared.rx_waiters).is_empty());
+        assert!(!parked_anywhere(&tx.shared));
         tx.send(1).unwrap();
         assert_eq!(tx.shared.state.load(Ordering::Relaxed) & WAITING, 0);
         // With nobody parked, a send touches no waiter lock at all.
         tx.send(2).unwrap();
         assert_eq!(*rx.borrow_and_update(), 2);
+    }
+
+    #[test]
+    fn receivers_of_one_thread_park_in_its_list_and_a_send_wakes_them_all() {
+        use std::sync::Arc as StdArc;
+        use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+        use std::task::Wake;
+
+        struct Count(StdAtomicUsize);
+        impl Wake for Count {
+            fn wake(self: StdArc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = StdArc::new(Count(StdAtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+
+        let (tx, rx) = channel(0u32);
+        let mut rxs: Vec<_> = (0..3).map(|_| rx.clone()).collect();
+        let mut futures: Vec<_> = rxs.iter_mut().map(|rx| Box::pin(rx.changed())).collect();
+        for f in &mut futures {
+            assert!(f.as_mut().poll(&mut cx).is_pending());
+        }
+        let home = home_shard();
+        for (i, shard) in tx.shared.shards.iter().enumerate() {
+            assert_eq!(!lock(&shard.waiters).is_empty(), i == home);
+        }
+        // One bit for the thread's list, whoever set it.
+        assert_eq!(
+            tx.shared.state.load(Ordering::Relaxed) & WAITING,
+            waiting_bit(home)
+        );
+        tx.send(1).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 3);
+        assert!(!parked_anywhere(&tx.shared));
+        for f in &mut futures {
+            assert!(matches!(f.as_mut().poll(&mut cx), Poll::Ready(Ok(()))));
+        }
+        assert!(
+            !parked_anywhere(&tx.shared),
+            "a woken future leaves nothing"
+        );
+    }
+
+    #[test]
+    fn a_registration_made_while_a_change_lands_is_withdrawn_at_once() {
+        // The re-read under the list's lock finds the change: the future
+        // completes and takes its registration back under the same lock.
+        let (tx, mut rx) = channel(0u32);
+        let mut changed = Changed {
+            shared: &rx.shared,
+            version: &mut rx.version,
+            parked: None,
+        };
+        tx.shared.state.fetch_add(STEP, Ordering::AcqRel);
+        let state = changed.park(Waker::noop());
+        assert!(changed.parked.is_none());
+        assert!(!parked_anywhere(&tx.shared));
+        assert_eq!(state & WAITING, 0, "no bit set for a wait already answered");
+        assert!(matches!(changed.check(state), Some(Ok(()))));
     }
 }
