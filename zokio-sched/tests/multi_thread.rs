@@ -318,9 +318,17 @@ fn a_busy_worker_takes_remote_spawns_in_batches() {
     within(20, || {
         let rt = runtime(1);
         let stop = Arc::new(AtomicBool::new(false));
+        let spawned = Arc::new(AtomicBool::new(false));
         let busy = rt.spawn({
-            let stop = stop.clone();
+            let (stop, spawned) = (stop.clone(), spawned.clone());
             async move {
+                // Holds the worker, without yielding, until all 200 spawns
+                // are in: however slowly this thread spawns (under the
+                // sanitizers it is slower than the worker), the worker's
+                // next injector checks find them all waiting.
+                while !spawned.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
                 while !stop.load(Ordering::Relaxed) {
                     yield_now().await;
                 }
@@ -329,6 +337,7 @@ fn a_busy_worker_takes_remote_spawns_in_batches() {
         // Let the worker take the busy task, so its ring is never empty.
         std::thread::sleep(Duration::from_millis(20));
         let tasks: Vec<_> = (0..200).map(|_| rt.spawn(async {})).collect();
+        spawned.store(true, Ordering::Release);
         rt.block_on(async {
             for t in tasks {
                 t.await.unwrap();
