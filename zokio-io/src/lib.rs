@@ -55,6 +55,9 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
+//! - [`process`] (Linux): [`Command`](process::Command) and
+//!   [`Child`](process::Child) with Tokio's API, children reaped through
+//!   pidfds registered with the reactor.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -92,6 +95,8 @@ mod current;
 mod driver;
 pub mod net;
 mod origin;
+#[cfg(target_os = "linux")]
+pub mod process;
 mod reactor;
 mod readiness;
 mod registration;

@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] | [`task`], [`block_on`] |
 //! | work-stealing and current-thread schedulers, blocking pool | [`zokio_sched`] | [`runtime`], [`spawn`] |
-//! | reactor and sockets | [`zokio_io`] | [`net`] |
+//! | reactor, sockets, processes | [`zokio_io`] | [`net`], `process` |
 //! | timers | [`zokio_time`] | [`time`] |
 //! | pooled memory | [`zokio_mem`] | [`mem`] |
 //!
@@ -101,6 +101,13 @@ pub mod time {
 /// from [`zokio_io`].
 pub mod net {
     pub use zokio_io::net::*;
+}
+
+/// Child processes with Tokio's API (`Command`, `Child`, async pipes),
+/// reaped through pidfds, from [`zokio_io::process`] (Linux).
+#[cfg(target_os = "linux")]
+pub mod process {
+    pub use zokio_io::process::*;
 }
 
 /// Pooled memory: buffer and object pools, from [`zokio_mem`] (whose pools
