@@ -134,16 +134,14 @@ fn exit_status(status: &WaitIdStatus) -> ExitStatus {
     ExitStatus::from_raw(raw)
 }
 
-/// `pidfd_open(pid)`; errors say what failed.
+/// `pidfd_open(pid)`. Its errors are the OS's as they are (EMFILE...), so
+/// that `raw_os_error` tells them apart.
 fn open(pid: u32) -> io::Result<OwnedFd> {
     let raw = i32::try_from(pid)
         .ok()
         .and_then(Pid::from_raw)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("bad pid {pid}")))?;
-    pidfd_open(raw, PidfdFlags::empty()).map_err(|e| {
-        let e = io::Error::from(e);
-        io::Error::new(e.kind(), format!("zokio: pidfd_open({pid}) failed: {e}"))
-    })
+    Ok(pidfd_open(raw, PidfdFlags::empty())?)
 }
 
 /// Whether this kernel reaps through pidfds: `pidfd_open` exists (5.3) and
