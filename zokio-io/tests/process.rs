@@ -1,0 +1,106 @@
+//! `zokio_io::process` standalone, under `futures_lite::future::block_on`
+//! and smol's executor, with no Zokio runtime: children register with the
+//! background reactor. Also a child spawned on an `IoDriver` that is then
+//! dropped, waited for afterwards (it moves to the background reactor).
+#![cfg(all(not(loom), target_os = "linux"))]
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use futures_lite::future::block_on;
+use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+use zokio_io::IoDriver;
+use zokio_io::process::Command;
+
+fn is_our_child(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    after.split(' ').nth(1).unwrap().parse::<u32>().unwrap() == std::process::id()
+}
+
+/// Bounds a future in time (with smol's timer: no Zokio runtime here).
+fn within<T>(limit: Duration, future: impl std::future::Future<Output = T>) -> T {
+    let timeout = async {
+        smol::Timer::after(limit).await;
+        None
+    };
+    match block_on(futures_lite::future::or(async { Some(future.await) }, timeout)) {
+        Some(output) => output,
+        None => panic!("not done within {limit:?}"),
+    }
+}
+
+#[test]
+fn spawn_wait_and_output_under_block_on() {
+    within(Duration::from_secs(30), async {
+        let status = Command::new("sh")
+            .args(["-c", "exit 5"])
+            .status()
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(5));
+
+        let output = Command::new("sh")
+            .args(["-c", "echo out; echo err >&2"])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(output.stdout, b"out\n");
+        assert_eq!(output.stderr, b"err\n");
+
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let data = vec![42u8; 1 << 20];
+        let write = async {
+            stdin.write_all(&data).await.unwrap();
+            drop(stdin);
+        };
+        let read = async {
+            let mut got = Vec::new();
+            stdout.read_to_end(&mut got).await.unwrap();
+            got
+        };
+        let ((), got) = futures_lite::future::zip(write, read).await;
+        assert!(got == data);
+        assert!(child.wait().await.unwrap().success());
+    });
+}
+
+#[test]
+fn spawn_and_wait_under_smol() {
+    let status = smol::block_on(async {
+        let task = smol::spawn(async { Command::new("true").status().await });
+        task.await
+    });
+    assert!(status.unwrap().success());
+}
+
+#[test]
+fn a_child_of_a_dropped_driver_is_waited_for_on_the_background_reactor() {
+    let driver = IoDriver::new().unwrap();
+    let guard = driver.handle().enter();
+    let mut child = Command::new("sleep").arg("0.05").spawn().unwrap();
+    drop(guard);
+    drop(driver);
+    let status = within(Duration::from_secs(10), child.wait()).unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn an_orphan_is_reaped_without_any_executor() {
+    let child = Command::new("sleep").arg("0.05").spawn().unwrap();
+    let pid = child.id().unwrap();
+    drop(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while is_our_child(pid) {
+        assert!(Instant::now() < deadline, "orphan {pid} not reaped in 10 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
