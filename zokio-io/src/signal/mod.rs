@@ -77,7 +77,7 @@
 //! # std::io::Result::Ok(())
 //! ```
 
-mod event;
+pub(crate) mod event;
 mod globals;
 mod kind;
 pub mod unix;
