@@ -55,6 +55,8 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
+//! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signal listeners
+//!   ([`signal::unix::signal`]), with Tokio's names and semantics.
 //! - [`process`] (Linux): [`Command`](process::Command) and
 //!   [`Child`](process::Child) with Tokio's API, children reaped through
 //!   pidfds registered with the reactor.
@@ -100,6 +102,7 @@ pub mod process;
 mod reactor;
 mod readiness;
 mod registration;
+pub mod signal;
 mod sys;
 
 #[cfg(all(test, loom))]
