@@ -2,6 +2,10 @@
 //! and smol's executor, with no Zokio runtime: children register with the
 //! background reactor. Also a child spawned on an `IoDriver` that is then
 //! dropped, waited for afterwards (it moves to the background reactor).
+//!
+//! The tests run once with the default reaper (pidfds on this kernel), and
+//! once more, all of them, in a child process forced onto the `SIGCHLD`
+//! reaper (`ZOKIO_PROCESS_REAPER=signal`).
 #![cfg(all(not(loom), target_os = "linux"))]
 
 use std::process::Stdio;
@@ -103,4 +107,46 @@ fn an_orphan_is_reaped_without_any_executor() {
         assert!(Instant::now() < deadline, "orphan {pid} not reaped in 10 s");
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+const REAPER: &str = "ZOKIO_PROCESS_REAPER";
+
+/// How many of this process's descriptors are pidfds.
+fn pidfds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .flatten()
+        .filter(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| target.to_string_lossy().contains("pidfd"))
+        })
+        .count()
+}
+
+#[test]
+fn the_reaper_in_use_is_the_one_chosen() {
+    let mut child = Command::new("sleep").arg("10").kill_on_drop(true).spawn().unwrap();
+    let watched_by_pidfd = pidfds() > 0;
+    match std::env::var(REAPER).as_deref() {
+        Ok("signal") => assert!(!watched_by_pidfd, "the SIGCHLD reaper opened a pidfd"),
+        // This machine's kernel has pidfds (Linux 5.4+).
+        _ => assert!(watched_by_pidfd, "no pidfd watches the child"),
+    }
+    within(Duration::from_secs(10), child.kill()).unwrap();
+}
+
+#[test]
+fn every_test_here_passes_with_the_sigchld_reaper_too() {
+    if std::env::var_os(REAPER).is_some() {
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--nocapture")
+        .env(REAPER, "signal")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "with {REAPER}=signal:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("test result: ok."), "{stdout}");
+    assert!(stdout.contains("the_reaper_in_use_is_the_one_chosen ... ok"), "{stdout}");
 }

@@ -1,6 +1,7 @@
 //! Zokio's own tests of bad input to `zokio::process`: a missing program, a
 //! bad working directory, a failing `pre_exec`, a bad reaper setting, and
-//! descriptor exhaustion (EMFILE) at every point of a spawn. Each is an
+//! descriptor exhaustion (EMFILE) at every point of a spawn, with either
+//! reaper. Each is an
 //! `io::Error`, never a panic, and leaves no descriptor and no zombie.
 //!
 //! One test per file-level process: the descriptor counts would see other
@@ -103,6 +104,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
 
     // In child processes of this test binary: EMFILE, and a bad setting.
     run_child("emfile", "emfile checked", "auto");
+    run_child("emfile", "emfile checked", "signal");
     run_child("reaper", "setting checked", "threads");
 }
 

@@ -1,6 +1,8 @@
 //! Zokio's own tests of reaping: many children at once, children dropped
 //! unwaited (orphans), on a runtime no one drives any more, and killed on
 //! drop. Every child must leave the process table: none stays a zombie.
+//! All of them run again in a child process forced onto the `SIGCHLD`
+//! reaper (`ZOKIO_PROCESS_REAPER=signal`).
 #![cfg(all(not(loom), target_os = "linux"))]
 #![warn(rust_2018_idioms)]
 
@@ -183,4 +185,25 @@ async fn a_cancelled_wait_loses_nothing() {
         .await
         .expect("reaped within 10 s");
     assert!(status.unwrap().success());
+}
+
+#[test]
+fn every_test_here_passes_with_the_sigchld_reaper_too() {
+    const REAPER: &str = "ZOKIO_PROCESS_REAPER";
+    if std::env::var_os(REAPER).is_some() {
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--nocapture")
+        .env(REAPER, "signal")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "with {REAPER}=signal:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("test result: ok."), "{stdout}");
+    assert!(
+        stdout.contains("children_dropped_without_wait_are_reaped ... ok"),
+        "{stdout}"
+    );
 }

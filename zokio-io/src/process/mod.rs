@@ -39,21 +39,26 @@
 //!
 //! Pidfd reaping needs Linux 5.4 (`pidfd_open` and `waitid(P_PIDFD)`), and
 //! a sandbox may forbid it (seccomp answering `EPERM`). This is probed once
-//! per process, before the first child is spawned. A **`SIGCHLD`-driven
-//! fallback** (try a non-blocking `waitpid` for every waiting child when
-//! `SIGCHLD` arrives) is planned for those kernels and other Unixes but not
-//! in this build: where pidfds cannot be used, [`Command::spawn`] returns an
-//! `Unsupported` error and starts nothing. The environment variable
-//! `ZOKIO_PROCESS_REAPER` (read once, at the first spawn) forces a choice:
-//! `pidfd`, `signal` (for testing the fallback) or `auto` (the default).
+//! per process, before the first child is spawned. Where pidfds cannot be
+//! used, children are reaped by **`SIGCHLD`** instead: each waiting child
+//! listens for the signal through [`crate::signal`] (a handler installed
+//! once, chained with other libraries' handlers) and, at each delivery,
+//! tries a non-blocking `waitpid` for its own pid. The listener exists
+//! before the first `waitpid`, so no exit is missed between the two. This
+//! costs a wake of every waiting child per exit, where a pidfd wakes one.
+//! The environment variable `ZOKIO_PROCESS_REAPER` (read once, at the first
+//! spawn) forces a choice: `pidfd` (an error where unsupported), `signal`,
+//! or `auto` (the default); any other value makes every spawn fail with
+//! `InvalidInput`.
 //!
 //! # Orphans
 //!
 //! As in std and Tokio, dropping a [`Child`] does not stop the process. A
 //! process must still be reaped when it exits, or it stays a zombie, so a
-//! `Child` dropped before it was reaped hands its pidfd to the background
-//! reactor (started then if it was not running): the pidfd's readiness
-//! wakes a waker that reaps the child, outside any task. Orphans are thus
+//! `Child` dropped before it was reaped hands its pidfd (or its `SIGCHLD`
+//! listener) to the background reactor (started then if it was not
+//! running): its readiness wakes a waker that reaps the child, outside any
+//! task. Orphans are thus
 //! reaped promptly even if the program never spawns or polls anything
 //! again, even if the runtime it was spawned on is gone. A child that has
 //! exited already when its `Child` is dropped is reaped at once.
@@ -78,6 +83,7 @@ mod command;
 mod orphan;
 mod pidfd;
 mod reaper;
+mod sigchld;
 mod stdio;
 
 pub use child::Child;

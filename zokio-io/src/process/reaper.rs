@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
 use super::pidfd::{self, PidfdReaper};
+use super::sigchld::SigchldReaper;
 use crate::reactor::Handle;
 
 /// The environment variable that picks the reaper: `pidfd`, `signal`, or
@@ -31,6 +32,8 @@ pub(crate) fn mode() -> io::Result<Mode> {
 }
 
 fn choose() -> Result<Mode, (io::ErrorKind, String)> {
+    // Read once: the choice holds for the life of the process, so that
+    // every child is watched the same way.
     let wanted = std::env::var(REAPER_VAR);
     let wanted = match &wanted {
         Ok(value) => value.as_str(),
@@ -59,21 +62,13 @@ fn choose() -> Result<Mode, (io::ErrorKind, String)> {
             ));
         }
     };
-    match mode {
-        Mode::Pidfd => Ok(mode),
-        Mode::Signal => Err((
-            io::ErrorKind::Unsupported,
-            "zokio::process: the SIGCHLD reaper is not available in this build, and \
-             this kernel has no pidfd reaping (Linux 5.4), or it was turned off with \
-             ZOKIO_PROCESS_REAPER=signal"
-                .to_string(),
-        )),
-    }
+    Ok(mode)
 }
 
 /// A running child's reaper.
 pub(crate) enum Reaper {
     Pidfd(PidfdReaper),
+    Sigchld(SigchldReaper),
 }
 
 impl Reaper {
@@ -82,34 +77,35 @@ impl Reaper {
     pub(crate) fn new(mode: Mode, pid: u32) -> io::Result<Reaper> {
         match mode {
             Mode::Pidfd => PidfdReaper::new(pid).map(Reaper::Pidfd),
-            Mode::Signal => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "zokio::process: no SIGCHLD reaper in this build",
-            )),
+            Mode::Signal => SigchldReaper::new(pid).map(Reaper::Sigchld),
         }
     }
 
     pub(crate) fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
         match self {
             Reaper::Pidfd(reaper) => reaper.poll_wait(cx),
+            Reaper::Sigchld(reaper) => reaper.poll_wait(cx),
         }
     }
 
     pub(crate) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         match self {
             Reaper::Pidfd(reaper) => reaper.try_wait(),
+            Reaper::Sigchld(reaper) => reaper.try_wait(),
         }
     }
 
     pub(crate) fn kill(&mut self) -> io::Result<()> {
         match self {
             Reaper::Pidfd(reaper) => reaper.kill(),
+            Reaper::Sigchld(reaper) => reaper.kill(),
         }
     }
 
     pub(crate) fn move_to(&mut self, handle: &Handle) -> io::Result<()> {
         match self {
             Reaper::Pidfd(reaper) => reaper.move_to(handle),
+            Reaper::Sigchld(reaper) => reaper.move_to(handle),
         }
     }
 }
