@@ -30,7 +30,10 @@ fn within<T>(limit: Duration, future: impl std::future::Future<Output = T>) -> T
         smol::Timer::after(limit).await;
         None
     };
-    match block_on(futures_lite::future::or(async { Some(future.await) }, timeout)) {
+    match block_on(futures_lite::future::or(
+        async { Some(future.await) },
+        timeout,
+    )) {
         Some(output) => output,
         None => panic!("not done within {limit:?}"),
     }
@@ -117,14 +120,19 @@ fn pidfds() -> usize {
         .unwrap()
         .flatten()
         .filter(|fd| {
-            std::fs::read_link(fd.path()).is_ok_and(|target| target.to_string_lossy().contains("pidfd"))
+            std::fs::read_link(fd.path())
+                .is_ok_and(|target| target.to_string_lossy().contains("pidfd"))
         })
         .count()
 }
 
 #[test]
 fn the_reaper_in_use_is_the_one_chosen() {
-    let mut child = Command::new("sleep").arg("10").kill_on_drop(true).spawn().unwrap();
+    let mut child = Command::new("sleep")
+        .arg("10")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
     let watched_by_pidfd = pidfds() > 0;
     match std::env::var(REAPER).as_deref() {
         Ok("signal") => assert!(!watched_by_pidfd, "the SIGCHLD reaper opened a pidfd"),
@@ -146,7 +154,13 @@ fn every_test_here_passes_with_the_sigchld_reaper_too() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "with {REAPER}=signal:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "with {REAPER}=signal:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("test result: ok."), "{stdout}");
-    assert!(stdout.contains("the_reaper_in_use_is_the_one_chosen ... ok"), "{stdout}");
+    assert!(
+        stdout.contains("the_reaper_in_use_is_the_one_chosen ... ok"),
+        "{stdout}"
+    );
 }

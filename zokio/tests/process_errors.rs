@@ -30,7 +30,11 @@ fn our_children() -> Vec<(u32, char)> {
     let me = std::process::id();
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -122,7 +126,10 @@ fn run_child(what: &str, says: &str, reaper: &str) {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{what} child failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "{what} child failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains(says), "{what} child did not run:\n{stdout}");
 }
 
@@ -209,7 +216,10 @@ fn emfile_child() {
                 }
             }
         }
-        assert!(failed > 0 && spawned > 0, "failed {failed}, spawned {spawned}");
+        assert!(
+            failed > 0 && spawned > 0,
+            "failed {failed}, spawned {spawned}"
+        );
         drop(hoard);
     });
     println!("emfile checked");

@@ -42,7 +42,10 @@ async fn kill_on_drop() {
 
     let mut msg = String::new();
     let read = zokio::time::timeout(Duration::from_secs(10), out.read_to_string(&mut msg));
-    assert_ok!(read.await.expect("the grandchild's output ends within 10 s"));
+    assert_ok!(
+        read.await
+            .expect("the grandchild's output ends within 10 s")
+    );
 
     assert_eq!("child ran\n", msg);
 }
@@ -70,7 +73,10 @@ async fn a_child_killed_on_drop_is_gone() {
     drop(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     while is_our_child(pid) {
-        assert!(Instant::now() < deadline, "child {pid} still there after 10 s");
+        assert!(
+            Instant::now() < deadline,
+            "child {pid} still there after 10 s"
+        );
         sleep(Duration::from_millis(5)).await;
     }
 }

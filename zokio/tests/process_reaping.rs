@@ -149,7 +149,10 @@ async fn try_wait_reaps_without_waiting() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "sleep 0.05 still running after 10 s");
+        assert!(
+            Instant::now() < deadline,
+            "sleep 0.05 still running after 10 s"
+        );
         zokio::time::sleep(Duration::from_millis(5)).await;
     };
     assert!(status.success());
@@ -200,7 +203,10 @@ fn every_test_here_passes_with_the_sigchld_reaper_too() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "with {REAPER}=signal:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "with {REAPER}=signal:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("test result: ok."), "{stdout}");
     assert!(
         stdout.contains("children_dropped_without_wait_are_reaped ... ok"),

@@ -262,8 +262,7 @@ impl Child {
         let stdout = read_to_end(self.stdout.take());
         let stderr = read_to_end(self.stderr.take());
         let pipes = futures_lite::future::try_zip(stdout, stderr);
-        let ((stdout, stderr), status) =
-            futures_lite::future::try_zip(pipes, self.wait()).await?;
+        let ((stdout, stderr), status) = futures_lite::future::try_zip(pipes, self.wait()).await?;
         Ok(Output {
             status,
             stdout,

@@ -260,11 +260,8 @@ impl Command {
             let stdin = std_child.stdin.take().map(ChildStdin::from_std);
             let stdout = std_child.stdout.take().map(ChildStdout::from_std);
             let stderr = std_child.stderr.take().map(ChildStderr::from_std);
-            let (stdin, stdout, stderr) = (
-                stdin.transpose()?,
-                stdout.transpose()?,
-                stderr.transpose()?,
-            );
+            let (stdin, stdout, stderr) =
+                (stdin.transpose()?, stdout.transpose()?, stderr.transpose()?);
             let reaper = Reaper::new(mode, pid)?;
             io::Result::Ok((reaper, stdin, stdout, stderr))
         })();
