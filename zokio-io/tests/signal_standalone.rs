@@ -52,7 +52,8 @@ fn ctrl_c_under_futures_lite_block_on() {
         let interrupted = zokio_io::signal::ctrl_c();
         // `zip` polls `ctrl_c` first, so its handler is in place.
         let send = async { send_signal(libc::SIGINT) };
-        let (interrupted, ()) = within("ctrl_c", futures_lite::future::zip(interrupted, send)).await;
+        let (interrupted, ()) =
+            within("ctrl_c", futures_lite::future::zip(interrupted, send)).await;
         interrupted.unwrap();
     });
 }

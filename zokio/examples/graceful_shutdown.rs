@@ -137,9 +137,7 @@ async fn run(config: Config) -> std::io::Result<ExitCode> {
 }
 
 /// Logs a connection's end; its outcome if it ended well.
-fn report(
-    finished: Result<std::io::Result<Served>, zokio::task::JoinError>,
-) -> Option<Served> {
+fn report(finished: Result<std::io::Result<Served>, zokio::task::JoinError>) -> Option<Served> {
     match finished {
         Ok(Ok(served)) => Some(served),
         Ok(Err(e)) => {

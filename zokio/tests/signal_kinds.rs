@@ -86,7 +86,10 @@ async fn numbers_that_are_not_signals_or_cannot_be_handled_are_errors() {
     for (name, signum) in refused {
         let err = signal(SignalKind::from_raw(signum)).expect_err(name);
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{name}: {err}");
-        assert!(err.to_string().contains(&signum.to_string()), "{name}: {err}");
+        assert!(
+            err.to_string().contains(&signum.to_string()),
+            "{name}: {err}"
+        );
     }
     // glibc keeps 32 and 33 for its threads and refuses handlers for them.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -115,7 +118,10 @@ async fn a_burst_completes_one_recv() {
     }
     assert_eq!(within("burst", listener.recv()).await, Some(()));
     let again = zokio::time::timeout(Duration::from_millis(100), listener.recv()).await;
-    assert!(again.is_err(), "five raises before one recv are one delivery");
+    assert!(
+        again.is_err(),
+        "five raises before one recv are one delivery"
+    );
     raise(signum);
     assert_eq!(within("after the burst", listener.recv()).await, Some(()));
 }

@@ -34,7 +34,11 @@ async fn two_waiting_listeners_on_two_workers_both_wake() {
         waiters.spawn(async move {
             // Polled once (and so waiting) before the test sends the signal.
             let mut recv = std::pin::pin!(sig.recv());
-            assert!(futures_lite::future::poll_once(recv.as_mut()).await.is_none());
+            assert!(
+                futures_lite::future::poll_once(recv.as_mut())
+                    .await
+                    .is_none()
+            );
             ready_tx.send(()).await.unwrap();
             within("listener", recv).await
         });

@@ -46,7 +46,7 @@ fn poll_once(
         if pipe.swap(0, Ordering::SeqCst) == 0 {
             return Poll::Pending;
         }
-        event.broadcast_if_pending();
+        event.broadcast_if_pending(Some(subscription));
     }
 }
 

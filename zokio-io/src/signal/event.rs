@@ -72,16 +72,28 @@ impl SignalEvent {
 
     /// Broadcasts a delivery if the handler recorded one since the last
     /// broadcast; returns whether it did. Called after draining the pipe.
-    pub(crate) fn broadcast_if_pending(&self) -> bool {
+    ///
+    /// The waker in slot `skip` (the caller's own, when it listens for this
+    /// signal) is left in place rather than woken: the caller checks the
+    /// version next, and waking the task it is polling would only poll it
+    /// again for nothing.
+    pub(crate) fn broadcast_if_pending(&self, skip: Option<&Subscription>) -> bool {
         // The plain load keeps the common case (another signal's byte) from
         // writing to this cache line.
         if !self.pending.load(Ordering::SeqCst) || !self.pending.swap(false, Ordering::SeqCst) {
             return false;
         }
+        let skip = skip.map(|s| s.slot);
         let wakers: Vec<Waker> = {
             let mut listeners = self.lock();
             listeners.version = listeners.version.wrapping_add(1);
-            listeners.wakers.iter_mut().filter_map(Option::take).collect()
+            listeners
+                .wakers
+                .iter_mut()
+                .enumerate()
+                .filter(|&(slot, _)| Some(slot) != skip)
+                .filter_map(|(_, waker)| waker.take())
+                .collect()
         };
         for waker in wakers {
             waker.wake();
@@ -108,7 +120,11 @@ impl SignalEvent {
     /// `Ready` if a broadcast happened since `subscription` last saw one
     /// (which it now has); otherwise `Pending`, with `waker` left to be woken
     /// by the next broadcast.
-    pub(crate) fn poll_broadcast(&self, subscription: &mut Subscription, waker: &Waker) -> Poll<()> {
+    pub(crate) fn poll_broadcast(
+        &self,
+        subscription: &mut Subscription,
+        waker: &Waker,
+    ) -> Poll<()> {
         let (polled, replaced) = {
             let mut listeners = self.lock();
             let version = listeners.version;
@@ -172,8 +188,11 @@ mod tests {
         assert!(event.poll_broadcast(&mut b, &waker).is_pending());
         event.record();
         event.record();
-        assert!(event.broadcast_if_pending());
-        assert!(!event.broadcast_if_pending(), "the burst was one delivery");
+        assert!(event.broadcast_if_pending(None));
+        assert!(
+            !event.broadcast_if_pending(None),
+            "the burst was one delivery"
+        );
         assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 2);
         assert!(event.poll_broadcast(&mut a, &waker).is_ready());
         assert!(event.poll_broadcast(&mut b, &waker).is_ready());
@@ -183,10 +202,39 @@ mod tests {
     }
 
     #[test]
+    fn the_broadcaster_does_not_wake_itself_but_sees_the_version() {
+        let event = SignalEvent::new();
+        let mut own = event.subscribe();
+        let mut other = event.subscribe();
+        let (own_count, other_count) = (
+            Arc::new(Count(AtomicUsize::new(0))),
+            Arc::new(Count(AtomicUsize::new(0))),
+        );
+        assert!(
+            event
+                .poll_broadcast(&mut own, &Waker::from(own_count.clone()))
+                .is_pending()
+        );
+        assert!(
+            event
+                .poll_broadcast(&mut other, &Waker::from(other_count.clone()))
+                .is_pending()
+        );
+        event.record();
+        assert!(event.broadcast_if_pending(Some(&own)));
+        assert_eq!(own_count.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+        assert_eq!(other_count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(event.poll_broadcast(&mut own, Waker::noop()).is_ready());
+        assert!(event.poll_broadcast(&mut other, Waker::noop()).is_ready());
+        event.unsubscribe(&own);
+        event.unsubscribe(&other);
+    }
+
+    #[test]
     fn a_listener_sees_only_broadcasts_after_it_subscribed_and_slots_are_reused() {
         let event = SignalEvent::new();
         event.record();
-        assert!(event.broadcast_if_pending());
+        assert!(event.broadcast_if_pending(None));
         let mut late = event.subscribe();
         assert!(event.poll_broadcast(&mut late, Waker::noop()).is_pending());
         event.unsubscribe(&late);

@@ -7,7 +7,7 @@ use std::os::raw::c_int;
 use std::os::unix::net::UnixStream;
 use std::sync::OnceLock;
 
-use super::event::SignalEvent;
+use super::event::{SignalEvent, Subscription};
 
 /// What the handlers and the listeners share, created on first use and
 /// never freed (handlers stay installed for the life of the process).
@@ -97,7 +97,10 @@ pub(crate) fn globals() -> io::Result<&'static Globals> {
         Ok(globals) => Ok(globals),
         Err(e) => Err(io::Error::new(
             e.kind,
-            format!("zokio-io: cannot create the signal wake-up pipe: {}", e.message),
+            format!(
+                "zokio-io: cannot create the signal wake-up pipe: {}",
+                e.message
+            ),
         )),
     }
 }
@@ -164,13 +167,15 @@ impl Globals {
     /// descriptors) until it is empty, then broadcasts every signal recorded
     /// before those bytes were written. Returns whether any byte was read:
     /// if none was, each recorded signal's byte was taken by another drain,
-    /// which broadcasts it.
+    /// which broadcasts it. The caller's own waker (`own`, its event and
+    /// subscription) is not woken by the broadcast; see
+    /// [`SignalEvent::broadcast_if_pending`].
     ///
     /// A read error other than `WouldBlock` (none is possible on a socket
     /// pair whose other end lives as long as the process) ends the drain as
     /// if the pipe were empty, so a caller waits for the next byte rather
     /// than spin.
-    pub(crate) fn drain(&self, receiver: &UnixStream) -> bool {
+    pub(crate) fn drain(&self, receiver: &UnixStream, own: (&SignalEvent, &Subscription)) -> bool {
         let mut buf = [0u8; 64];
         let mut any = false;
         loop {
@@ -187,8 +192,10 @@ impl Globals {
             }
         }
         if any {
+            let (own_event, own_subscription) = own;
             for event in self.events.iter() {
-                event.broadcast_if_pending();
+                let skip = std::ptr::eq(event, own_event).then_some(own_subscription);
+                event.broadcast_if_pending(skip);
             }
         }
         any

@@ -179,7 +179,8 @@ impl Signal {
                     return Poll::Ready(None);
                 }
             };
-            self.globals.drain(self.wake_up.get_ref());
+            self.globals
+                .drain(self.wake_up.get_ref(), (self.event, &self.subscription));
             // The pipe was empty at the end of the drain, so any byte written
             // since makes a newer event, which this clear leaves alone.
             registration.clear(ready);
