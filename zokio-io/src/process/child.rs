@@ -44,21 +44,25 @@ pub struct Child {
 }
 
 enum State {
-    Running(Running),
+    Running {
+        pid: u32,
+        reaper: Reaper,
+        kill_on_drop: bool,
+    },
     Reaped(ExitStatus),
 }
 
-struct Running {
-    pid: u32,
-    /// `None` once reaped, so that dropping this does not adopt it.
-    reaper: Option<Reaper>,
-    kill_on_drop: bool,
-}
-
-impl Drop for Running {
+impl Drop for Child {
     fn drop(&mut self) {
-        if let Some(mut reaper) = self.reaper.take() {
-            if self.kill_on_drop {
+        // The status put in its place is never read: this `Child` is going.
+        let state = std::mem::replace(&mut self.state, State::Reaped(ExitStatus::default()));
+        if let State::Running {
+            mut reaper,
+            kill_on_drop,
+            ..
+        } = state
+        {
+            if kill_on_drop {
                 // Nothing to report an error to: the orphan is reaped
                 // whenever it exits.
                 let _ = reaper.kill();
@@ -78,11 +82,11 @@ impl Child {
         stderr: Option<ChildStderr>,
     ) -> Child {
         Child {
-            state: State::Running(Running {
+            state: State::Running {
                 pid,
-                reaper: Some(reaper),
+                reaper,
                 kill_on_drop,
-            }),
+            },
             stdin,
             stdout,
             stderr,
@@ -104,7 +108,7 @@ impl Child {
     /// ```
     pub fn id(&self) -> Option<u32> {
         match &self.state {
-            State::Running(running) => Some(running.pid),
+            State::Running { pid, .. } => Some(*pid),
             State::Reaped(_) => None,
         }
     }
@@ -129,13 +133,14 @@ impl Child {
     /// ```
     pub fn start_kill(&mut self) -> io::Result<()> {
         match &mut self.state {
-            State::Running(running) => {
-                let Some(reaper) = running.reaper.as_mut() else {
-                    return Ok(());
-                };
+            State::Running {
+                reaper,
+                kill_on_drop,
+                ..
+            } => {
                 reaper.kill()?;
                 // Killed already: a drop need not kill again.
-                running.kill_on_drop = false;
+                *kill_on_drop = false;
                 Ok(())
             }
             State::Reaped(_) => Ok(()),
@@ -181,12 +186,9 @@ impl Child {
     pub async fn wait(&mut self) -> io::Result<ExitStatus> {
         drop(self.stdin.take());
         poll_fn(|cx| {
-            let running = match &mut self.state {
+            let reaper = match &mut self.state {
                 State::Reaped(status) => return std::task::Poll::Ready(Ok(*status)),
-                State::Running(running) => running,
-            };
-            let Some(reaper) = running.reaper.as_mut() else {
-                unreachable!("a running child without a reaper is reaped")
+                State::Running { reaper, .. } => reaper,
             };
             // The reaper's readiness wait spends the cooperative budget.
             let status = std::task::ready!(reaper.poll_wait(cx))?;
@@ -210,12 +212,9 @@ impl Child {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
-        let running = match &mut self.state {
+        let reaper = match &mut self.state {
             State::Reaped(status) => return Ok(Some(*status)),
-            State::Running(running) => running,
-        };
-        let Some(reaper) = running.reaper.as_mut() else {
-            unreachable!("a running child without a reaper is reaped")
+            State::Running { reaper, .. } => reaper,
         };
         let status = reaper.try_wait()?;
         if let Some(status) = status {
@@ -224,11 +223,8 @@ impl Child {
         Ok(status)
     }
 
+    /// Drops the reaper (closing its pidfd or `SIGCHLD` listener).
     fn reaped(&mut self, status: ExitStatus) {
-        if let State::Running(running) = &mut self.state {
-            // Taken before `running` drops, so the drop adopts nothing.
-            drop(running.reaper.take());
-        }
         self.state = State::Reaped(status);
     }
 
@@ -275,7 +271,7 @@ impl fmt::Debug for Child {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Child");
         match &self.state {
-            State::Running(running) => d.field("pid", &running.pid),
+            State::Running { pid, .. } => d.field("pid", pid),
             State::Reaped(status) => d.field("status", status),
         };
         d.field("stdin", &self.stdin)
