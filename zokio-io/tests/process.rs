@@ -84,7 +84,11 @@ fn spawn_wait_and_output_under_block_on() {
 fn spawn_and_wait_under_smol() {
     let status = smol::block_on(async {
         let task = smol::spawn(async { Command::new("true").status().await });
-        task.await
+        let timeout = async {
+            smol::Timer::after(Duration::from_secs(60)).await;
+            panic!("not reaped within 60 s");
+        };
+        futures_lite::future::or(task, timeout).await
     });
     assert!(status.unwrap().success());
 }

@@ -16,6 +16,14 @@ use zokio::process::Command;
 
 const CHILD: &str = "ZOKIO_PROCESS_ERRORS_CHILD";
 
+/// Bounds a test in time, so that a lost wake-up fails it instead of
+/// hanging CI.
+async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
+    zokio::time::timeout(std::time::Duration::from_secs(60), test)
+        .await
+        .expect("the test did not finish within 60 s")
+}
+
 /// Open descriptors, counted without opening one (the EMFILE test counts
 /// with a full table).
 fn open_fds() -> usize {
@@ -60,7 +68,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
+    rt.block_on(within(async {
         // Warm up: the first spawn probes pidfd support once.
         assert!(Command::new("true").status().await.unwrap().success());
         let fds = open_fds();
@@ -104,7 +112,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
 
         assert_eq!(open_fds(), fds, "a failed spawn leaked a descriptor");
         assert_eq!(our_children(), vec![], "a failed spawn left a process");
-    });
+    }));
 
     // In child processes of this test binary: EMFILE, and a bad setting.
     run_child("emfile", "emfile checked", "auto");
@@ -165,7 +173,7 @@ fn emfile_child() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
+    rt.block_on(within(async {
         assert!(Command::new("true").status().await.unwrap().success());
         set_fd_limit(256);
         let mut hoard = Vec::new();
@@ -221,6 +229,6 @@ fn emfile_child() {
             "failed {failed}, spawned {spawned}"
         );
         drop(hoard);
-    });
+    }));
     println!("emfile checked");
 }

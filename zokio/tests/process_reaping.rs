@@ -10,6 +10,14 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use zokio::process::Command;
 
+/// Bounds a test in time, so that a lost wake-up fails it instead of
+/// hanging CI.
+async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
+    zokio::time::timeout(std::time::Duration::from_secs(60), test)
+        .await
+        .expect("the test did not finish within 60 s")
+}
+
 /// `pid`'s state letter if it is a child of this process ('Z': zombie).
 fn child_state(pid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -41,51 +49,57 @@ fn assert_all_gone(pids: &[u32]) {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_children_spawned_concurrently_are_all_reaped() {
-    let tasks: Vec<_> = (0..1000)
-        .map(|_| {
-            zokio::spawn(async {
-                let mut child = Command::new("true").spawn().unwrap();
-                let pid = child.id().unwrap();
-                let status = child.wait().await.unwrap();
-                assert!(status.success());
-                pid
+    within(async move {
+        let tasks: Vec<_> = (0..1000)
+            .map(|_| {
+                zokio::spawn(async {
+                    let mut child = Command::new("true").spawn().unwrap();
+                    let pid = child.id().unwrap();
+                    let status = child.wait().await.unwrap();
+                    assert!(status.success());
+                    pid
+                })
             })
-        })
-        .collect();
-    let all = async {
-        let mut pids = Vec::new();
-        for task in tasks {
-            pids.push(task.await.unwrap());
-        }
-        pids
-    };
-    let pids = zokio::time::timeout(Duration::from_secs(60), all)
-        .await
-        .expect("1,000 children reaped within 60 s");
-    // `wait` returned, so each was reaped then: none may be left, even for
-    // a moment (a pid reused since by a child of another test is running,
-    // not a zombie of ours).
-    let zombies: Vec<_> = pids
-        .iter()
-        .filter(|&&pid| child_state(pid) == Some('Z'))
-        .collect();
-    assert!(zombies.is_empty(), "zombies: {zombies:?}");
+            .collect();
+        let all = async {
+            let mut pids = Vec::new();
+            for task in tasks {
+                pids.push(task.await.unwrap());
+            }
+            pids
+        };
+        let pids = zokio::time::timeout(Duration::from_secs(60), all)
+            .await
+            .expect("1,000 children reaped within 60 s");
+        // `wait` returned, so each was reaped then: none may be left, even for
+        // a moment (a pid reused since by a child of another test is running,
+        // not a zombie of ours).
+        let zombies: Vec<_> = pids
+            .iter()
+            .filter(|&&pid| child_state(pid) == Some('Z'))
+            .collect();
+        assert!(zombies.is_empty(), "zombies: {zombies:?}");
+    })
+    .await;
 }
 
 #[zokio::test]
 async fn children_dropped_without_wait_are_reaped() {
-    let mut pids = Vec::new();
-    for _ in 0..50 {
-        // Exits at once: mostly dropped before it has exited, sometimes after.
-        let child = Command::new("true").spawn().unwrap();
-        pids.push(child.id().unwrap());
-    }
-    for _ in 0..5 {
-        // Still running when dropped: reaped by the background reactor later.
-        let child = Command::new("sleep").arg("0.2").spawn().unwrap();
-        pids.push(child.id().unwrap());
-    }
-    assert_all_gone(&pids);
+    within(async move {
+        let mut pids = Vec::new();
+        for _ in 0..50 {
+            // Exits at once: mostly dropped before it has exited, sometimes after.
+            let child = Command::new("true").spawn().unwrap();
+            pids.push(child.id().unwrap());
+        }
+        for _ in 0..5 {
+            // Still running when dropped: reaped by the background reactor later.
+            let child = Command::new("sleep").arg("0.2").spawn().unwrap();
+            pids.push(child.id().unwrap());
+        }
+        assert_all_gone(&pids);
+    })
+    .await;
 }
 
 #[test]
@@ -120,74 +134,86 @@ fn an_orphan_outlives_the_runtime_it_was_spawned_on() {
 
 #[zokio::test]
 async fn kill_on_drop_kills_and_reaps_and_plain_drop_does_not_kill() {
-    let killed = Command::new("sleep")
-        .arg("100")
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let killed_pid = killed.id().unwrap();
-    let mut survivor = Command::new("sleep")
-        .arg("100")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    let survivor_pid = survivor.id().unwrap();
-    drop(killed);
-    assert_all_gone(&[killed_pid]);
-    assert_eq!(child_state(survivor_pid).map(|s| s != 'Z'), Some(true));
-    survivor.kill().await.unwrap();
-    assert_eq!(child_state(survivor_pid), None);
+    within(async move {
+        let killed = Command::new("sleep")
+            .arg("100")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let killed_pid = killed.id().unwrap();
+        let mut survivor = Command::new("sleep")
+            .arg("100")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let survivor_pid = survivor.id().unwrap();
+        drop(killed);
+        assert_all_gone(&[killed_pid]);
+        assert_eq!(child_state(survivor_pid).map(|s| s != 'Z'), Some(true));
+        survivor.kill().await.unwrap();
+        assert_eq!(child_state(survivor_pid), None);
+    })
+    .await;
 }
 
 #[zokio::test]
 async fn try_wait_reaps_without_waiting() {
-    let mut child = Command::new("sleep").arg("0.05").spawn().unwrap();
-    let pid = child.id().unwrap();
-    assert_eq!(child.try_wait().unwrap(), None);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sleep 0.05 still running after 10 s"
-        );
-        zokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    assert!(status.success());
-    assert_eq!(child.id(), None);
-    assert_eq!(child_state(pid), None);
-    // Fused, and kill after exit is fine.
-    assert_eq!(child.wait().await.unwrap(), status);
-    child.start_kill().unwrap();
+    within(async move {
+        let mut child = Command::new("sleep").arg("0.05").spawn().unwrap();
+        let pid = child.id().unwrap();
+        assert_eq!(child.try_wait().unwrap(), None);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "sleep 0.05 still running after 10 s"
+            );
+            zokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        assert!(status.success());
+        assert_eq!(child.id(), None);
+        assert_eq!(child_state(pid), None);
+        // Fused, and kill after exit is fine.
+        assert_eq!(child.wait().await.unwrap(), status);
+        child.start_kill().unwrap();
+    })
+    .await;
 }
 
 #[zokio::test]
 async fn a_killed_child_reports_the_signal() {
-    use std::os::unix::process::ExitStatusExt;
-    let mut child = Command::new("sleep").arg("100").spawn().unwrap();
-    child.start_kill().unwrap();
-    let status = child.wait().await.unwrap();
-    assert_eq!(status.signal(), Some(libc::SIGKILL));
-    assert_eq!(status.code(), None);
-    let status = Command::new("sh")
-        .args(["-c", "kill -TERM $$"])
-        .status()
-        .await
-        .unwrap();
-    assert_eq!(status.signal(), Some(libc::SIGTERM));
+    within(async move {
+        use std::os::unix::process::ExitStatusExt;
+        let mut child = Command::new("sleep").arg("100").spawn().unwrap();
+        child.start_kill().unwrap();
+        let status = child.wait().await.unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        assert_eq!(status.code(), None);
+        let status = Command::new("sh")
+            .args(["-c", "kill -TERM $$"])
+            .status()
+            .await
+            .unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGTERM));
+    })
+    .await;
 }
 
 #[zokio::test]
 async fn a_cancelled_wait_loses_nothing() {
-    let mut child = Command::new("sleep").arg("0.1").spawn().unwrap();
-    let cancelled = zokio::time::timeout(Duration::from_millis(10), child.wait()).await;
-    assert!(cancelled.is_err(), "sleep 0.1 outlived 10 ms");
-    let status = zokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("reaped within 10 s");
-    assert!(status.unwrap().success());
+    within(async move {
+        let mut child = Command::new("sleep").arg("0.1").spawn().unwrap();
+        let cancelled = zokio::time::timeout(Duration::from_millis(10), child.wait()).await;
+        assert!(cancelled.is_err(), "sleep 0.1 outlived 10 ms");
+        let status = zokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .expect("reaped within 10 s");
+        assert!(status.unwrap().success());
+    })
+    .await;
 }
 
 #[test]
