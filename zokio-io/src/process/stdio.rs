@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::process::Stdio;
@@ -12,6 +12,7 @@ use std::task::{Context, Poll};
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
 use crate::async_fd::{Async, set_blocking};
+use crate::readiness::Direction;
 
 /// The parent's end of one pipe.
 struct Pipe(Async<File>);
@@ -166,13 +167,38 @@ pipe_end!(
     "std::process::ChildStderr"
 );
 
+/// Pipes are streams: a read or write shorter than asked proves the pipe
+/// was emptied or filled, so it clears the readiness at once (as the
+/// stream sockets' do) instead of leaving that to a `WouldBlock` call.
+impl Pipe {
+    fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let asked = bufs.iter().map(|b| b.len()).sum();
+        self.0
+            .poll_stream_io(Direction::Read, cx, asked, |mut file| {
+                file.read_vectored(bufs).map(|n| (n, false))
+            })
+    }
+
+    fn poll_write(&self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        let asked = bufs.iter().map(|b| b.len()).sum();
+        self.0
+            .poll_stream_io(Direction::Write, cx, asked, |mut file| {
+                file.write_vectored(bufs).map(|n| (n, false))
+            })
+    }
+}
+
 impl AsyncWrite for ChildStdin {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &self.pipe.0).poll_write(cx, buf)
+        self.pipe.poll_write(cx, &[IoSlice::new(buf)])
     }
 
     fn poll_write_vectored(
@@ -180,7 +206,7 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &self.pipe.0).poll_write_vectored(cx, bufs)
+        self.pipe.poll_write(cx, bufs)
     }
 
     /// Pipes have no buffer in the parent to flush.
@@ -203,7 +229,7 @@ macro_rules! async_read {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                Pin::new(&mut &self.pipe.0).poll_read(cx, buf)
+                self.pipe.poll_read(cx, &mut [IoSliceMut::new(buf)])
             }
 
             fn poll_read_vectored(
@@ -211,7 +237,7 @@ macro_rules! async_read {
                 cx: &mut Context<'_>,
                 bufs: &mut [IoSliceMut<'_>],
             ) -> Poll<io::Result<usize>> {
-                Pin::new(&mut &self.pipe.0).poll_read_vectored(cx, bufs)
+                self.pipe.poll_read(cx, bufs)
             }
         }
     };
