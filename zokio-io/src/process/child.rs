@@ -248,10 +248,20 @@ impl Child {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
+        /// Through a chunk, not `read_to_end`: futures-lite's zero-fills
+        /// the vector's whole spare capacity again after every `Pending`,
+        /// which for a large output is quadratic.
         async fn read_to_end(pipe: Option<impl AsyncRead + Unpin>) -> io::Result<Vec<u8>> {
             let mut bytes = Vec::new();
             if let Some(mut pipe) = pipe {
-                pipe.read_to_end(&mut bytes).await?;
+                // A pipe's default capacity: one read can empty it.
+                let mut chunk = vec![0; 64 << 10];
+                loop {
+                    match pipe.read(&mut chunk).await? {
+                        0 => break,
+                        n => bytes.extend_from_slice(&chunk[..n]),
+                    }
+                }
             }
             Ok(bytes)
         }
