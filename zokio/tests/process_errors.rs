@@ -1,12 +1,13 @@
 //! Zokio's own tests of bad input to `zokio::process`: a missing program, a
 //! bad working directory, a failing `pre_exec`, a bad reaper setting, and
 //! descriptor exhaustion (EMFILE) at every point of a spawn, with either
-//! reaper. Each is an
-//! `io::Error`, never a panic, and leaves no descriptor and no zombie.
+//! reaper. Each is an `io::Error`, never a panic, and leaves no descriptor
+//! and no zombie. A runtime built without I/O panics at `spawn` (as every
+//! reactor source does), before any child starts.
 //!
-//! One test per file-level process: the descriptor counts would see other
-//! tests' descriptors otherwise. EMFILE runs in a child process, because it
-//! lowers `RLIMIT_NOFILE` (as zokio-io/tests/emfile.rs does).
+//! One test in this file, each check in turn: the descriptor counts would
+//! see other tests' descriptors otherwise. EMFILE runs in a child process,
+//! because it lowers `RLIMIT_NOFILE` (as zokio-io/tests/emfile.rs does).
 #![cfg(all(not(loom), target_os = "linux"))]
 #![warn(rust_2018_idioms)]
 
@@ -64,6 +65,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
         Ok("reaper") => return bad_reaper_setting_child(),
         _ => {}
     }
+    spawn_on_a_runtime_without_io_panics_before_starting_a_child();
     let rt = zokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -231,4 +233,28 @@ fn emfile_child() {
         drop(hoard);
     }));
     println!("emfile checked");
+}
+
+/// A runtime built without I/O panics at `spawn` (as every reactor source
+/// does, naming the missing setting), before any child is started.
+fn spawn_on_a_runtime_without_io_panics_before_starting_a_child() {
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let marker = std::env::temp_dir().join(format!("zokio-no-io-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let _ = Command::new("touch").arg(&marker).spawn();
+        })
+    }));
+    let message = panicked.expect_err("spawn without I/O panics");
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| message.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    assert!(message.contains("enable_io"), "{message}");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(!marker.exists(), "a child was started");
 }

@@ -11,6 +11,7 @@ use std::process::{ExitStatus, Output, Stdio};
 use super::child::Child;
 use super::reaper::{self, Reaper};
 use super::stdio::{ChildStderr, ChildStdin, ChildStdout};
+use crate::reactor::Handle;
 
 /// A process builder with the methods of [`std::process::Command`], whose
 /// [`spawn`](Command::spawn) gives a [`Child`] to wait for asynchronously,
@@ -244,6 +245,12 @@ impl Command {
     /// and reaped before the error returns: a failed spawn leaves no
     /// process and no descriptor behind.
     ///
+    /// # Panics
+    ///
+    /// On the threads of a runtime built without I/O, as every source of
+    /// this crate does ([`Handle::current`](crate::Handle::current)), with
+    /// a message naming the missing setting.
+    ///
     /// ```
     /// use zokio_io::process::Command;
     ///
@@ -252,8 +259,12 @@ impl Command {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn spawn(&mut self) -> io::Result<Child> {
-        // Before the child exists: a child nothing can reap is never made.
+        // Before the child exists, so that neither an error nor the panic
+        // of a runtime without I/O leaves a child that nothing reaps.
         let mode = reaper::mode()?;
+        let handle = Handle::current()?;
+        // The pipes and the reaper below register with this same reactor.
+        let _entered = handle.enter();
         let mut std_child = self.std.spawn()?;
         let pid = std_child.id();
         let watched = (|| {

@@ -26,10 +26,11 @@
 //! It becomes readable when the child exits; [`Child::wait`] waits for that
 //! readiness and then reaps the child with `waitid(P_PIDFD, WEXITED |
 //! WNOHANG)`, which never blocks. Each child costs one descriptor while it
-//! is watched, no thread and no signal handler, and nothing else in the
-//! program can steal its exit status by pid (a pidfd names one process,
-//! never one that reused its pid; [`Child::start_kill`] signals through it
-//! too).
+//! is watched, and no thread and no signal handler. A pidfd names one
+//! process, never one that later reused its pid, so [`Child::start_kill`]
+//! signals through it too. (Code elsewhere in the program that reaps any
+//! child, `waitpid(-1)` or `SIGCHLD` set to `SIG_IGN`, can still take a
+//! child's status first; `wait` then fails with `ECHILD`, as std's does.)
 //!
 //! The reactor is the current one at spawn: the entered runtime's, or
 //! the background reactor under another executor or none, so these types
