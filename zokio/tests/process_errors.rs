@@ -1,7 +1,7 @@
 //! Zokio's own tests of bad input to `zokio::process`: a missing program, a
-//! bad working directory, a failing `pre_exec`, a bad reaper setting, and
-//! descriptor exhaustion (EMFILE) at every point of a spawn, with either
-//! reaper. Each is an `io::Error`, never a panic, and leaves no descriptor
+//! bad working directory, a failing `pre_exec`, a bad reaper setting, no
+//! process left for the user (EAGAIN), and descriptor exhaustion (EMFILE)
+//! at every point of a spawn, with either reaper. Each is an `io::Error`, never a panic, and leaves no descriptor
 //! and no zombie. A runtime built without I/O panics at `spawn` (as every
 //! reactor source does), before any child starts.
 //!
@@ -63,6 +63,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
     match std::env::var(CHILD).as_deref() {
         Ok("emfile") => return emfile_child(),
         Ok("reaper") => return bad_reaper_setting_child(),
+        Ok("eagain") => return eagain_child(),
         _ => {}
     }
     spawn_on_a_runtime_without_io_panics_before_starting_a_child();
@@ -120,6 +121,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
     run_child("emfile", "emfile checked", "auto");
     run_child("emfile", "emfile checked", "signal");
     run_child("reaper", "setting checked", "threads");
+    run_child("eagain", "eagain checked", "auto");
 }
 
 fn run_child(what: &str, says: &str, reaper: &str) {
@@ -153,6 +155,45 @@ fn bad_reaper_setting_child() {
     }
     assert_eq!(our_children(), vec![]);
     println!("setting checked");
+}
+
+/// `fork` failing with EAGAIN: no process may be added for this user
+/// (`RLIMIT_NPROC`, which root ignores, so root first becomes `nobody`).
+fn eagain_child() {
+    // SAFETY: getuid and setuid take no pointers.
+    if unsafe { libc::getuid() } == 0 {
+        // SAFETY: as above; glibc applies it to every thread.
+        assert_eq!(
+            unsafe { libc::setuid(65534) },
+            0,
+            "cannot drop root to test EAGAIN"
+        );
+    }
+    let limit = libc::rlimit {
+        rlim_cur: 1,
+        rlim_max: 1,
+    };
+    // SAFETY: a pointer to a live, properly typed rlimit struct.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &limit) }, 0);
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(within(async {
+        let fds = open_fds();
+        for _ in 0..3 {
+            let err = Command::new("true")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::EAGAIN), "{err}");
+            let err = Command::new("true").output().await.unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::EAGAIN), "{err}");
+        }
+        assert_eq!(open_fds(), fds, "a failed spawn leaked a descriptor");
+    }));
+    println!("eagain checked");
 }
 
 fn set_fd_limit(limit: u64) {
