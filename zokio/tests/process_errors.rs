@@ -1,13 +1,15 @@
 //! Zokio's own tests of bad input to `zokio::process`: a missing program, a
 //! bad working directory, a failing `pre_exec`, a bad reaper setting, no
 //! process left for the user (EAGAIN), and descriptor exhaustion (EMFILE)
-//! at every point of a spawn, with either reaper. Each is an `io::Error`, never a panic, and leaves no descriptor
-//! and no zombie. A runtime built without I/O panics at `spawn` (as every
-//! reactor source does), before any child starts.
+//! at every point of a spawn, with either reaper. Each is an `io::Error`,
+//! never a panic, and leaves no descriptor and no zombie. A runtime built
+//! without I/O panics at `spawn` (as every reactor source does), before any
+//! child starts.
 //!
 //! One test in this file, each check in turn: the descriptor counts would
-//! see other tests' descriptors otherwise. EMFILE runs in a child process,
-//! because it lowers `RLIMIT_NOFILE` (as zokio-io/tests/emfile.rs does).
+//! see other tests' descriptors otherwise. EMFILE and EAGAIN run in child
+//! processes, because they lower `RLIMIT_NOFILE` and `RLIMIT_NPROC` (as
+//! zokio-io/tests/emfile.rs does).
 #![cfg(all(not(loom), target_os = "linux"))]
 #![warn(rust_2018_idioms)]
 
