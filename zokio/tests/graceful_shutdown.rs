@@ -130,11 +130,8 @@ fn send(child: &Child, signum: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
     // SAFETY: kill(2) takes no pointers; `pid` is our child, not yet reaped
     // (the `Server` guard waits for it only after this).
-    assert_eq!(
-        unsafe { libc::kill(pid, signum) },
-        0,
-        "kill({pid}, {signum})"
-    );
+    let rc = unsafe { libc::kill(pid, signum) };
+    assert_eq!(rc, 0, "kill({pid}, {signum})");
 }
 
 fn shuts_down_gracefully_on(signum: libc::c_int, name: &str) {
