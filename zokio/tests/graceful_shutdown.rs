@@ -18,7 +18,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -27,8 +28,10 @@ const IN_FLIGHT: usize = 4;
 /// Each request's work in the server: long enough that the signal comes
 /// while every request is in flight.
 const DELAY_MS: &str = "300";
+/// A cold build of the example alone, on a loaded machine.
+const BUILD_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Kills the server if the test fails before it exits.
+/// Kills the child (the server, or cargo) if the test fails before it exits.
 struct Server(Child);
 
 impl Drop for Server {
@@ -58,7 +61,13 @@ fn build_layout() -> Option<(PathBuf, String, Option<String>)> {
     Some((parent.parent()?.to_path_buf(), profile, Some(triple)))
 }
 
+/// The example's path, built (or found up to date) once per test process.
 fn example_binary() -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(build_example).clone()
+}
+
+fn build_example() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
     let beside = exe
         .parent()
@@ -89,9 +98,14 @@ fn example_binary() -> PathBuf {
         if !features.is_empty() {
             build.args(["--features", &features.join(",")]);
         }
-        match build.status() {
-            Ok(status) if status.success() => {}
-            Ok(status) => panic!("building the {EXAMPLE} example failed ({status})"),
+        match build.spawn() {
+            Ok(child) => {
+                let status = wait_bounded(Server(child), BUILD_TIMEOUT, "cargo build");
+                assert!(
+                    status.success(),
+                    "building the {EXAMPLE} example failed ({status})"
+                );
+            }
             Err(e) => eprintln!("cannot run cargo ({e}); using {}", beside.display()),
         }
     }
@@ -101,6 +115,21 @@ fn example_binary() -> PathBuf {
         beside.display()
     );
     beside
+}
+
+/// Waits for `child` to exit, killing it (through the guard) after `limit`.
+fn wait_bounded(mut child: Server, limit: Duration, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.0.try_wait().expect("wait for a child") {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not finish within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Forwards the server's stdout, line by line, to a channel.
@@ -130,15 +159,13 @@ fn send(child: &Child, signum: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
     // SAFETY: kill(2) takes no pointers; `pid` is our child, not yet reaped
     // (the `Server` guard waits for it only after this).
-    assert_eq!(
-        unsafe { libc::kill(pid, signum) },
-        0,
-        "kill({pid}, {signum})"
-    );
+    let rc = unsafe { libc::kill(pid, signum) };
+    assert_eq!(rc, 0, "kill({pid}, {signum})");
 }
 
 fn shuts_down_gracefully_on(signum: libc::c_int, name: &str) {
-    // Bounds the whole test: every wait below stops at this deadline.
+    // Bounds the whole scenario (the build has its own bound): every wait
+    // below stops at this deadline.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut server = Server(
         Command::new(example_binary())
@@ -207,13 +234,8 @@ fn shuts_down_gracefully_on(signum: libc::c_int, name: &str) {
 
     let drained = next_line(&lines, deadline, "the drain count");
     assert_eq!(drained, format!("drained {IN_FLIGHT} in-flight requests"));
-    let status = loop {
-        if let Some(status) = server.0.try_wait().expect("wait for the example") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the example did not exit");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    let status = wait_bounded(server, left, "the example's exit");
     assert!(status.success(), "exit status {status}");
 }
 

@@ -76,6 +76,11 @@ impl SignalKind {
 
     /// `SIGINFO`: the terminal asked for a status line (Ctrl-T), on the BSDs,
     /// macOS and illumos. Ignored by default.
+    ///
+    /// ```
+    /// use zokio_io::signal::unix::SignalKind;
+    /// assert_eq!(SignalKind::info().as_raw_value(), libc::SIGINFO);
+    /// ```
     #[cfg(any(
         target_os = "dragonfly",
         target_os = "freebsd",

@@ -1,5 +1,8 @@
 //! Sending signals to the test process itself, as Tokio's `tests/support/signal.rs` does.
 
+// Each test file that includes this uses only part of it.
+#![allow(dead_code)]
+
 use std::future::Future;
 use std::time::Duration;
 
