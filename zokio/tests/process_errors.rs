@@ -165,11 +165,8 @@ fn eagain_child() {
     // SAFETY: getuid and setuid take no pointers.
     if unsafe { libc::getuid() } == 0 {
         // SAFETY: as above; glibc applies it to every thread.
-        assert_eq!(
-            unsafe { libc::setuid(65534) },
-            0,
-            "cannot drop root to test EAGAIN"
-        );
+        let dropped = unsafe { libc::setuid(65534) };
+        assert_eq!(dropped, 0, "cannot drop root to test EAGAIN");
     }
     let limit = libc::rlimit {
         rlim_cur: 1,
