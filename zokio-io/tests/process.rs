@@ -168,3 +168,24 @@ fn every_test_here_passes_with_the_sigchld_reaper_too() {
         "{stdout}"
     );
 }
+
+#[test]
+fn waiting_where_only_a_shut_down_reactor_is_entered_is_an_error_and_the_child_is_still_reaped() {
+    use zokio_core::Driver;
+    let mut driver = IoDriver::new().unwrap();
+    let guard = driver.handle().enter();
+    let mut child = Command::new("sleep").arg("0.05").spawn().unwrap();
+    let pid = child.id().unwrap();
+    driver.shutdown();
+    // Still entered: there is no reactor to move to.
+    let err = within(Duration::from_secs(10), child.wait()).unwrap_err();
+    assert!(err.to_string().contains("shut down"), "{err}");
+    drop(guard);
+    // Dropped unreaped: an orphan, reaped by the background reactor.
+    drop(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while is_our_child(pid) {
+        assert!(Instant::now() < deadline, "child {pid} not reaped in 10 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

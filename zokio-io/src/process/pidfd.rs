@@ -47,8 +47,14 @@ impl PidfdReaper {
             // child was spawned on a runtime since dropped): move to the
             // reactor current here, which is another runtime's or the
             // background one, and wait there.
-            Poll::Ready(Err(_)) if self.registration.handle().is_shut_down() => {
-                self.move_to(&Handle::current()?)?;
+            Poll::Ready(Err(e)) if self.registration.handle().is_shut_down() => {
+                let current = Handle::current()?;
+                if current.is_shut_down() {
+                    // Nowhere left to wait (a runtime's handle still
+                    // entered after its shutdown).
+                    return Poll::Ready(Err(e));
+                }
+                self.move_to(&current)?;
                 self.poll_wait(cx)
             }
             polled => polled,

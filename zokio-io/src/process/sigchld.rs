@@ -49,7 +49,17 @@ impl SigchldReaper {
                 // The reactor it listened on has shut down (the child was
                 // spawned on a runtime since dropped): listen where this
                 // poll runs instead.
-                None => self.move_to(&Handle::current()?)?,
+                None => {
+                    let current = Handle::current()?;
+                    if current.is_shut_down() {
+                        // Nowhere left to listen (a runtime's handle still
+                        // entered after its shutdown).
+                        return Poll::Ready(Err(io::Error::other(
+                            "zokio::process: the reactor to wait for this child on has shut down",
+                        )));
+                    }
+                    self.move_to(&current)?;
+                }
             }
         }
     }
