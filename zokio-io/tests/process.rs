@@ -189,3 +189,14 @@ fn waiting_where_only_a_shut_down_reactor_is_entered_is_an_error_and_the_child_i
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// As Tokio's: every type can move between threads and be shared.
+#[test]
+fn the_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Command>();
+    send_sync::<zokio_io::process::Child>();
+    send_sync::<zokio_io::process::ChildStdin>();
+    send_sync::<zokio_io::process::ChildStdout>();
+    send_sync::<zokio_io::process::ChildStderr>();
+}
