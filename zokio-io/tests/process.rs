@@ -104,6 +104,20 @@ fn a_child_of_a_dropped_driver_is_waited_for_on_the_background_reactor() {
     assert!(status.success());
 }
 
+/// The pidfd of a child that exited long ago is registered anew: adding it
+/// to the background reactor's poller must report it readable at once.
+#[test]
+fn a_child_that_exited_before_it_moved_reactors_is_reaped_on_the_new_one() {
+    let driver = IoDriver::new().unwrap();
+    let guard = driver.handle().enter();
+    let mut child = Command::new("true").spawn().unwrap();
+    drop(guard);
+    std::thread::sleep(Duration::from_millis(200)); // `true` has exited
+    drop(driver);
+    let status = within(Duration::from_secs(10), child.wait()).unwrap();
+    assert!(status.success());
+}
+
 #[test]
 fn an_orphan_is_reaped_without_any_executor() {
     let child = Command::new("sleep").arg("0.05").spawn().unwrap();

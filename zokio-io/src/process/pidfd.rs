@@ -99,9 +99,11 @@ impl Drop for PidfdReaper {
 }
 
 fn register(pidfd: BorrowedFd<'_>, handle: &Handle) -> io::Result<Registration> {
-    // Ready at first: the child may have exited before the registration,
-    // and the first poll's `waitid` finds that out.
-    Registration::new(pidfd, handle, Readiness::new_ready())
+    // Not ready at first: adding a descriptor to epoll reports it at once if
+    // it is readable already (a child that exited before the registration),
+    // so the first wait need not try a `waitid` that, for a child just
+    // spawned, nearly always finds it still running.
+    Registration::new(pidfd, handle, Readiness::new())
 }
 
 /// `WouldBlock` for "not exited yet", so that the reactor's readiness loop
