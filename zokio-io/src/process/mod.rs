@@ -59,10 +59,11 @@
 //! `Child` dropped before it was reaped hands its pidfd (or its `SIGCHLD`
 //! listener) to the background reactor (started then if it was not
 //! running): its readiness wakes a waker that reaps the child, outside any
-//! task. Orphans are thus
-//! reaped promptly even if the program never spawns or polls anything
-//! again, even if the runtime it was spawned on is gone. A child that has
-//! exited already when its `Child` is dropped is reaped at once.
+//! task. Orphans are thus reaped promptly even if the program never spawns
+//! or polls anything again, even if the runtime it was spawned on is gone.
+//! A child that has exited already when its `Child` is dropped is reaped at
+//! once. An orphan that never exits keeps its descriptor open for as long
+//! as it runs.
 //!
 //! # `kill_on_drop`
 //!
@@ -78,6 +79,12 @@
 //! child's stdin) deregisters it and makes it blocking again.
 //! [`Child::wait`] closes the child's stdin first, so a child that reads
 //! its input to the end can exit.
+//!
+//! # Platforms
+//!
+//! Linux only for now: the module is not built elsewhere. (The `SIGCHLD`
+//! reaper would serve other Unixes; what is missing there is `waitpid` and
+//! `kill` without rustix, which this crate uses on Linux only.)
 
 mod child;
 mod command;
