@@ -130,6 +130,8 @@ pub(crate) struct Context {
     pub(crate) budget: Cell<Option<u8>>,
     /// The CPU the data behind the wake in progress arrived on, if a driver said.
     pub(crate) wake_origin: Cell<Option<usize>>,
+    /// Set while a waker asks for the task it wakes to queue behind others.
+    pub(crate) wake_behind: Cell<bool>,
     /// The run whose task harness has not been entered yet (a `*mut RunSlot`,
     /// which only `task::harness` reads and writes).
     pub(crate) run_slot: Cell<*mut ()>,
@@ -154,6 +156,7 @@ impl Context {
             in_runtime: Cell::new(false),
             budget: Cell::new(None),
             wake_origin: Cell::new(None),
+            wake_behind: Cell::new(false),
             run_slot: Cell::new(std::ptr::null_mut()),
             ids: Cell::new((0, 0)),
             worker: Cell::new(None),

@@ -125,7 +125,11 @@ impl Shared {
                 return;
             }
         }
-        if hint == ScheduleHint::Yield || cx.in_driver.get() {
+        // Behind the queued work, not next: a task that yielded, the wakes
+        // of a driver poll (a batch, queued in the order it arrived), and a
+        // consumer whose waker asked for it (it takes more in one poll once
+        // the tasks queued before it have run).
+        if hint == ScheduleHint::Yield || cx.in_driver.get() || placement::is_wake_behind() {
             self.push_local(cx, task);
             return;
         }
