@@ -108,13 +108,26 @@ fn take_slot() -> *mut RunSlot {
     .unwrap_or(ptr::null_mut())
 }
 
+/// Runs `f` (the drop of a finished task's output, outside any run of it)
+/// with the task of `meta` current, as it would be in the task's own run.
+pub(crate) fn with_current_task<R>(meta: &TaskMeta, f: impl FnOnce() -> R) -> R {
+    struct Restore(*const ());
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = context::with(|cx| cx.current_task.set(self.0));
+        }
+    }
+    let _restore = context::with(|cx| Restore(cx.current_task.replace(ptr::from_ref(meta).cast())));
+    f()
+}
+
 /// The id of the task whose run is in progress on this thread, if any.
 pub(crate) fn current_task_id() -> Option<Id> {
     let meta = context::with(|cx| cx.current_task.get()).unwrap_or(ptr::null());
     // SAFETY: non-null only between a harness taking its run's slot and the
-    // end of that run (`RestoreSlot`), and we are on that run's thread, below
-    // it on the stack: async-task keeps the task's header, and so its
-    // metadata, alive for the whole run.
+    // end of that run (`RestoreSlot`), or inside `with_current_task`, and we
+    // are on that thread, below it on the stack: the run (async-task) or the
+    // caller's handle keeps the task's header, and so its metadata, alive.
     (!meta.is_null()).then(|| unsafe { (*meta.cast::<TaskMeta>()).id() })
 }
 
