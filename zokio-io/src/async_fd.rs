@@ -79,6 +79,12 @@ impl<T: AsFd> Async<T> {
         })
     }
 
+    /// The registration itself, for crate types that drive the readiness
+    /// wait by hand (a signal listener checks its broadcast between waits).
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
     /// The handle of the reactor this source is registered with.
     pub fn handle(&self) -> &Handle {
         self.registration.handle()

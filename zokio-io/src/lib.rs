@@ -55,6 +55,8 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
+//! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signal listeners
+//!   ([`signal::unix::signal`]), with Tokio's names and semantics.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -95,6 +97,7 @@ mod origin;
 mod reactor;
 mod readiness;
 mod registration;
+pub mod signal;
 mod sys;
 
 #[cfg(all(test, loom))]

@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] | [`task`], [`block_on`] |
 //! | work-stealing and current-thread schedulers, blocking pool | [`zokio_sched`] | [`runtime`], [`spawn`] |
-//! | reactor and sockets | [`zokio_io`] | [`net`] |
+//! | reactor, sockets, signals | [`zokio_io`] | [`net`], [`signal`] |
 //! | timers | [`zokio_time`] | [`time`] |
 //! | pooled memory | [`zokio_mem`] | [`mem`] |
 //!
@@ -101,6 +101,13 @@ pub mod time {
 /// from [`zokio_io`].
 pub mod net {
     pub use zokio_io::net::*;
+}
+
+/// Signals: [`ctrl_c`](signal::ctrl_c) and, on Unix, listeners for any
+/// signal, from [`zokio_io::signal`] (whose module documentation explains
+/// the model).
+pub mod signal {
+    pub use zokio_io::signal::*;
 }
 
 /// Pooled memory: buffer and object pools, from [`zokio_mem`] (whose pools
