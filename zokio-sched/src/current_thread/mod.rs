@@ -94,6 +94,7 @@ impl<D: Driver> CurrentThread<D> {
         .validate()?;
         let unparker = driver.unparker();
         let shared = Arc::new(Shared {
+            id: crate::id::next(),
             state: RunState::new(),
             remote: ConcurrentQueue::unbounded(),
             unpark: Box::new(move || unparker.unpark()),
@@ -121,7 +122,11 @@ impl<D: Driver> CurrentThread<D> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        shared::spawn(self.local.shared.clone(), future)
+        shared::spawn(
+            self.local.shared.clone(),
+            zokio_core::task::Builder::new(),
+            future,
+        )
     }
 
     /// Spawns a future that need not be `Send`; it runs inside the next
@@ -131,7 +136,8 @@ impl<D: Driver> CurrentThread<D> {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.local.spawn_local(future)
+        self.local
+            .spawn_local(zokio_core::task::Builder::new(), future)
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
@@ -150,14 +156,7 @@ impl<D: Driver> CurrentThread<D> {
 
     /// A snapshot of the counters (one worker: this thread).
     pub fn metrics(&self) -> Metrics {
-        let shared = &self.local.shared;
-        let depth = self.local.queue.try_borrow().map_or(0, |q| q.len());
-        Metrics {
-            workers: vec![shared.counters.snapshot(depth)],
-            injector_depth: shared.remote.len(),
-            owned_tasks: shared.owned.len(),
-            blocking: shared.blocking.metrics(),
-        }
+        self.local.shared.metrics()
     }
 
     /// Runs `future` to completion on this thread, running the spawned tasks
