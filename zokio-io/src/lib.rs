@@ -57,6 +57,9 @@
 //!   std's types.
 //! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signal listeners
 //!   ([`signal::unix::signal`]), with Tokio's names and semantics.
+//! - [`process`] (Linux): [`Command`](process::Command) and
+//!   [`Child`](process::Child) with Tokio's API, children reaped through
+//!   pidfds registered with the reactor.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -94,6 +97,8 @@ mod current;
 mod driver;
 pub mod net;
 mod origin;
+#[cfg(target_os = "linux")]
+pub mod process;
 mod reactor;
 mod readiness;
 mod registration;

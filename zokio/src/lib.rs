@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] | [`task`], [`block_on`] |
 //! | work-stealing and current-thread schedulers, blocking pool | [`zokio_sched`] | [`runtime`], [`spawn`] |
-//! | reactor, sockets, signals | [`zokio_io`] | [`net`], [`signal`] |
+//! | reactor, sockets, signals, processes | [`zokio_io`] | [`net`], [`signal`], `process` |
 //! | timers | [`zokio_time`] | [`time`] |
 //! | pooled memory | [`zokio_mem`] | [`mem`] |
 //!
@@ -108,6 +108,13 @@ pub mod net {
 /// the model).
 pub mod signal {
     pub use zokio_io::signal::*;
+}
+
+/// Child processes with Tokio's API (`Command`, `Child`, async pipes),
+/// reaped through pidfds, from [`zokio_io::process`] (Linux).
+#[cfg(target_os = "linux")]
+pub mod process {
+    pub use zokio_io::process::*;
 }
 
 /// Pooled memory: buffer and object pools, from [`zokio_mem`] (whose pools
