@@ -37,6 +37,8 @@ use shared::{Local, Shared};
 struct MainWaker<U> {
     woken: AtomicBool,
     unpark: U,
+    /// The scheduler whose `block_on` drives the future.
+    shared: Arc<Shared>,
 }
 
 impl<U: Unpark> Wake for MainWaker<U> {
@@ -46,7 +48,13 @@ impl<U: Unpark> Wake for MainWaker<U> {
 
     fn wake_by_ref(self: &std::sync::Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.unpark.unpark();
+        // On the thread in `block_on` the loop is running (a task or the
+        // driver's dispatch woke the future) and looks at the flag before it
+        // parks again: an unpark would only make the next park return at
+        // once, at the price of a system call per wake.
+        if !self.shared.is_owner_thread() {
+            self.unpark.unpark();
+        }
     }
 }
 
@@ -184,6 +192,7 @@ impl<D: Driver> CurrentThread<D> {
         let main = std::sync::Arc::new(MainWaker {
             woken: AtomicBool::new(true),
             unpark: self.driver.borrow().unparker(),
+            shared: shared.clone(),
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);

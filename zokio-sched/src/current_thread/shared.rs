@@ -41,7 +41,10 @@ pub(crate) struct Local {
 
 /// This thread's local queue if it is inside `block_on` of the scheduler at
 /// `shared` (of any current-thread scheduler, for `None`).
-fn with_local<R>(shared: Option<*const Shared>, f: impl FnOnce(Option<&Local>) -> R) -> R {
+pub(crate) fn with_local<R>(
+    shared: Option<*const Shared>,
+    f: impl FnOnce(Option<&Local>) -> R,
+) -> R {
     context::with_worker(|local: Option<&Local>| {
         f(local.filter(|l| shared.is_none_or(|s| ptr::eq(Arc::as_ptr(&l.shared), s))))
     })
@@ -56,6 +59,11 @@ impl Schedule for TaskSchedule {
 }
 
 impl Shared {
+    /// True on the thread inside this scheduler's `block_on`.
+    pub(crate) fn is_owner_thread(&self) -> bool {
+        with_local(Some(ptr::from_ref(self)), |local| local.is_some())
+    }
+
     /// A snapshot of the counters; the local queue's depth is read only on
     /// the scheduler's own thread (inside its `block_on`), and is 0 elsewhere.
     pub(crate) fn metrics(&self) -> crate::metrics::Metrics {
