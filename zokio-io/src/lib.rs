@@ -91,6 +91,7 @@ mod async_fd;
 mod current;
 mod driver;
 pub mod net;
+mod offload;
 mod origin;
 mod reactor;
 mod readiness;

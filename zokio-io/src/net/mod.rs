@@ -13,6 +13,7 @@ mod tcp_stream;
 mod udp;
 mod unix;
 
+pub use addr::{ToSocketAddrs, lookup_host};
 pub use tcp_listener::{Incoming, TcpListener};
 pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use tcp_stream::TcpStream;

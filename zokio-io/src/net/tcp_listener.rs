@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::{poll_fn, ready};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -12,7 +12,7 @@ use futures_lite::Stream;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::net::addr::each_addr;
+use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::tcp_stream::TcpStream;
 
 /// Connections waiting in the kernel before `accept` takes them.

@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::io::{self, IoSliceMut};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::net::addr::each_addr;
+use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::queue_hint::QueueHint;
 use crate::reactor::Handle;
 use crate::readiness::Readiness;

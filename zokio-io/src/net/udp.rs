@@ -3,12 +3,12 @@
 use std::fmt;
 use std::future::{poll_fn, ready};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 use crate::async_fd::Async;
-use crate::net::addr::{each_addr, resolve};
+use crate::net::addr::{ToSocketAddrs, each_addr, resolve};
 
 /// A UDP socket.
 ///
@@ -48,7 +48,7 @@ impl UdpSocket {
 
     /// Sends a datagram to the first address of `target`.
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = resolve(target)?[0];
+        let target = resolve(&target).await?[0];
         poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
     }
 
