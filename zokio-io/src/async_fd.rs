@@ -79,6 +79,10 @@ impl<T: AsFd> Async<T> {
         })
     }
 
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
     /// The handle of the reactor this source is registered with.
     pub fn handle(&self) -> &Handle {
         self.registration.handle()

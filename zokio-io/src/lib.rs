@@ -90,10 +90,13 @@
 mod async_fd;
 mod current;
 mod driver;
+mod interest;
+mod io_ready;
 pub mod net;
 mod offload;
 mod origin;
 mod reactor;
+mod ready;
 mod readiness;
 mod registration;
 mod sys;
@@ -103,5 +106,7 @@ mod loom_models;
 
 pub use async_fd::Async;
 pub use driver::{IoDriver, IoUnparker};
+pub use interest::Interest;
+pub use ready::Ready;
 pub use reactor::Handle;
 pub use zokio_core::context::{EnterGuard, TryCurrentError};

@@ -7,6 +7,7 @@
 mod addr;
 mod queue_hint;
 mod stream_io;
+mod stream_ready;
 mod tcp_listener;
 mod tcp_split;
 mod tcp_stream;

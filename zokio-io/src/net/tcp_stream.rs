@@ -4,6 +4,8 @@ use std::fmt;
 use std::io::{self, IoSliceMut};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -113,6 +115,42 @@ impl TcpStream {
         self.inner.read_with(|s| s.peek(buf)).await
     }
 
+    /// The poll form of [`peek`](Self::peek).
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |s| s.peek(buf))
+    }
+
+    /// Reads `SO_LINGER`: how long closing the socket waits for unsent
+    /// data, if set.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(self.inner.get_ref()).linger()
+    }
+
+    /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes a close reset the
+    /// connection instead of finishing it; `None` restores the default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_io::net::{TcpListener, TcpStream};
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     stream.set_linger(Some(Duration::from_secs(1)))?;
+    ///     assert_eq!(stream.linger()?, Some(Duration::from_secs(1)));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.inner.get_ref()).set_linger(linger)
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get_ref().take_error()
+    }
+
     /// One read for futures-io, through the receive-queue hint.
     fn recv_bufs(&self, asked: usize, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
         self.hint.read(self.inner.get_ref(), asked, bufs)
@@ -199,3 +237,12 @@ impl fmt::Debug for TcpStream {
 }
 
 crate::net::stream_io::impl_stream_io!(TcpStream);
+
+crate::net::stream_ready::impl_stream_ready!(
+    TcpStream,
+    r#"use zokio_io::net::{TcpListener, TcpStream};
+futures_lite::future::block_on(async {
+let listener = TcpListener::bind("127.0.0.1:0").await?;
+let a = TcpStream::connect(listener.local_addr()?).await?;
+let (b, _) = listener.accept().await?;"#
+);

@@ -239,3 +239,10 @@ impl_conversions!(UnixListener, std::os::unix::net::UnixListener);
 impl_conversions!(UnixStream, std::os::unix::net::UnixStream);
 
 crate::net::stream_io::impl_stream_io!(UnixStream);
+
+crate::net::stream_ready::impl_stream_ready!(
+    UnixStream,
+    r#"use zokio_io::net::UnixStream;
+futures_lite::future::block_on(async {
+let (a, b) = UnixStream::pair()?;"#
+);
