@@ -9,6 +9,7 @@ mod queue_hint;
 mod stream_io;
 mod stream_ready;
 mod tcp_listener;
+mod tcp_socket;
 mod tcp_split;
 mod tcp_stream;
 mod udp;
@@ -16,6 +17,7 @@ mod unix;
 
 pub use addr::{ToSocketAddrs, lookup_host};
 pub use tcp_listener::{Incoming, TcpListener};
+pub use tcp_socket::TcpSocket;
 pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;

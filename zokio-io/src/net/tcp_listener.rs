@@ -57,7 +57,14 @@ impl TcpListener {
         socket.set_reuse_address(true)?;
         socket.set_nonblocking(true)?;
         socket.bind(&addr.into())?;
-        socket.listen(BACKLOG)?;
+        TcpListener::listen_socket(socket, BACKLOG)
+    }
+
+    /// Makes the bound `socket` listen, with room for `backlog` pending
+    /// connections, and registers it.
+    pub(crate) fn listen_socket(socket: Socket, backlog: i32) -> io::Result<TcpListener> {
+        socket.set_nonblocking(true)?;
+        socket.listen(backlog)?;
         Ok(TcpListener {
             inner: Async::new_nonblocking(std::net::TcpListener::from(socket))?,
         })
