@@ -13,7 +13,7 @@ mod tcp_socket;
 mod tcp_split;
 mod tcp_stream;
 mod udp;
-mod unix;
+pub mod unix;
 
 pub use addr::{ToSocketAddrs, lookup_host};
 pub use tcp_listener::{Incoming, TcpListener};
@@ -21,4 +21,5 @@ pub use tcp_socket::TcpSocket;
 pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
-pub use unix::{UnixIncoming, UnixListener, UnixStream};
+pub use unix::datagram::UnixDatagram;
+pub use unix::stream::{UnixIncoming, UnixListener, UnixStream};

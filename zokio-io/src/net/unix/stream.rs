@@ -15,6 +15,8 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::async_fd::Async;
 use crate::reactor::Handle;
+use crate::net::unix::addr::socket_addr;
+use crate::net::unix::ucred::{UCred, peer_cred};
 use crate::readiness::Readiness;
 
 /// A Unix-domain socket listening for connections.
@@ -45,9 +47,26 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Binds to `path` (which must not exist yet) and listens.
+    /// Binds to `path` (which must not exist yet) and listens. On Linux a
+    /// path that starts with a NUL byte (`"\0name"`) is an abstract name.
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use zokio_io::net::{UnixListener, UnixStream};
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let name = format!("\0zokio-doc-{}", std::process::id());
+    ///     let listener = UnixListener::bind(&name)?;
+    ///     let _client = UnixStream::connect(&name).await?;
+    ///     let (_server, _) = listener.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # }
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+        let addr = socket_addr(path.as_ref())?;
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(&addr)?)
     }
 
     /// Waits for a connection and accepts it. Errors of `accept(2)` leave the
@@ -172,6 +191,17 @@ impl UnixStream {
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
+    }
+
+    /// The credentials of the peer process, as the kernel recorded them
+    /// when the connection was made.
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        peer_cred(self.inner.get_ref())
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get_ref().take_error()
     }
 
     /// Shuts down the read side, the write side, or both.
