@@ -72,11 +72,29 @@ impl<T: AsFd> Async<T> {
     }
 
     pub(crate) fn register(io: T, handle: &Handle, readiness: Readiness) -> io::Result<Async<T>> {
-        let registration = Registration::new(io.as_fd(), handle, readiness)?;
-        Ok(Async {
-            io: Some(io),
-            registration,
-        })
+        Async::try_register(io, handle, readiness).map_err(|(_, e)| e)
+    }
+
+    /// [`register`](Self::register) that gives `io` back when it fails.
+    pub(crate) fn try_register(
+        io: T,
+        handle: &Handle,
+        readiness: Readiness,
+    ) -> Result<Async<T>, (T, io::Error)> {
+        match Registration::new(io.as_fd(), handle, readiness) {
+            Ok(registration) => Ok(Async {
+                io: Some(io),
+                registration,
+            }),
+            Err(e) => Err((io, e)),
+        }
+    }
+
+    /// The inner descriptor, mutably (for operations that need `&mut T`).
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.io
+            .as_mut()
+            .expect("`io` is only taken by `into_inner`")
     }
 
     pub(crate) fn registration(&self) -> &Registration {

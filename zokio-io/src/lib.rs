@@ -100,6 +100,7 @@ mod ready;
 mod readiness;
 mod registration;
 mod sys;
+pub mod unix;
 
 #[cfg(all(test, loom))]
 mod loom_models;
