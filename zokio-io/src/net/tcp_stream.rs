@@ -152,6 +152,12 @@ impl TcpStream {
         socket2::SockRef::from(self.inner.get_ref()).set_linger(linger)
     }
 
+    /// Sets `SO_LINGER` to zero: closing resets the connection (the peer
+    /// reads `ConnectionReset`) instead of finishing it.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
+    }
+
     /// Takes the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.get_ref().take_error()
