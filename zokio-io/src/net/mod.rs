@@ -5,6 +5,7 @@
 //! where it is a byte stream.
 
 mod addr;
+mod buf;
 mod queue_hint;
 mod stream_io;
 mod stream_ready;

@@ -95,6 +95,18 @@ loop {
                     })
             }
 
+            /// [`try_read`](Self::try_read) into a buffer's spare capacity,
+            /// which it advances past the bytes read (a `Vec` grows).
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> std::io::Result<usize> {
+                let asked = buf.chunk_mut().len();
+                self.inner
+                    .try_stream_io($crate::Interest::READABLE, asked, || {
+                        $crate::net::buf::recv_into(buf, |dst| {
+                            self.recv_bufs(asked, &mut [std::io::IoSliceMut::new(dst)])
+                        })
+                    })
+            }
+
             /// Writes what fits without waiting, or `WouldBlock`; see
             /// [`try_read`](Self::try_read).
             pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {

@@ -7,7 +7,10 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
+use bytes::BufMut;
+
 use crate::async_fd::Async;
+use crate::net::buf::recv_into;
 use crate::interest::Interest;
 use crate::ready::Ready;
 use crate::net::addr::{ToSocketAddrs, each_addr, resolve};
@@ -182,6 +185,56 @@ impl UdpSocket {
         self.inner.try_io(Interest::READABLE, || socket.recv(buf))
     }
 
+    /// Receives a datagram from the connected peer into `buf`'s spare
+    /// capacity, which it advances past the bytes received.
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.inner
+            .read_with(|s| recv_into(buf, |dst| s.recv(dst).map(|n| (n, ()))))
+            .await
+            .map(|(n, ())| n)
+    }
+
+    /// [`recv_buf`](Self::recv_buf) without waiting, or `WouldBlock`.
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        let socket = self.inner.get_ref();
+        self.inner
+            .try_io(Interest::READABLE, || {
+                recv_into(buf, |dst| socket.recv(dst).map(|n| (n, ())))
+            })
+            .map(|(n, ())| n)
+    }
+
+    /// Receives a datagram and its sender into `buf`'s spare capacity,
+    /// which it advances past the bytes received.
+    ///
+    /// ```
+    /// use zokio_io::net::UdpSocket;
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"grow", b.local_addr()?).await?;
+    ///     let mut buf = Vec::with_capacity(16);
+    ///     let (n, from) = b.recv_buf_from(&mut buf).await?;
+    ///     assert_eq!((n, &buf[..], from), (4, &b"grow"[..], a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.inner
+            .read_with(|s| recv_into(buf, |dst| s.recv_from(dst)))
+            .await
+    }
+
+    /// [`recv_buf_from`](Self::recv_buf_from) without waiting, or
+    /// `WouldBlock`.
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        let socket = self.inner.get_ref();
+        self.inner
+            .try_io(Interest::READABLE, || recv_into(buf, |dst| socket.recv_from(dst)))
+    }
+
     /// Receives the next datagram from the connected peer without removing
     /// it from the queue.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -335,6 +388,26 @@ impl UdpSocket {
     /// Leaves a group joined with [`join_multicast_v6`](Self::join_multicast_v6).
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
         self.inner.get_ref().leave_multicast_v6(multiaddr, interface)
+    }
+
+    /// Reads `IP_TOS` (IPv4 sockets).
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.inner.get_ref()).tos_v4()
+    }
+
+    /// Sets `IP_TOS` (IPv4 sockets).
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.inner.get_ref()).set_tos_v4(tos)
+    }
+
+    /// Reads `IPV6_TCLASS` (IPv6 sockets).
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.inner.get_ref()).tclass_v6()
+    }
+
+    /// Sets `IPV6_TCLASS` (IPv6 sockets).
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.inner.get_ref()).set_tclass_v6(tclass)
     }
 
     /// Sets `IP_TTL`.

@@ -9,7 +9,10 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
+use bytes::BufMut;
+
 use crate::async_fd::Async;
+use crate::net::buf::recv_into;
 use crate::interest::Interest;
 use crate::net::unix::addr::socket_addr;
 use crate::ready::Ready;
@@ -131,6 +134,41 @@ impl UnixDatagram {
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         let socket = self.inner.get_ref();
         self.inner.try_io(Interest::READABLE, || socket.recv(buf))
+    }
+
+    /// Receives a datagram from the connected peer into `buf`'s spare
+    /// capacity, which it advances past the bytes received.
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.inner
+            .read_with(|s| recv_into(buf, |dst| s.recv(dst).map(|n| (n, ()))))
+            .await
+            .map(|(n, ())| n)
+    }
+
+    /// [`recv_buf`](Self::recv_buf) without waiting, or `WouldBlock`.
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        let socket = self.inner.get_ref();
+        self.inner
+            .try_io(Interest::READABLE, || {
+                recv_into(buf, |dst| socket.recv(dst).map(|n| (n, ())))
+            })
+            .map(|(n, ())| n)
+    }
+
+    /// Receives a datagram and its sender into `buf`'s spare capacity,
+    /// which it advances past the bytes received.
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.inner
+            .read_with(|s| recv_into(buf, |dst| s.recv_from(dst)))
+            .await
+    }
+
+    /// [`recv_buf_from`](Self::recv_buf_from) without waiting, or
+    /// `WouldBlock`.
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        let socket = self.inner.get_ref();
+        self.inner
+            .try_io(Interest::READABLE, || recv_into(buf, |dst| socket.recv_from(dst)))
     }
 
     /// Sends a datagram to the socket at `target`.
