@@ -23,6 +23,30 @@ pub(crate) fn socket_addr(path: &Path) -> io::Result<SocketAddr> {
     SocketAddr::from_pathname(path)
 }
 
+/// The path form of `addr` that [`socket_addr`] reads back: the path, or on
+/// Linux the abstract name after a NUL byte. An unnamed address has none.
+pub(crate) fn socket_path(addr: &SocketAddr) -> io::Result<std::path::PathBuf> {
+    if let Some(path) = addr.as_pathname() {
+        return Ok(path.to_owned());
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(name) = addr.as_abstract_name() {
+            let bytes = [&b"\0"[..], name].concat();
+            return Ok(std::ffi::OsStr::from_bytes(&bytes).into());
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "an unnamed Unix socket address cannot be connected to",
+    ))
+}
+
 #[cfg(all(test, not(loom), target_os = "linux"))]
 mod tests {
     use super::*;
@@ -42,5 +66,19 @@ mod tests {
         let long = "x".repeat(200);
         assert!(socket_addr(Path::new(&long)).is_err());
         assert!(socket_addr(Path::new("a\0b")).is_err());
+    }
+
+    #[test]
+    fn socket_path_reads_back() {
+        for path in ["/tmp/zokio.sock", "\0zokio-abstract"] {
+            let addr = socket_addr(Path::new(path)).unwrap();
+            assert_eq!(socket_path(&addr).unwrap(), Path::new(path));
+        }
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let unnamed = a.local_addr().unwrap();
+        assert_eq!(
+            socket_path(&unnamed).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
     }
 }

@@ -15,7 +15,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::async_fd::Async;
 use crate::reactor::Handle;
-use crate::net::unix::addr::socket_addr;
+use crate::net::unix::addr::{socket_addr, socket_path};
 use crate::net::unix::ucred::{UCred, peer_cred};
 use crate::readiness::Readiness;
 
@@ -67,6 +67,28 @@ impl UnixListener {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let addr = socket_addr(path.as_ref())?;
         UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(&addr)?)
+    }
+
+    /// Binds to `addr` (a path or an abstract name) and listens.
+    ///
+    /// ```
+    /// use std::os::unix::net::SocketAddr;
+    /// use zokio_io::net::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("zokio-bind-addr-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let addr = SocketAddr::from_pathname(dir.join("l.sock"))?;
+    /// futures_lite::future::block_on(async {
+    ///     let listener = UnixListener::bind_addr(&addr)?;
+    ///     let _client = UnixStream::connect_addr(&addr).await?;
+    ///     let (_server, _) = listener.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(addr)?)
     }
 
     /// Waits for a connection and accepts it. Errors of `accept(2)` leave the
@@ -145,9 +167,19 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at `path`, without blocking the thread.
+    /// Connects to the socket at `path`, without blocking the thread. On
+    /// Linux a path that starts with a NUL byte is an abstract name.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let address = SockAddr::unix(path)?;
+        UnixStream::connect_sockaddr(SockAddr::unix(path)?).await
+    }
+
+    /// Connects to the socket at `addr` (a path or an abstract name; an
+    /// unnamed address is an `InvalidInput` error).
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::connect_sockaddr(SockAddr::unix(socket_path(addr)?)?).await
+    }
+
+    async fn connect_sockaddr(address: SockAddr) -> io::Result<UnixStream> {
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
         match socket.connect(&address) {
