@@ -438,3 +438,38 @@ async fn try_io_clears_readiness_on_would_block() {
     });
     assert!(!called);
 }
+
+/// The halves carry the readiness API: a write half's `try_write`, a read
+/// half's `readable` and `try_read`.
+#[zokio::test]
+async fn halves_have_the_readiness_api() {
+    let (client, server) = create_pair().await;
+    let (read, write) = client.into_split();
+    let (server_read, server_write) = server.into_split();
+    bounded(write.writable()).await.unwrap();
+    assert_eq!(write.try_write(b"half").unwrap(), 4);
+    let mut buf = Vec::with_capacity(8);
+    while buf.len() < 4 {
+        bounded(server_read.readable()).await.unwrap();
+        match server_read.try_read_buf(&mut buf) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(buf, b"half");
+    bounded(server_write.writable()).await.unwrap();
+    server_write.try_write(b"back").unwrap();
+    let mut back = [0; 4];
+    let mut got = 0;
+    while got < 4 {
+        bounded(read.readable()).await.unwrap();
+        match read.try_read(&mut back[got..]) {
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(&back, b"back");
+    assert_eq!(read.local_addr().unwrap(), write.local_addr().unwrap());
+}

@@ -249,3 +249,87 @@ impl_read!(ReadHalf<'_>);
 impl_read!(OwnedReadHalf);
 impl_write!(WriteHalf<'_>);
 impl_write!(OwnedWriteHalf);
+
+/// Tokio's readiness methods on the halves, forwarded to the stream.
+macro_rules! impl_half_ready {
+    (read $ty:ty) => {
+        impl $ty {
+            /// The local address of the connection.
+            pub fn local_addr(&self) -> io::Result<SocketAddr> {
+                self.stream.local_addr()
+            }
+
+            /// Waits for any readiness of `interest`; see [`TcpStream::ready`].
+            pub async fn ready(&self, interest: crate::Interest) -> io::Result<crate::Ready> {
+                self.stream.ready(interest).await
+            }
+
+            /// Waits until the stream is readable; see [`TcpStream::readable`].
+            pub async fn readable(&self) -> io::Result<()> {
+                self.stream.readable().await
+            }
+
+            /// Reads without waiting; see [`TcpStream::try_read`].
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.stream.try_read(buf)
+            }
+
+            /// Reads into several buffers without waiting; see
+            /// [`TcpStream::try_read_vectored`].
+            pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+                self.stream.try_read_vectored(bufs)
+            }
+
+            /// Reads into a buffer's spare capacity without waiting; see
+            /// [`TcpStream::try_read_buf`].
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+                self.stream.try_read_buf(buf)
+            }
+
+            /// Receives without removing from the queue; see
+            /// [`TcpStream::peek`].
+            pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.stream.peek(buf).await
+            }
+
+            /// The poll form of [`peek`](Self::peek).
+            pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.stream.poll_peek(cx, buf)
+            }
+        }
+    };
+    (write $ty:ty) => {
+        impl $ty {
+            /// The local address of the connection.
+            pub fn local_addr(&self) -> io::Result<SocketAddr> {
+                self.stream.local_addr()
+            }
+
+            /// Waits for any readiness of `interest`; see [`TcpStream::ready`].
+            pub async fn ready(&self, interest: crate::Interest) -> io::Result<crate::Ready> {
+                self.stream.ready(interest).await
+            }
+
+            /// Waits until the stream is writable; see [`TcpStream::writable`].
+            pub async fn writable(&self) -> io::Result<()> {
+                self.stream.writable().await
+            }
+
+            /// Writes without waiting; see [`TcpStream::try_write`].
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                self.stream.try_write(buf)
+            }
+
+            /// Writes from several buffers without waiting; see
+            /// [`TcpStream::try_write_vectored`].
+            pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+                self.stream.try_write_vectored(bufs)
+            }
+        }
+    };
+}
+
+impl_half_ready!(read ReadHalf<'_>);
+impl_half_ready!(read OwnedReadHalf);
+impl_half_ready!(write WriteHalf<'_>);
+impl_half_ready!(write OwnedWriteHalf);
