@@ -15,8 +15,8 @@ use std::task::{Context, Poll, ready};
 
 use crate::async_fd::Async;
 use crate::interest::Interest;
-use crate::ready::Ready;
 use crate::readiness::{Direction, ReadyEvent};
+use crate::ready::Ready;
 
 /// The readiness a wait saw: the set, and the event of each direction in it
 /// (what a clear forgets).

@@ -34,8 +34,7 @@ async fn lookup_socket_addr() {
 async fn lookup_str_socket_addr() {
     let addr: SocketAddr = "127.0.0.1:8000".parse().unwrap();
 
-    let actual =
-        assert_ok!(bounded(net::lookup_host("127.0.0.1:8000")).await).collect::<Vec<_>>();
+    let actual = assert_ok!(bounded(net::lookup_host("127.0.0.1:8000")).await).collect::<Vec<_>>();
     assert_eq!(vec![addr], actual);
 }
 
@@ -129,7 +128,10 @@ fn standalone_lookup_and_connect() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     futures_lite::future::block_on(async {
-        let addrs: Vec<_> = net::lookup_host(("localhost", port)).await.unwrap().collect();
+        let addrs: Vec<_> = net::lookup_host(("localhost", port))
+            .await
+            .unwrap()
+            .collect();
         assert!(addrs.iter().all(|a| a.port() == port));
         let v4 = addrs.into_iter().find(SocketAddr::is_ipv4);
         if let Some(addr) = v4 {

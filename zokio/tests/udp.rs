@@ -15,8 +15,8 @@ use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
-use zokio::{net::UdpSocket, time};
 use tokio_test::assert_ok;
+use zokio::{net::UdpSocket, time};
 
 const MSG: &[u8] = b"hello";
 const MSG_LEN: usize = MSG.len();
@@ -373,7 +373,9 @@ async fn split_chan_poll() -> std::io::Result<()> {
     zokio::spawn(async move {
         let mut recv_buf = [0u8; 32];
         loop {
-            let (n, addr) = poll_fn(|cx| r.poll_recv_from(cx, &mut recv_buf)).await.unwrap();
+            let (n, addr) = poll_fn(|cx| r.poll_recv_from(cx, &mut recv_buf))
+                .await
+                .unwrap();
             tx.send((recv_buf[..n].to_vec(), addr)).await.unwrap();
         }
     });

@@ -445,10 +445,10 @@ async fn abstract_names() -> io::Result<()> {
     let mut buf = [0; 16];
     let (n, from) = server.recv_from(&mut buf).await?;
     assert_eq!(&buf[..n], b"abstract");
-    assert_eq!(from.as_abstract_name(), Some(client_name[1..].as_bytes()));
+    assert_eq!(from.as_abstract_name(), Some(&client_name.as_bytes()[1..]));
     assert_eq!(
         server.local_addr()?.as_abstract_name(),
-        Some(server_name[1..].as_bytes())
+        Some(&server_name.as_bytes()[1..])
     );
     client.connect(&server_name)?;
     client.send(b"again").await?;

@@ -23,9 +23,9 @@ use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr;
 use std::task::Poll;
 
+use tokio_test::{assert_ok, assert_pending, assert_ready_ok, task};
 use zokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use zokio::net::{UnixListener, UnixStream};
-use tokio_test::{assert_ok, assert_pending, assert_ready_ok, task};
 
 use futures_lite::future::try_zip as try_join;
 use std::future::poll_fn;
@@ -79,7 +79,8 @@ async fn accept_read_write_socketaddr() -> std::io::Result<()> {
         .tempdir()
         .unwrap();
     let sock_path = dir.path().join("connect.sock");
-    let addr = SocketAddr::from_pathname(&sock_path)?.into();
+    // Zokio: `net::unix::SocketAddr` is std's (tokio wraps it, hence its `.into()`).
+    let addr = SocketAddr::from_pathname(&sock_path)?;
 
     let listener = UnixListener::bind_addr(&addr)?;
 

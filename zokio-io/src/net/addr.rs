@@ -161,9 +161,7 @@ impl<T: ToSocketAddrsPriv + ?Sized> ToSocketAddrsPriv for &T {
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub async fn lookup_host(
-    host: impl ToSocketAddrs,
-) -> io::Result<impl Iterator<Item = SocketAddr>> {
+pub async fn lookup_host(host: impl ToSocketAddrs) -> io::Result<impl Iterator<Item = SocketAddr>> {
     resolve(&host).await.map(Vec::into_iter)
 }
 
@@ -271,11 +269,10 @@ mod tests {
             cx.waker().wake_by_ref();
             Poll::Pending
         });
-        let (addrs, ()) =
-            futures_lite::future::block_on(futures_lite::future::zip(
-                async { resolve(&(SLOW_HOST, 7)).await },
-                ticker,
-            ));
+        let (addrs, ()) = futures_lite::future::block_on(futures_lite::future::zip(
+            async { resolve(&(SLOW_HOST, 7)).await },
+            ticker,
+        ));
         assert_eq!(addrs.unwrap(), [SocketAddr::from(([127, 0, 0, 1], 7))]);
     }
 

@@ -53,7 +53,9 @@ mod tests {
     #[test]
     fn an_error_leaves_the_buffer_as_it_was() {
         let mut buf = b"ab".to_vec();
-        let err = recv_into(&mut buf, |_| Err::<(usize, ()), _>(io::ErrorKind::WouldBlock.into()));
+        let err = recv_into(&mut buf, |_| {
+            Err::<(usize, ()), _>(io::ErrorKind::WouldBlock.into())
+        });
         assert!(err.is_err());
         assert_eq!(buf, b"ab");
     }

@@ -33,7 +33,10 @@ loop {
 # })?;
 # std::io::Result::Ok(())
 ```"#)]
-            pub async fn ready(&self, interest: $crate::Interest) -> std::io::Result<$crate::Ready> {
+            pub async fn ready(
+                &self,
+                interest: $crate::Interest,
+            ) -> std::io::Result<$crate::Ready> {
                 self.inner.ready_interest(interest).await
             }
 

@@ -293,7 +293,11 @@ macro_rules! impl_half_ready {
             }
 
             /// The poll form of [`peek`](Self::peek).
-            pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+            pub fn poll_peek(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
                 self.stream.poll_peek(cx, buf)
             }
         }

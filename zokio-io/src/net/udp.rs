@@ -10,10 +10,10 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 
 use crate::async_fd::Async;
-use crate::net::buf::recv_into;
 use crate::interest::Interest;
-use crate::ready::Ready;
 use crate::net::addr::{ToSocketAddrs, each_addr, resolve};
+use crate::net::buf::recv_into;
+use crate::ready::Ready;
 
 /// A UDP socket.
 ///
@@ -148,7 +148,8 @@ impl UdpSocket {
     /// [`peek_sender`](Self::peek_sender) without waiting, or `WouldBlock`.
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
         let socket = self.inner.get_ref();
-        self.inner.try_io(Interest::READABLE, || peek_sender(socket))
+        self.inner
+            .try_io(Interest::READABLE, || peek_sender(socket))
     }
 
     /// Sends a datagram to the connected peer.
@@ -231,8 +232,9 @@ impl UdpSocket {
     /// `WouldBlock`.
     pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
         let socket = self.inner.get_ref();
-        self.inner
-            .try_io(Interest::READABLE, || recv_into(buf, |dst| socket.recv_from(dst)))
+        self.inner.try_io(Interest::READABLE, || {
+            recv_into(buf, |dst| socket.recv_from(dst))
+        })
     }
 
     /// Receives the next datagram from the connected peer without removing
@@ -387,7 +389,9 @@ impl UdpSocket {
 
     /// Leaves a group joined with [`join_multicast_v6`](Self::join_multicast_v6).
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.inner.get_ref().leave_multicast_v6(multiaddr, interface)
+        self.inner
+            .get_ref()
+            .leave_multicast_v6(multiaddr, interface)
     }
 
     /// Reads `IP_TOS` (IPv4 sockets).

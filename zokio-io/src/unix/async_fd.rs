@@ -178,7 +178,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
-        let events = std::task::ready!(self.poll_ready_guard(Interest::READABLE, cx))?.into_events();
+        let events =
+            std::task::ready!(self.poll_ready_guard(Interest::READABLE, cx))?.into_events();
         Poll::Ready(Ok(AsyncFdReadyMutGuard::new(self, events)))
     }
 
@@ -196,7 +197,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
-        let events = std::task::ready!(self.poll_ready_guard(Interest::WRITABLE, cx))?.into_events();
+        let events =
+            std::task::ready!(self.poll_ready_guard(Interest::WRITABLE, cx))?.into_events();
         Poll::Ready(Ok(AsyncFdReadyMutGuard::new(self, events)))
     }
 

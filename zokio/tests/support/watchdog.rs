@@ -14,10 +14,7 @@ pub struct Watchdog(#[allow(dead_code)] mpsc::Sender<()>);
 impl Watchdog {
     pub fn start() -> Watchdog {
         let (done, wait) = mpsc::channel::<()>();
-        let name = std::thread::current()
-            .name()
-            .unwrap_or("a test")
-            .to_owned();
+        let name = std::thread::current().name().unwrap_or("a test").to_owned();
         std::thread::spawn(move || {
             // A disconnect (the guard dropped) ends the wait at once.
             if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(LIMIT) {

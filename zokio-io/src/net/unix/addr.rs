@@ -13,10 +13,10 @@ pub(crate) fn socket_addr(path: &Path) -> io::Result<SocketAddr> {
     {
         use std::os::unix::ffi::OsStrExt;
         if let Some(name) = path.as_os_str().as_bytes().strip_prefix(b"\0") {
-            #[cfg(target_os = "linux")]
-            use std::os::linux::net::SocketAddrExt;
             #[cfg(target_os = "android")]
             use std::os::android::net::SocketAddrExt;
+            #[cfg(target_os = "linux")]
+            use std::os::linux::net::SocketAddrExt;
             return SocketAddr::from_abstract_name(name);
         }
     }

@@ -12,8 +12,8 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 
 use crate::async_fd::Async;
-use crate::net::buf::recv_into;
 use crate::interest::Interest;
+use crate::net::buf::recv_into;
 use crate::net::unix::addr::socket_addr;
 use crate::ready::Ready;
 
@@ -167,8 +167,9 @@ impl UnixDatagram {
     /// `WouldBlock`.
     pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
         let socket = self.inner.get_ref();
-        self.inner
-            .try_io(Interest::READABLE, || recv_into(buf, |dst| socket.recv_from(dst)))
+        self.inner.try_io(Interest::READABLE, || {
+            recv_into(buf, |dst| socket.recv_from(dst))
+        })
     }
 
     /// Sends a datagram to the socket at `target`.

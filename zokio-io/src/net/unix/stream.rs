@@ -14,9 +14,9 @@ use futures_lite::Stream;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::reactor::Handle;
 use crate::net::unix::addr::{socket_addr, socket_path};
 use crate::net::unix::ucred::{UCred, peer_cred};
+use crate::reactor::Handle;
 use crate::readiness::Readiness;
 
 /// A Unix-domain socket listening for connections.
