@@ -13,16 +13,21 @@ use crate::reactor::Handle;
 use crate::readiness::Readiness;
 use crate::unix::guard::{AsyncFdReadyGuard, AsyncFdReadyMutGuard};
 
-/// Any `AsRawFd` as `AsFd`, for the registration.
-struct RawAsFd<T>(T);
+/// Any `AsRawFd` as `AsFd`, for the registration: the descriptor `T` gave
+/// when it was registered (checked non-negative then), so a later answer of
+/// `T::as_raw_fd` cannot turn into an invalid `BorrowedFd`.
+struct RawAsFd<T> {
+    io: T,
+    fd: RawFd,
+}
 
 impl<T: AsRawFd> AsFd for RawAsFd<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: `AsyncFd`'s contract (as Tokio's) is that `T` owns, or
-        // keeps open, the descriptor it returns for as long as `T` lives, and
-        // `try_with_interest` refused a negative one (never -1); the borrow
+        // SAFETY: `fd` was checked non-negative (so never -1) when this was
+        // built, and `AsyncFd`'s contract (as Tokio's) is that `T` owns, or
+        // keeps open, that descriptor for as long as `T` lives; the borrow
         // ends with the borrow of `self`, which holds `T`.
-        unsafe { BorrowedFd::borrow_raw(self.0.as_raw_fd()) }
+        unsafe { BorrowedFd::borrow_raw(self.fd) }
     }
 }
 
@@ -98,7 +103,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         inner: T,
         interest: Interest,
     ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
-        if inner.as_raw_fd() < 0 {
+        let fd = inner.as_raw_fd();
+        if fd < 0 {
             let error = io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "AsyncFd: the object's raw descriptor is negative (not an open descriptor)",
@@ -111,25 +117,25 @@ impl<T: AsRawFd> AsyncFd<T> {
         };
         // Not presumed ready: the kernel reports the descriptor's state once
         // it is added, so a wait right away waits for real readiness.
-        match Async::try_register(RawAsFd(inner), &handle, Readiness::new()) {
+        match Async::try_register(RawAsFd { io: inner, fd }, &handle, Readiness::new()) {
             Ok(inner) => Ok(AsyncFd { inner, interest }),
-            Err((RawAsFd(inner), error)) => Err(AsyncFdTryNewError { inner, error }),
+            Err((RawAsFd { io: inner, .. }, error)) => Err(AsyncFdTryNewError { inner, error }),
         }
     }
 
     /// The inner object.
     pub fn get_ref(&self) -> &T {
-        &self.inner.get_ref().0
+        &self.inner.get_ref().io
     }
 
     /// The inner object, mutably.
     pub fn get_mut(&mut self) -> &mut T {
-        &mut self.inner.get_mut().0
+        &mut self.inner.get_mut().io
     }
 
     /// Deregisters the descriptor and gives the inner object back.
     pub fn into_inner(self) -> T {
-        self.inner.into_inner().0
+        self.inner.into_inner().io
     }
 
     /// The interest this descriptor was registered with.
