@@ -6,8 +6,9 @@
 //! zokio-core only, so the pool is reached through that contract). Outside a
 //! runtime (under `futures_lite::future::block_on`, smol or tokio) no pool is
 //! entered, and the call runs on the [`blocking`] crate's thread pool,
-//! smol's. A runtime whose pool is disabled or gone is an `io::Error`, not a
-//! panic.
+//! smol's (except in `--cfg loom` builds, which leave that crate out: there
+//! a call outside a runtime is an error). A runtime whose pool is disabled
+//! or gone is an `io::Error`, not a panic.
 
 use std::future::Future;
 use std::io;
@@ -29,6 +30,7 @@ where
 {
     let state = match context::try_current::<BlockingHandle>() {
         Ok(pool) => State::Pool(pool.spawn_blocking(f)),
+        #[cfg(not(loom))]
         Err(err) if err.is_missing_context() || err.is_thread_local_destroyed() => {
             State::Unblock(Some(blocking::unblock(f)))
         }
@@ -47,6 +49,7 @@ enum State<T> {
     /// On the runtime's blocking pool.
     Pool(JoinHandle<T>),
     /// On smol's pool; `None` once the result was taken.
+    #[cfg(not(loom))]
     Unblock(Option<blocking::Task<T>>),
     /// Never started; the error is handed out once.
     Failed(Option<io::Error>),
@@ -60,6 +63,7 @@ impl<T> Future for Offloaded<T> {
             State::Pool(handle) => Pin::new(handle).poll(cx).map_err(|err| {
                 io::Error::other(format!("zokio-io: blocking job did not complete: {err}"))
             }),
+            #[cfg(not(loom))]
             State::Unblock(task) => match task.as_mut() {
                 Some(running) => {
                     let out = std::task::ready!(Pin::new(running).poll(cx));
@@ -81,6 +85,7 @@ impl<T> Drop for Offloaded<T> {
     fn drop(&mut self) {
         // smol's task is cancelled when dropped; detach it so a call already
         // handed over ends as a pool job does, its result dropped.
+        #[cfg(not(loom))]
         if let State::Unblock(task) = &mut self.0 {
             if let Some(task) = task.take() {
                 task.detach();
