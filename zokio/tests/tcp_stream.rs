@@ -2,14 +2,11 @@
 //! readiness API (`readable`, `writable`, `ready`, `try_*`,
 //! `poll_*_ready`), with every wait bounded by a timeout.
 //!
-//! Ported: set_linger, try_read_write, buffer_not_included_in_future,
-//! poll_read_ready, poll_write_ready, read_closed, write_closed (7 of 8).
-//! Left out: try_read_buf (`bytes::BufMut` buffers; Zokio has no `bytes`
-//! dependency). Two deliberate differences show in the ports, each marked
+//! Every test (8 of 8). Deliberate differences show in the ports, each marked
 //! "Zokio:": a stream fresh from `accept` is presumed readable and writable
 //! until an attempt returns `WouldBlock` (so the port clears that first),
 //! `yield_now` does not poll the reactor (so the port waits briefly
-//! instead of yielding), and a `try_write` shorter than asked clears the
+//! instead of yielding), a `try_write` shorter than asked clears the
 //! write readiness at once (tokio keeps it until a `WouldBlock`), and the
 //! readiness waits spend cooperative budget (the port lifts it where mock
 //! polls would run it out). Tests added below the ported ones are Zokio's.
@@ -352,6 +349,103 @@ fn write_until_pending(stream: &mut TcpStream) -> usize {
         }
     }
     total
+}
+
+#[zokio::test]
+async fn try_read_buf() {
+    // Zokio: readiness waits spend cooperative budget; lift it for the mock
+    // polls below.
+    bounded(zokio_core::budget::unconstrained(async {
+        const DATA: &[u8] = &[2u8; 4000];
+
+        // Create listener
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+
+        // Create socket pair
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        clear_presumed_readiness(&server);
+        let mut written = DATA.to_vec();
+
+        // Track the server receiving data
+        let mut readable = task::spawn(server.readable());
+        assert_pending!(readable.poll());
+
+        // Write data.
+        client.writable().await.unwrap();
+        assert_eq!(DATA.len(), client.try_write(DATA).unwrap());
+
+        // The task should be notified
+        while !readable.is_woken() {
+            settle().await;
+        }
+
+        // Fill the write buffer
+        let mut short_write = false;
+        loop {
+            // Still ready (Zokio: unless the last write was short).
+            let mut writable = task::spawn(client.writable());
+            if short_write {
+                assert_pending!(writable.poll());
+                break;
+            }
+            assert_ready_ok!(writable.poll());
+
+            match client.try_write(DATA) {
+                Ok(n) => {
+                    short_write = n < DATA.len();
+                    written.extend(&DATA[..n])
+                }
+                Err(ref e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    break;
+                }
+                Err(e) => panic!("error = {e:?}"),
+            }
+        }
+
+        {
+            // Write buffer full
+            let mut writable = task::spawn(client.writable());
+            assert_pending!(writable.poll());
+
+            // Drain the socket from the server end
+            let mut read = Vec::with_capacity(written.len());
+            let mut i = 0;
+
+            while i < read.capacity() {
+                server.readable().await.unwrap();
+
+                match server.try_read_buf(&mut read) {
+                    Ok(n) => i += n,
+                    Err(ref e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    Err(e) => panic!("error = {e:?}"),
+                }
+            }
+
+            assert_eq!(read, written);
+        }
+
+        // Now, we listen for shutdown
+        drop(client);
+
+        let mut count = 0;
+        loop {
+            count += 1;
+            if count > 100 {
+                panic!("loop 4")
+            }
+            let ready = server.ready(Interest::READABLE).await.unwrap();
+
+            if ready.is_read_closed() {
+                return;
+            } else {
+                settle().await;
+            }
+        }
+    }))
+    .await
 }
 
 // read_closed is a best effort event, so test only for no false positives.
