@@ -625,3 +625,20 @@ async fn peer_cred_is_this_process() -> io::Result<()> {
     assert_eq!((ca.uid(), ca.gid()), (uid, gid));
     Ok(())
 }
+
+/// `peek` leaves the bytes for the next read, and sees the end of stream.
+#[zokio::test]
+async fn peek_then_read() -> io::Result<()> {
+    let _watchdog = Watchdog::start();
+    let (mut a, b) = UnixStream::pair()?;
+    a.write_all(b"peek").await?;
+    let mut buf = [0; 8];
+    let n = b.peek(&mut buf).await?;
+    assert_eq!(&buf[..n], &b"peek"[..n]);
+    let mut read = [0; 4];
+    (&b).read_exact(&mut read).await?;
+    assert_eq!(&read, b"peek");
+    drop(a);
+    assert_eq!(b.peek(&mut buf).await?, 0);
+    Ok(())
+}

@@ -225,6 +225,35 @@ impl UnixStream {
         self.inner.get_ref().local_addr()
     }
 
+    /// Receives data without removing it from the queue: the next read
+    /// returns the same bytes. Waits until at least one byte (or the end of
+    /// the stream, `Ok(0)`) is there.
+    ///
+    /// ```
+    /// use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+    /// use zokio_io::net::UnixStream;
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     a.write_all(b"look").await?;
+    ///     let mut peeked = [0; 4];
+    ///     let n = b.peek(&mut peeked).await?;
+    ///     let mut read = vec![0; n];
+    ///     b.read_exact(&mut read).await?;
+    ///     assert_eq!(&peeked[..n], &read[..]);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_peek(cx, buf)).await
+    }
+
+    /// The poll form of [`peek`](Self::peek).
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |s| peek(s, buf))
+    }
+
     /// The credentials of the peer process, as the kernel recorded them
     /// when the connection was made.
     pub fn peer_cred(&self) -> io::Result<UCred> {
@@ -308,3 +337,29 @@ crate::net::stream_ready::impl_stream_ready!(
 futures_lite::future::block_on(async {
 let (a, b) = UnixStream::pair()?;"#
 );
+
+/// `recv` with `MSG_PEEK` (std's `UnixStream::peek` is not stable).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn peek(stream: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+    let (n, _) = rustix::net::recv(stream, buf, rustix::net::RecvFlags::PEEK)?;
+    Ok(n)
+}
+
+/// `recv` with `MSG_PEEK` (std's `UnixStream::peek` is not stable).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn peek(stream: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the descriptor is open for the borrow of `stream`, and `buf`
+    // is a live, writable buffer of the length passed.
+    let n = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_PEEK,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
