@@ -169,3 +169,35 @@ async fn malformed_input_is_invalid_input() {
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}: {err}");
     }
 }
+
+/// The resolving futures are `Send`, so they spawn on a multi-thread
+/// runtime; and host-name binds resolve too.
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolving_futures_are_send_and_binds_take_names() {
+    fn assert_send<T: Send>(t: T) -> T {
+        t
+    }
+    let udp = bounded(zokio::spawn(assert_send(net::UdpSocket::bind(
+        "localhost:0",
+    ))))
+    .await
+    .unwrap()
+    .unwrap();
+    let tcp = bounded(zokio::spawn(assert_send(net::TcpListener::bind(
+        String::from("localhost:0"),
+    ))))
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(udp.local_addr().unwrap().ip().is_loopback());
+    let addr = tcp.local_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    let connect = assert_send(net::TcpStream::connect(addr));
+    let (stream, accepted) = bounded(futures_lite::future::zip(connect, tcp.accept())).await;
+    assert_eq!(stream.unwrap().peer_addr().unwrap(), addr);
+    accepted.unwrap();
+    let sent = assert_send(udp.send_to(b"x", ("localhost", udp.local_addr().unwrap().port())));
+    let _ = bounded(sent).await;
+    let lookup = assert_send(net::lookup_host("localhost:1"));
+    assert!(bounded(lookup).await.unwrap().count() > 0);
+}
