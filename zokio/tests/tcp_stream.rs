@@ -567,3 +567,17 @@ async fn halves_have_the_readiness_api() {
     assert_eq!(&back, b"back");
     assert_eq!(read.local_addr().unwrap(), write.local_addr().unwrap());
 }
+
+/// Owned halves reunite only with their own other half; the error gives
+/// both back, under Tokio's `net::tcp::ReuniteError` name.
+#[zokio::test]
+async fn reunite_gives_foreign_halves_back() {
+    let (a, _a_peer) = create_pair().await;
+    let (b, _b_peer) = create_pair().await;
+    let (a_read, a_write) = a.into_split();
+    let (b_read, b_write) = b.into_split();
+    let zokio::net::tcp::ReuniteError(a_read, b_write) = a_read.reunite(b_write).unwrap_err();
+    let a = a_write.reunite(a_read).expect("the halves of one stream");
+    let b = b_read.reunite(b_write).expect("the halves of one stream");
+    assert_ne!(a.local_addr().unwrap(), b.local_addr().unwrap());
+}

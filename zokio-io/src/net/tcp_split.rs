@@ -132,19 +132,21 @@ impl OwnedReadHalf {
         self.stream.peer_addr()
     }
 
-    /// Puts the two halves of one stream back together; gives them back if
-    /// they belong to different streams.
-    pub fn reunite(
-        self,
-        mut write: OwnedWriteHalf,
-    ) -> Result<TcpStream, (OwnedReadHalf, OwnedWriteHalf)> {
+    /// Puts the two halves of one stream back together; gives them back (in
+    /// a [`ReuniteError`]) if they belong to different streams.
+    pub fn reunite(self, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
         if !Arc::ptr_eq(&self.stream, &write.stream) {
-            return Err((self, write));
+            return Err(ReuniteError(self, write));
         }
         write.shutdown_on_drop = false;
         drop(write);
-        Arc::try_unwrap(self.stream)
-            .map_err(|_| unreachable!("the two halves were the only owners"))
+        // The two halves were the only owners, and the write half is gone.
+        Arc::try_unwrap(self.stream).map_err(|stream| {
+            ReuniteError(
+                OwnedReadHalf::new(stream.clone()),
+                OwnedWriteHalf::new(stream),
+            )
+        })
     }
 
     /// The stream, if the write half has been dropped; otherwise the half
@@ -166,7 +168,30 @@ impl OwnedWriteHalf {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.peer_addr()
     }
+
+    /// Puts the halves back together; see [`OwnedReadHalf::reunite`].
+    pub fn reunite(self, read: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
+        read.reunite(self)
+    }
+
+    /// Drops the half without shutting down the write side.
+    pub fn forget(mut self) {
+        self.shutdown_on_drop = false;
+    }
 }
+
+/// The halves given to [`OwnedReadHalf::reunite`] belong to different
+/// streams; here they are back.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl std::error::Error for ReuniteError {}
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
