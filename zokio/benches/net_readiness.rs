@@ -1,5 +1,6 @@
 //! Tokio's readiness API and name lookups, Zokio beside tokio, each on a
-//! current-thread runtime built as a user would:
+//! current-thread runtime built as a user would (every task spawned, none
+//! run as the `block_on` future itself):
 //!
 //! - `uds_try_ping_pong_64B`: a Unix stream pair; one task echoes, the other
 //!   sends 64 bytes and waits for them back, both through `readable()` /
@@ -22,7 +23,9 @@ use zokio_bench::{Better, Runner};
 
 const MSG: usize = 64;
 
-fn zokio_rt() -> zokio::Runtime<zokio_sched::CurrentThread<zokio::runtime::DefaultDriver>> {
+type ZokioRt = zokio::Runtime<zokio_sched::CurrentThread<zokio::runtime::DefaultDriver>>;
+
+fn zokio_rt() -> ZokioRt {
     zokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -88,8 +91,8 @@ macro_rules! dgram {
     }};
 }
 
-fn uds_zokio(rt: &zokio::Runtime<impl zokio::runtime::Scheduler>, trips: u32) -> f64 {
-    rt.block_on(async {
+fn uds_zokio(rt: &ZokioRt, trips: u32) -> f64 {
+    rt.block_on(rt.spawn(async move {
         let (a, b) = zokio::net::UnixStream::pair().unwrap();
         let echo = zokio::spawn(async move {
             let mut buf = [0u8; MSG];
@@ -107,11 +110,12 @@ fn uds_zokio(rt: &zokio::Runtime<impl zokio::runtime::Scheduler>, trips: u32) ->
         let elapsed = start.elapsed();
         echo.abort();
         elapsed.as_nanos() as f64 / f64::from(trips)
-    })
+    }))
+    .expect("the client task")
 }
 
 fn uds_tokio(rt: &tokio::runtime::Runtime, trips: u32) -> f64 {
-    rt.block_on(async {
+    rt.block_on(rt.spawn(async move {
         let (a, b) = tokio::net::UnixStream::pair().unwrap();
         let echo = tokio::spawn(async move {
             let mut buf = [0u8; MSG];
@@ -129,11 +133,12 @@ fn uds_tokio(rt: &tokio::runtime::Runtime, trips: u32) -> f64 {
         let elapsed = start.elapsed();
         echo.abort();
         elapsed.as_nanos() as f64 / f64::from(trips)
-    })
+    }))
+    .expect("the client task")
 }
 
-fn udp_zokio(rt: &zokio::Runtime<impl zokio::runtime::Scheduler>, trips: u32) -> f64 {
-    rt.block_on(async {
+fn udp_zokio(rt: &ZokioRt, trips: u32) -> f64 {
+    rt.block_on(rt.spawn(async move {
         let a = zokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let b = zokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         a.connect(b.local_addr().unwrap()).await.unwrap();
@@ -154,11 +159,12 @@ fn udp_zokio(rt: &zokio::Runtime<impl zokio::runtime::Scheduler>, trips: u32) ->
         let elapsed = start.elapsed();
         echo.abort();
         elapsed.as_nanos() as f64 / f64::from(trips)
-    })
+    }))
+    .expect("the client task")
 }
 
 fn udp_tokio(rt: &tokio::runtime::Runtime, trips: u32) -> f64 {
-    rt.block_on(async {
+    rt.block_on(rt.spawn(async move {
         let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         a.connect(b.local_addr().unwrap()).await.unwrap();
@@ -179,7 +185,8 @@ fn udp_tokio(rt: &tokio::runtime::Runtime, trips: u32) -> f64 {
         let elapsed = start.elapsed();
         echo.abort();
         elapsed.as_nanos() as f64 / f64::from(trips)
-    })
+    }))
+    .expect("the client task")
 }
 
 fn main() {
@@ -216,7 +223,7 @@ fn main() {
             (
                 "zokio",
                 Box::new(|| {
-                    z.block_on(async {
+                    z.block_on(z.spawn(async move {
                         let start = Instant::now();
                         for _ in 0..lookups {
                             black_box(
@@ -227,13 +234,14 @@ fn main() {
                             );
                         }
                         start.elapsed().as_nanos() as f64 / f64::from(lookups)
-                    })
+                    }))
+                    .expect("the task")
                 }),
             ),
             (
                 "tokio",
                 Box::new(|| {
-                    t.block_on(async {
+                    t.block_on(t.spawn(async move {
                         let start = Instant::now();
                         for _ in 0..lookups {
                             black_box(
@@ -244,7 +252,8 @@ fn main() {
                             );
                         }
                         start.elapsed().as_nanos() as f64 / f64::from(lookups)
-                    })
+                    }))
+                    .expect("the task")
                 }),
             ),
         ],
@@ -259,7 +268,7 @@ fn main() {
             (
                 "zokio",
                 Box::new(|| {
-                    z.block_on(async {
+                    z.block_on(z.spawn(async move {
                         let start = Instant::now();
                         for _ in 0..names {
                             black_box(
@@ -270,13 +279,14 @@ fn main() {
                             );
                         }
                         start.elapsed().as_micros() as f64 / f64::from(names)
-                    })
+                    }))
+                    .expect("the task")
                 }),
             ),
             (
                 "tokio",
                 Box::new(|| {
-                    t.block_on(async {
+                    t.block_on(t.spawn(async move {
                         let start = Instant::now();
                         for _ in 0..names {
                             black_box(
@@ -287,7 +297,8 @@ fn main() {
                             );
                         }
                         start.elapsed().as_micros() as f64 / f64::from(names)
-                    })
+                    }))
+                    .expect("the task")
                 }),
             ),
         ],
