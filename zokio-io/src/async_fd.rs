@@ -72,15 +72,34 @@ impl<T: AsFd> Async<T> {
     }
 
     pub(crate) fn register(io: T, handle: &Handle, readiness: Readiness) -> io::Result<Async<T>> {
-        let registration = Registration::new(io.as_fd(), handle, readiness)?;
-        Ok(Async {
-            io: Some(io),
-            registration,
-        })
+        Async::try_register(io, handle, readiness).map_err(|(_, e)| e)
+    }
+
+    /// [`register`](Self::register) that gives `io` back when it fails.
+    pub(crate) fn try_register(
+        io: T,
+        handle: &Handle,
+        readiness: Readiness,
+    ) -> Result<Async<T>, (T, io::Error)> {
+        match Registration::new(io.as_fd(), handle, readiness) {
+            Ok(registration) => Ok(Async {
+                io: Some(io),
+                registration,
+            }),
+            Err(e) => Err((io, e)),
+        }
+    }
+
+    /// The inner descriptor, mutably (for operations that need `&mut T`).
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.io
+            .as_mut()
+            .expect("`io` is only taken by `into_inner`")
     }
 
     /// The registration itself, for crate types that drive the readiness
-    /// wait by hand (a signal listener checks its broadcast between waits).
+    /// wait by hand (a signal listener checks its broadcast between waits;
+    /// the readiness API waits on an interest).
     pub(crate) fn registration(&self) -> &Registration {
         &self.registration
     }

@@ -97,8 +97,10 @@ pub mod time {
     }
 }
 
-/// Networking: TCP, UDP and Unix sockets implementing the futures-io traits,
-/// from [`zokio_io`].
+/// Networking with Tokio's names (`TcpListener`, `TcpStream`, `TcpSocket`,
+/// `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`, `lookup_host`)
+/// and the futures-io traits, from [`zokio_io`]; host names resolve on the
+/// blocking pool, never on a worker.
 pub mod net {
     pub use zokio_io::net::*;
 }

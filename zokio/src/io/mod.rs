@@ -26,6 +26,14 @@ mod buf_writer;
 
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
+pub use zokio_io::{Interest, Ready};
+
+/// Descriptors made asynchronous with Tokio's readiness-guard API
+/// ([`AsyncFd`](unix::AsyncFd)), from [`zokio_io::unix`], at Tokio's path
+/// `tokio::io::unix`.
+pub mod unix {
+    pub use zokio_io::unix::*;
+}
 
 // Everything else of futures-lite's `io`; the two pooled types above take
 // the place of its `BufReader` and `BufWriter`.
