@@ -185,7 +185,13 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        BlockingHandle::new(self.clone()).spawn_blocking(f)
+        self.blocking_handle().spawn_blocking(f)
+    }
+
+    /// The scheduler's pool as the `zokio_core::blocking` contract reaches
+    /// it, counting jobs on the pool's one count.
+    fn blocking_handle(&self) -> BlockingHandle {
+        BlockingHandle::with_jobs_in_flight(self.clone(), self.pool().jobs_in_flight().clone())
     }
 
     /// The handle current on this thread.
@@ -249,9 +255,7 @@ impl Handle {
     /// ```
     pub fn context(&self) -> Handles {
         let mut handles = self.layers().clone();
-        handles
-            .insert(self.clone())
-            .insert(BlockingHandle::new(self.clone()));
+        handles.insert(self.clone()).insert(self.blocking_handle());
         handles
     }
 
