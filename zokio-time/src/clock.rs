@@ -47,6 +47,12 @@ use crate::shared::Handle;
 /// Pauses the current handle's clock: [`Instant::now`] stops moving.
 /// Pausing a paused clock does nothing.
 ///
+/// # Panics
+///
+/// Where the clock may not be paused (on a multi-thread Zokio runtime; see
+/// [`TimeDriver::refuse_pause`](crate::TimeDriver::refuse_pause)), with the
+/// reason.
+///
 /// ```
 /// use zokio_core::ThreadParker;
 /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
@@ -54,6 +60,7 @@ use crate::shared::Handle;
 /// zokio_time::clock::pause();
 /// assert!(zokio_time::clock::is_paused());
 /// ```
+#[track_caller]
 pub fn pause() {
     Handle::current().pause();
 }

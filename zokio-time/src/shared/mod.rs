@@ -278,6 +278,13 @@ impl Handle {
 
     /// Pauses this handle's clock (see [`clock`](crate::clock)).
     ///
+    /// # Panics
+    ///
+    /// If this clock may not be paused: the driver was told so with
+    /// [`TimeDriver::refuse_pause`](crate::TimeDriver::refuse_pause) (a
+    /// multi-thread runtime does), with the reason it gave.
+    /// [`try_pause`](Handle::try_pause) returns it instead.
+    ///
     /// ```
     /// use zokio_core::ThreadParker;
     /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
@@ -287,8 +294,26 @@ impl Handle {
     /// std::thread::sleep(std::time::Duration::from_millis(2));
     /// assert_eq!(handle.now(), t);
     /// ```
+    #[track_caller]
     pub fn pause(&self) {
-        self.inner.clock.pause();
+        if let Err(reason) = self.try_pause() {
+            panic!("{reason}");
+        }
+    }
+
+    /// Pauses this handle's clock, or returns why it may not be paused.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let mut driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// assert!(driver.handle().try_pause().is_ok());
+    /// driver.handle().resume();
+    /// driver.refuse_pause("not on this driver");
+    /// assert_eq!(driver.handle().try_pause(), Err("not on this driver"));
+    /// assert!(!driver.handle().is_paused());
+    /// ```
+    pub fn try_pause(&self) -> Result<(), &'static str> {
+        self.inner.clock.pause()
     }
 
     /// Lets this handle's clock run again from where it stands.
