@@ -133,6 +133,20 @@ impl Shared {
             entry.fire_now();
             return;
         }
+        // A deadline already reached completes the timer in the poll that
+        // arms it, as in Tokio, rather than on the driver's next turn. Only
+        // a deadline near the wheel's last turn costs a clock read: one
+        // further out was in the future then (most deadlines, as a timeout
+        // armed seconds ahead), and the wheel files it as any other.
+        if wheel.may_be_due(deadline) && deadline <= self.now_ns() {
+            drop(wheel);
+            entry.fire_now();
+            // Nothing will wake this waker; taken back (and dropped with no
+            // lock held) so that a later re-arm of the entry cannot wake the
+            // task for a poll that already returned `Ready`.
+            drop(entry.waker.take());
+            return;
+        }
         entry.state.store(deadline, Ordering::Relaxed);
         wheel.insert(entry, deadline);
         drop(wheel);
