@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zokio_core::ThreadParker;
+use zokio_core::{Driver, ThreadParker};
 use zokio_io::IoDriver;
 use zokio_sched::{Config, CurrentThread};
 use zokio_time::TimeDriver;
@@ -46,8 +46,15 @@ pub struct Builder<F = MultiThreadFlavor> {
     config: Config,
     enable_io: bool,
     enable_time: bool,
+    start_paused: bool,
     _flavor: PhantomData<F>,
 }
+
+/// Why a multi-thread runtime refuses to pause its clock (Tokio refuses too).
+const PAUSE_NEEDS_CURRENT_THREAD: &str = "`time::pause()` requires the `current_thread` Zokio \
+     runtime (`Builder::new_current_thread`, the default of `#[zokio::test]`): on the \
+     multi-thread runtime an idle worker would jump the paused clock to the next timer while \
+     another worker is still running tasks";
 
 impl Builder<MultiThreadFlavor> {
     /// A builder for the work-stealing runtime (one worker per core by default).
@@ -56,8 +63,17 @@ impl Builder<MultiThreadFlavor> {
     }
 
     /// Builds the runtime and starts its worker threads.
+    ///
+    /// Fails with `InvalidInput` for [`start_paused(true)`](Builder::start_paused):
+    /// a multi-thread runtime's clock cannot be paused.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let (driver, layers) = self.driver()?;
+        if self.start_paused {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                PAUSE_NEEDS_CURRENT_THREAD,
+            ));
+        }
+        let (driver, layers) = self.driver(Some(PAUSE_NEEDS_CURRENT_THREAD))?;
         Runtime::multi_thread(driver, layers, self.config.clone())
     }
 }
@@ -71,7 +87,7 @@ impl Builder<CurrentThreadFlavor> {
 
     /// Builds the runtime.
     pub fn build(&mut self) -> io::Result<Runtime<CurrentThread<DefaultDriver>>> {
-        let (driver, layers) = self.driver()?;
+        let (driver, layers) = self.driver(None)?;
         Runtime::current_thread(driver, layers, self.config.clone())
     }
 }
@@ -82,15 +98,24 @@ impl<F> Builder<F> {
             config: Config::default(),
             enable_io: false,
             enable_time: false,
+            start_paused: false,
             _flavor: PhantomData,
         }
     }
 
-    fn driver(&self) -> io::Result<(DefaultDriver, Layers)> {
+    /// The driver stack and its layers; `refuse_pause` is why its clock may
+    /// not be paused, if it may not.
+    fn driver(&self, refuse_pause: Option<&'static str>) -> io::Result<(DefaultDriver, Layers)> {
         self.config.validate()?;
+        if self.start_paused && !self.enable_time {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`start_paused(true)` needs timers: call `enable_time` or `enable_all`",
+            ));
+        }
         let driver = match (self.enable_io, self.enable_time) {
-            (true, true) => DefaultDriver::TimeIo(TimeDriver::new(IoDriver::new()?)),
-            (false, true) => DefaultDriver::Time(TimeDriver::new(ThreadParker::new())),
+            (true, true) => DefaultDriver::TimeIo(self.time(IoDriver::new()?, refuse_pause)),
+            (false, true) => DefaultDriver::Time(self.time(ThreadParker::new(), refuse_pause)),
             (true, false) => DefaultDriver::Io(IoDriver::new()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
@@ -99,6 +124,17 @@ impl<F> Builder<F> {
             io: driver.io_handle(),
         };
         Ok((driver, layers))
+    }
+
+    /// The time driver over `inner`, its clock refusing pauses or paused.
+    fn time<D: Driver>(&self, inner: D, refuse_pause: Option<&'static str>) -> TimeDriver<D> {
+        let mut driver = TimeDriver::new(inner);
+        if let Some(reason) = refuse_pause {
+            driver.refuse_pause(reason);
+        } else if self.start_paused {
+            driver.handle().pause();
+        }
+        driver
     }
 
     /// Number of worker threads of the multi-thread flavor (default: one per
@@ -169,6 +205,33 @@ impl<F> Builder<F> {
         self
     }
 
+    /// Starts the runtime's clock paused, as if [`time::pause`](crate::time::pause)
+    /// were called first thing: time moves only with
+    /// [`time::advance`](crate::time::advance), or jumps to the next timer
+    /// when the runtime has nothing else to do. For the current-thread
+    /// flavor with timers enabled; otherwise `build` fails with
+    /// `InvalidInput`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio::runtime::Builder;
+    /// use zokio::time::Instant;
+    ///
+    /// let rt = Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     zokio::time::sleep(Duration::from_secs(3600)).await; // returns at once
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    /// });
+    ///
+    /// let err = Builder::new_multi_thread().enable_all().start_paused(true).build().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Enables every driver: I/O and time.
     pub fn enable_all(&mut self) -> &mut Self {
         self.enable_io().enable_time()
@@ -182,6 +245,7 @@ impl<F> std::fmt::Debug for Builder<F> {
             .field("max_blocking_threads", &self.config.max_blocking_threads)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
             .finish()
     }
 }
