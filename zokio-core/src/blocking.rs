@@ -37,9 +37,11 @@
 //! ```
 
 use std::fmt;
+// std's: loom's `Arc` cannot hold a `dyn Blocking`, and the pool handle is
+// plain shared ownership, not part of a protocol a model checks.
+use std::sync::Arc;
 
 use crate::context::{self, Layer, LayerHandle};
-use crate::sync::Arc;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::task::{Builder, JoinHandle, Runnable, Schedule, ScheduleHint};
 
@@ -141,13 +143,13 @@ impl BlockingHandle {
 
 /// A count of blocking jobs in flight, shared by the [`BlockingHandle`]s of
 /// one pool (see [`BlockingHandle::with_jobs_in_flight`]).
-#[derive(Clone, Default)]
-pub struct JobsInFlight(Arc<AtomicUsize>);
+#[derive(Clone)]
+pub struct JobsInFlight(crate::sync::Arc<AtomicUsize>);
 
 impl JobsInFlight {
     /// A count at zero.
     pub fn new() -> JobsInFlight {
-        JobsInFlight::default()
+        JobsInFlight(crate::sync::Arc::new(AtomicUsize::new(0)))
     }
 
     fn get(&self) -> usize {
@@ -162,6 +164,12 @@ impl JobsInFlight {
     }
 }
 
+impl Default for JobsInFlight {
+    fn default() -> JobsInFlight {
+        JobsInFlight::new()
+    }
+}
+
 impl fmt::Debug for JobsInFlight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("JobsInFlight").field(&self.get()).finish()
@@ -169,7 +177,7 @@ impl fmt::Debug for JobsInFlight {
 }
 
 /// One job counted in; counted out when dropped.
-struct JobGuard(Arc<AtomicUsize>);
+struct JobGuard(crate::sync::Arc<AtomicUsize>);
 
 impl Drop for JobGuard {
     fn drop(&mut self) {
