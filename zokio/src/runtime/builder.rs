@@ -227,6 +227,31 @@ impl<F> Builder<F> {
     /// let err = Builder::new_multi_thread().enable_all().start_paused(true).build().unwrap_err();
     /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     /// ```
+    ///
+    /// `#[zokio::test]` and `#[zokio::main]` take it as `start_paused = true`:
+    ///
+    /// ```
+    /// #[zokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() {
+    ///     let t = zokio::time::Instant::now();
+    ///     std::thread::sleep(std::time::Duration::from_millis(2));
+    ///     assert_eq!(zokio::time::Instant::now(), t);
+    /// }
+    /// ```
+    ///
+    /// and reject it, when they compile, with the multi-thread flavor:
+    ///
+    /// ```compile_fail
+    /// #[zokio::main(flavor = "multi_thread", start_paused = true)]
+    /// async fn main() {}
+    /// ```
+    ///
+    /// or with a value other than `true` or `false`:
+    ///
+    /// ```compile_fail
+    /// #[zokio::main(flavor = "current_thread", start_paused = "yes")]
+    /// async fn main() {}
+    /// ```
     pub fn start_paused(&mut self, paused: bool) -> &mut Self {
         self.start_paused = paused;
         self
