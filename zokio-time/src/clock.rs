@@ -54,8 +54,7 @@ use crate::shared::Handle;
 /// # Panics
 ///
 /// Where the clock may not be paused (on a multi-thread Zokio runtime; see
-/// [`TimeDriver::refuse_pause`](crate::TimeDriver::refuse_pause)), with the
-/// reason.
+/// [`Handle::refuse_pause`]), with the reason.
 ///
 /// ```
 /// use zokio_core::ThreadParker;

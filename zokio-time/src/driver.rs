@@ -97,22 +97,6 @@ impl<D: Driver> TimeDriver<D> {
         }
     }
 
-    /// Makes pausing this driver's clock fail with `reason`
-    /// ([`Handle::pause`] panics with it, [`Handle::try_pause`] returns it).
-    /// A runtime whose threads could auto-advance a paused clock while
-    /// others still run tasks (several workers sharing one clock) refuses
-    /// pausing this way.
-    ///
-    /// ```
-    /// use zokio_core::ThreadParker;
-    /// let mut driver = zokio_time::TimeDriver::new(ThreadParker::new());
-    /// driver.refuse_pause("this driver's clock cannot be paused");
-    /// assert!(driver.handle().try_pause().is_err());
-    /// ```
-    pub fn refuse_pause(&mut self, reason: &'static str) {
-        self.handle.inner.clock.refuse_pause(reason);
-    }
-
     /// The handle through which timers use this driver.
     pub fn handle(&self) -> Handle {
         self.handle.clone()

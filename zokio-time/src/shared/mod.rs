@@ -294,9 +294,8 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// If this clock may not be paused: the driver was told so with
-    /// [`TimeDriver::refuse_pause`](crate::TimeDriver::refuse_pause) (a
-    /// multi-thread runtime does), with the reason it gave.
+    /// If this clock may not be paused ([`refuse_pause`](Handle::refuse_pause)
+    /// was called: a multi-thread Zokio runtime does), with the reason given.
     /// [`try_pause`](Handle::try_pause) returns it instead.
     ///
     /// ```
@@ -319,15 +318,34 @@ impl Handle {
     ///
     /// ```
     /// use zokio_core::ThreadParker;
-    /// let mut driver = zokio_time::TimeDriver::new(ThreadParker::new());
-    /// assert!(driver.handle().try_pause().is_ok());
-    /// driver.handle().resume();
-    /// driver.refuse_pause("not on this driver");
-    /// assert_eq!(driver.handle().try_pause(), Err("not on this driver"));
-    /// assert!(!driver.handle().is_paused());
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// let handle = driver.handle();
+    /// assert!(handle.try_pause().is_ok());
+    /// handle.resume();
+    /// handle.refuse_pause("not on this driver");
+    /// assert_eq!(handle.try_pause(), Err("not on this driver"));
+    /// assert!(!handle.is_paused());
     /// ```
     pub fn try_pause(&self) -> Result<(), &'static str> {
         self.inner.clock.pause()
+    }
+
+    /// Makes every later pause of this clock fail with `reason`
+    /// ([`pause`](Handle::pause) panics with it, [`try_pause`](Handle::try_pause)
+    /// returns it); a clock paused already stays paused. Auto-advance is
+    /// only sound when the thread that parks the driver knows no other
+    /// thread is running tasks, so a runtime whose threads share one clock
+    /// without that knowledge (Zokio's multi-thread runtime) refuses pausing
+    /// this way, as Tokio's does.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// driver.handle().refuse_pause("this clock cannot be paused");
+    /// assert!(driver.handle().try_pause().is_err());
+    /// ```
+    pub fn refuse_pause(&self, reason: &'static str) {
+        self.inner.clock.refuse_pause(reason);
     }
 
     /// Lets this handle's clock run again from where it stands.

@@ -50,12 +50,6 @@ pub struct Builder<F = MultiThreadFlavor> {
     _flavor: PhantomData<F>,
 }
 
-/// Why a multi-thread runtime refuses to pause its clock (Tokio refuses too).
-const PAUSE_NEEDS_CURRENT_THREAD: &str = "`time::pause()` requires the `current_thread` Zokio \
-     runtime (`Builder::new_current_thread`, the default of `#[zokio::test]`): on the \
-     multi-thread runtime an idle worker would jump the paused clock to the next timer while \
-     another worker is still running tasks";
-
 impl Builder<MultiThreadFlavor> {
     /// A builder for the work-stealing runtime (one worker per core by default).
     pub fn new_multi_thread() -> Self {
@@ -70,10 +64,10 @@ impl Builder<MultiThreadFlavor> {
         if self.start_paused {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                PAUSE_NEEDS_CURRENT_THREAD,
+                super::PAUSE_NEEDS_CURRENT_THREAD,
             ));
         }
-        let (driver, layers) = self.driver(Some(PAUSE_NEEDS_CURRENT_THREAD))?;
+        let (driver, layers) = self.driver()?;
         Runtime::multi_thread(driver, layers, self.config.clone())
     }
 }
@@ -87,7 +81,7 @@ impl Builder<CurrentThreadFlavor> {
 
     /// Builds the runtime.
     pub fn build(&mut self) -> io::Result<Runtime<CurrentThread<DefaultDriver>>> {
-        let (driver, layers) = self.driver(None)?;
+        let (driver, layers) = self.driver()?;
         Runtime::current_thread(driver, layers, self.config.clone())
     }
 }
@@ -103,9 +97,7 @@ impl<F> Builder<F> {
         }
     }
 
-    /// The driver stack and its layers; `refuse_pause` is why its clock may
-    /// not be paused, if it may not.
-    fn driver(&self, refuse_pause: Option<&'static str>) -> io::Result<(DefaultDriver, Layers)> {
+    fn driver(&self) -> io::Result<(DefaultDriver, Layers)> {
         self.config.validate()?;
         if self.start_paused && !self.enable_time {
             return Err(io::Error::new(
@@ -114,8 +106,8 @@ impl<F> Builder<F> {
             ));
         }
         let driver = match (self.enable_io, self.enable_time) {
-            (true, true) => DefaultDriver::TimeIo(self.time(IoDriver::new()?, refuse_pause)),
-            (false, true) => DefaultDriver::Time(self.time(ThreadParker::new(), refuse_pause)),
+            (true, true) => DefaultDriver::TimeIo(self.time(IoDriver::new()?)),
+            (false, true) => DefaultDriver::Time(self.time(ThreadParker::new())),
             (true, false) => DefaultDriver::Io(IoDriver::new()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
@@ -126,12 +118,10 @@ impl<F> Builder<F> {
         Ok((driver, layers))
     }
 
-    /// The time driver over `inner`, its clock refusing pauses or paused.
-    fn time<D: Driver>(&self, inner: D, refuse_pause: Option<&'static str>) -> TimeDriver<D> {
-        let mut driver = TimeDriver::new(inner);
-        if let Some(reason) = refuse_pause {
-            driver.refuse_pause(reason);
-        } else if self.start_paused {
+    /// The time driver over `inner`, its clock paused if asked.
+    fn time<D: Driver>(&self, inner: D) -> TimeDriver<D> {
+        let driver = TimeDriver::new(inner);
+        if self.start_paused {
             driver.handle().pause();
         }
         driver
