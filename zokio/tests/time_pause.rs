@@ -418,3 +418,37 @@ fn start_paused_needs_timers() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("enable_time"), "{err}");
 }
+
+/// A multi-thread runtime assembled from layers refuses pausing too, and
+/// refuses a clock that is paused already.
+#[test]
+fn an_assembled_multi_thread_runtime_refuses_pausing() {
+    use zokio::runtime::{Layers, Runtime};
+    use zokio_time::TimeDriver;
+
+    let layers_of = |driver: &TimeDriver<zokio_core::ThreadParker>| Layers {
+        time: Some(driver.handle()),
+        io: None,
+    };
+    let config = || zokio::runtime::SchedulerConfig {
+        worker_threads: 1,
+        ..Default::default()
+    };
+
+    let driver = TimeDriver::new(zokio_core::ThreadParker::new());
+    driver.handle().pause();
+    let layers = layers_of(&driver);
+    let err = Runtime::multi_thread(driver, layers, config())
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+
+    let driver = TimeDriver::new(zokio_core::ThreadParker::new());
+    let layers = layers_of(&driver);
+    let rt = Runtime::multi_thread(driver, layers, config()).unwrap();
+    let paused = rt.block_on(async {
+        zokio::spawn(async { zokio_time::Handle::current().try_pause() }).await
+    });
+    let reason = paused.unwrap().unwrap_err();
+    assert!(reason.contains("`current_thread`"), "{reason}");
+}

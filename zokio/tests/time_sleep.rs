@@ -409,3 +409,12 @@ async fn sleep_completed_by_its_first_poll_keeps_no_waker() {
     assert!(!sleep.is_woken());
     assert_ready!(sleep.poll());
 }
+
+/// Tokio's `creating_sleep_outside_of_context` expects a panic; Zokio's
+/// timers outside a runtime use the background timer thread instead.
+#[test]
+fn sleep_outside_of_a_runtime_uses_the_background_timer() {
+    let now = Instant::now();
+    futures_lite::future::block_on(time::sleep_until(now + ms(5)));
+    assert!(now.elapsed() >= ms(5));
+}
