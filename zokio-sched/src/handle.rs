@@ -188,9 +188,26 @@ impl Handle {
         self.blocking_handle().spawn_blocking(f)
     }
 
-    /// The scheduler's pool as the `zokio_core::blocking` contract reaches
-    /// it, counting jobs on the pool's one count.
-    fn blocking_handle(&self) -> BlockingHandle {
+    /// The scheduler's blocking pool as the `zokio_core::blocking` contract
+    /// reaches it. Every handle this returns counts jobs on the pool's one
+    /// count, which the runtime's time layer reads (a paused clock holds
+    /// still while a job runs), so spawn blocking jobs through one of these
+    /// rather than a `BlockingHandle::new` of your own.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_sched::{Config, CurrentThread};
+    ///
+    /// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// let pool = rt.handle().blocking_handle();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let job = pool.spawn_blocking(move || rx.recv().ok());
+    /// assert_eq!(rt.handle().blocking_handle().jobs_in_flight(), 1);
+    /// tx.send(()).unwrap();
+    /// rt.block_on(job).unwrap();
+    /// assert_eq!(pool.jobs_in_flight(), 0);
+    /// ```
+    pub fn blocking_handle(&self) -> BlockingHandle {
         BlockingHandle::with_jobs_in_flight(self.clone(), self.pool().jobs_in_flight().clone())
     }
 

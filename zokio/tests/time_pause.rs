@@ -452,3 +452,18 @@ fn an_assembled_multi_thread_runtime_refuses_pausing() {
     let reason = paused.unwrap().unwrap_err();
     assert!(reason.contains("`current_thread`"), "{reason}");
 }
+
+/// A named blocking job (spawned through `task::Builder`) holds the paused
+/// clock as well.
+#[zokio::test(start_paused = true)]
+async fn paused_clock_holds_while_a_named_blocking_job_runs() {
+    let job = zokio::task::Builder::new()
+        .name("slow-job")
+        .spawn_blocking(|| std::thread::sleep(Duration::from_millis(1)))
+        .unwrap();
+    let result = time::timeout(Duration::from_secs(15), job).await;
+    assert!(
+        result.is_ok(),
+        "the paused clock jumped past a running blocking job"
+    );
+}
