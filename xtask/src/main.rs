@@ -565,6 +565,11 @@ mod loom_coverage {
         ),
         ("time driver park", "zokio-time", "driver"),
         (
+            "blocking jobs in flight (counted out before the job's handle reports it)",
+            "zokio-core",
+            "blocking",
+        ),
+        (
             "atomic waker (sockets and timers)",
             "zokio-core",
             "atomic_waker",

@@ -12,6 +12,11 @@
 //! (files, name resolution) spawns it without depending on the scheduler's
 //! crate.
 //!
+//! A handle also counts its jobs in flight (spawned and neither finished nor
+//! dropped): a paused test clock must not jump ahead while one is still
+//! running, so the time layer reads the count through the context
+//! ([`BlockingHandle::jobs_in_flight`]) without depending on the pool.
+//!
 //! ```
 //! use zokio_core::blocking::{Blocking, BlockingHandle};
 //! use zokio_core::task::Runnable;
@@ -32,9 +37,12 @@
 //! ```
 
 use std::fmt;
+// std's: loom's `Arc` cannot hold a `dyn Blocking`, and the pool handle is
+// plain shared ownership, not part of a protocol a model checks.
 use std::sync::Arc;
 
 use crate::context::{self, Layer, LayerHandle};
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::task::{Builder, JoinHandle, Runnable, Schedule, ScheduleHint};
 
 /// A pool that runs blocking jobs.
@@ -48,16 +56,49 @@ pub trait Blocking: Send + Sync + 'static {
 
 /// A cheap, cloneable handle to a [`Blocking`] pool: what a runtime enters
 /// on its threads for [`spawn_blocking`] to find.
+///
+/// Handles made from one [`JobsInFlight`] share its count; a runtime gives
+/// every handle to its pool the same one.
 #[derive(Clone)]
 pub struct BlockingHandle {
     pool: Arc<dyn Blocking>,
+    jobs: JobsInFlight,
 }
 
 impl BlockingHandle {
-    /// A handle to `pool`.
+    /// A handle to `pool`, counting its jobs on a count of its own.
     pub fn new(pool: impl Blocking) -> BlockingHandle {
+        BlockingHandle::with_jobs_in_flight(pool, JobsInFlight::new())
+    }
+
+    /// A handle to `pool` whose jobs are counted on `jobs`, which other
+    /// handles to the same pool may share.
+    ///
+    /// ```
+    /// use zokio_core::blocking::{Blocking, BlockingHandle, JobsInFlight};
+    /// use zokio_core::task::Runnable;
+    ///
+    /// struct ThreadPerJob;
+    /// impl Blocking for ThreadPerJob {
+    ///     fn run(&self, job: Runnable) {
+    ///         std::thread::spawn(move || job.run());
+    ///     }
+    /// }
+    ///
+    /// let jobs = JobsInFlight::new();
+    /// let a = BlockingHandle::with_jobs_in_flight(ThreadPerJob, jobs.clone());
+    /// let b = BlockingHandle::with_jobs_in_flight(ThreadPerJob, jobs);
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let job = a.spawn_blocking(move || rx.recv().ok());
+    /// assert_eq!(b.jobs_in_flight(), 1);
+    /// tx.send(()).unwrap();
+    /// zokio_core::block_on(job).unwrap();
+    /// assert_eq!(b.jobs_in_flight(), 0);
+    /// ```
+    pub fn with_jobs_in_flight(pool: impl Blocking, jobs: JobsInFlight) -> BlockingHandle {
         BlockingHandle {
             pool: Arc::new(pool),
+            jobs,
         }
     }
 
@@ -78,9 +119,69 @@ impl BlockingHandle {
         R: Send + 'static,
     {
         let schedule = JobSchedule(self.pool.clone());
-        let (runnable, handle) = builder.spawn(async move { f() }, schedule);
+        let in_flight = self.jobs.start();
+        let (runnable, handle) = builder.spawn(
+            async move {
+                // Dropped when `f` returns or unwinds, or with the future if
+                // the job is cancelled: before the job's handle is woken, so
+                // whoever that wake reaches sees the job counted out.
+                let _in_flight = in_flight;
+                f()
+            },
+            schedule,
+        );
         runnable.schedule();
         handle
+    }
+
+    /// Jobs spawned through handles sharing this one's count that have
+    /// neither finished nor been dropped.
+    pub fn jobs_in_flight(&self) -> usize {
+        self.jobs.get()
+    }
+}
+
+/// A count of blocking jobs in flight, shared by the [`BlockingHandle`]s of
+/// one pool (see [`BlockingHandle::with_jobs_in_flight`]).
+#[derive(Clone)]
+pub struct JobsInFlight(crate::sync::Arc<AtomicUsize>);
+
+impl JobsInFlight {
+    /// A count at zero.
+    pub fn new() -> JobsInFlight {
+        JobsInFlight(crate::sync::Arc::new(AtomicUsize::new(0)))
+    }
+
+    fn get(&self) -> usize {
+        // SeqCst: with the job's wake ordering the decrement before it (the
+        // task's own release), a reader woken by the job sees it counted out.
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn start(&self) -> JobGuard {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        JobGuard(self.0.clone())
+    }
+}
+
+impl Default for JobsInFlight {
+    fn default() -> JobsInFlight {
+        JobsInFlight::new()
+    }
+}
+
+impl fmt::Debug for JobsInFlight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("JobsInFlight").field(&self.get()).finish()
+    }
+}
+
+/// One job counted in; counted out when dropped.
+struct JobGuard(crate::sync::Arc<AtomicUsize>);
+
+impl Drop for JobGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -90,7 +191,9 @@ impl LayerHandle for BlockingHandle {
 
 impl fmt::Debug for BlockingHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingHandle").finish_non_exhaustive()
+        f.debug_struct("BlockingHandle")
+            .field("jobs_in_flight", &self.jobs_in_flight())
+            .finish_non_exhaustive()
     }
 }
 
@@ -181,6 +284,29 @@ mod tests {
         }
         assert_eq!(crate::block_on(ok).unwrap(), 2);
         assert!(crate::block_on(boom).unwrap_err().is_panic());
+    }
+
+    #[test]
+    fn jobs_are_counted_until_they_finish_or_are_dropped() {
+        let pool = Collect(Arc::new(Mutex::new(Some(Vec::new()))));
+        let jobs = JobsInFlight::new();
+        let handle = BlockingHandle::with_jobs_in_flight(pool.clone(), jobs.clone());
+        let other = BlockingHandle::with_jobs_in_flight(pool.clone(), jobs);
+        let ran = handle.spawn_blocking(|| 1);
+        let dropped = other.spawn_blocking(|| 2);
+        assert_eq!(handle.jobs_in_flight(), 2);
+        let mut queued = pool.0.lock().unwrap().take().unwrap();
+        drop(queued.pop());
+        assert_eq!(other.jobs_in_flight(), 1, "a dropped job is counted out");
+        assert!(crate::block_on(dropped).unwrap_err().is_cancelled());
+        for job in queued {
+            job.run();
+        }
+        assert_eq!(handle.jobs_in_flight(), 0, "a finished job is counted out");
+        assert_eq!(crate::block_on(ran).unwrap(), 1);
+        let own = BlockingHandle::new(Collect::default());
+        drop(own.spawn_blocking(|| 3));
+        assert_eq!(own.jobs_in_flight(), 0);
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! untouched, so spans and errors inside it stay the user's.
 //!
 //! Options, as in tokio: `flavor = "multi_thread"` (the default for `main`)
-//! or `"current_thread"` (the default for `test`), and `worker_threads = N`.
+//! or `"current_thread"` (the default for `test`), `worker_threads = N`, and
+//! `start_paused = true` (the clock starts paused; current-thread only, as
+//! the runtime's builder allows pausing only there).
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
@@ -60,6 +62,8 @@ enum Kind {
 struct Options {
     current_thread: bool,
     worker_threads: Option<Literal>,
+    /// `start_paused = true`, with the span of its value for errors.
+    start_paused: Option<Span>,
 }
 
 fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
@@ -103,7 +107,7 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
     }
     out.extend(tokens);
     let block_on = format!(
-        "::zokio::runtime::Builder::{}(){}.enable_all().build()\
+        "::zokio::runtime::Builder::{}(){}{}.enable_all().build()\
          .expect(\"failed to build the Zokio runtime\").block_on(async move {{}})",
         if options.current_thread {
             "new_current_thread"
@@ -114,6 +118,11 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
             .worker_threads
             .map(|n| format!(".worker_threads({n})"))
             .unwrap_or_default(),
+        if options.start_paused.is_some() {
+            ".start_paused(true)"
+        } else {
+            ""
+        },
     );
     // Splice the user's body (with its spans) into `async move { .. }`.
     let mut call: Vec<TokenTree> = parse(&block_on).into_iter().collect();
@@ -148,6 +157,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
     let mut options = Options {
         current_thread: kind == Kind::Test,
         worker_threads: None,
+        start_paused: None,
     };
     let tokens: Vec<TokenTree> = args.into_iter().collect();
     for option in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
@@ -180,18 +190,45 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
                     }
                     options.worker_threads = Some(value.clone());
                 }
+                "start_paused" => {
+                    return Err(("`start_paused` is `true` or `false`".into(), value.span()));
+                }
                 other => {
                     return Err((
-                        format!("unknown option `{other}`: expected `flavor` or `worker_threads`"),
+                        format!(
+                            "unknown option `{other}`: expected `flavor`, `worker_threads` \
+                             or `start_paused`"
+                        ),
                         key.span(),
                     ));
                 }
             },
+            [
+                TokenTree::Ident(key),
+                TokenTree::Punct(eq),
+                TokenTree::Ident(value),
+            ] if eq.as_char() == '=' && key.to_string() == "start_paused" => {
+                match value.to_string().as_str() {
+                    "true" => options.start_paused = Some(value.span()),
+                    "false" => options.start_paused = None,
+                    _ => {
+                        return Err(("`start_paused` is `true` or `false`".into(), value.span()));
+                    }
+                }
+            }
             other => {
                 let span = other.first().map_or(Span::call_site(), TokenTree::span);
                 return Err(("expected `name = value`".into(), span));
             }
         }
+    }
+    if let (false, Some(span)) = (options.current_thread, options.start_paused) {
+        return Err((
+            "`start_paused = true` goes with the current-thread flavor only: a multi-thread \
+             runtime's clock cannot be paused"
+                .into(),
+            span,
+        ));
     }
     if options.current_thread && options.worker_threads.is_some() {
         return Err((

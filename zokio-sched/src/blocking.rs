@@ -14,6 +14,7 @@ use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use zokio_core::blocking::JobsInFlight;
 use zokio_core::context::{self, Handles};
 use zokio_core::sync::thread::JoinHandle as ThreadHandle;
 use zokio_core::task::Runnable;
@@ -46,6 +47,10 @@ struct Inner {
     exited: Condvar,
     config: Config,
     spawn: SpawnFn,
+    /// Shared by every `BlockingHandle` made for this pool, so that the
+    /// runtime's time layer sees all of its jobs (a paused clock holds
+    /// still while one runs).
+    jobs: JobsInFlight,
 }
 
 #[derive(Default)]
@@ -74,6 +79,7 @@ impl BlockingPool {
                 exited: Condvar::new(),
                 config: config.clone(),
                 spawn,
+                jobs: JobsInFlight::new(),
             }),
         }
     }
@@ -82,6 +88,11 @@ impl BlockingPool {
     /// enters `context()` for its whole life.
     pub(crate) fn run(&self, job: Runnable, context: impl FnOnce() -> Handles) {
         Inner::push(&self.inner, job, context);
+    }
+
+    /// The count of this pool's jobs in flight, for its `BlockingHandle`s.
+    pub(crate) fn jobs_in_flight(&self) -> &JobsInFlight {
+        &self.inner.jobs
     }
 
     pub(crate) fn metrics(&self) -> BlockingMetrics {

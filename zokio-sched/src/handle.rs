@@ -185,7 +185,30 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        BlockingHandle::new(self.clone()).spawn_blocking(f)
+        self.blocking_handle().spawn_blocking(f)
+    }
+
+    /// The scheduler's blocking pool as the `zokio_core::blocking` contract
+    /// reaches it. Every handle this returns counts jobs on the pool's one
+    /// count, which the runtime's time layer reads (a paused clock holds
+    /// still while a job runs), so spawn blocking jobs through one of these
+    /// rather than a `BlockingHandle::new` of your own.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_sched::{Config, CurrentThread};
+    ///
+    /// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// let pool = rt.handle().blocking_handle();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let job = pool.spawn_blocking(move || rx.recv().ok());
+    /// assert_eq!(rt.handle().blocking_handle().jobs_in_flight(), 1);
+    /// tx.send(()).unwrap();
+    /// rt.block_on(job).unwrap();
+    /// assert_eq!(pool.jobs_in_flight(), 0);
+    /// ```
+    pub fn blocking_handle(&self) -> BlockingHandle {
+        BlockingHandle::with_jobs_in_flight(self.clone(), self.pool().jobs_in_flight().clone())
     }
 
     /// The handle current on this thread.
@@ -249,9 +272,7 @@ impl Handle {
     /// ```
     pub fn context(&self) -> Handles {
         let mut handles = self.layers().clone();
-        handles
-            .insert(self.clone())
-            .insert(BlockingHandle::new(self.clone()));
+        handles.insert(self.clone()).insert(self.blocking_handle());
         handles
     }
 

@@ -13,9 +13,13 @@
 //!
 //! Paused time also *auto-advances*: when the thread driving a
 //! [`TimeDriver`](crate::TimeDriver) parks with nothing else to do, the clock
-//! jumps to the next deadline instead of waiting for it (as in tokio). The
-//! process-wide background timer thread never auto-advances, so a paused
-//! clock there moves only with `advance`.
+//! jumps to the next deadline instead of waiting for it (as in tokio), unless
+//! a blocking job of the runtime (counted on the thread's
+//! [`BlockingHandle`](zokio_core::blocking::BlockingHandle)) is still
+//! running: its result may be what the waiting task needs, so the clock
+//! holds until it is done (as in tokio). The process-wide background timer
+//! thread never auto-advances, so a paused clock there moves only with
+//! `advance`.
 //!
 //! ```
 //! use std::time::Duration;
@@ -47,6 +51,11 @@ use crate::shared::Handle;
 /// Pauses the current handle's clock: [`Instant::now`] stops moving.
 /// Pausing a paused clock does nothing.
 ///
+/// # Panics
+///
+/// Where the clock may not be paused (on a multi-thread Zokio runtime; see
+/// [`Handle::refuse_pause`]), with the reason.
+///
 /// ```
 /// use zokio_core::ThreadParker;
 /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
@@ -54,6 +63,7 @@ use crate::shared::Handle;
 /// zokio_time::clock::pause();
 /// assert!(zokio_time::clock::is_paused());
 /// ```
+#[track_caller]
 pub fn pause() {
     Handle::current().pause();
 }

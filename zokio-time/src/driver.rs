@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use zokio_core::blocking::BlockingHandle;
+use zokio_core::context;
 use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::Ordering;
 use zokio_core::{Driver, Unpark};
@@ -149,7 +151,7 @@ impl<D: Driver> TimeDriver<D> {
             true => self.inner.park_with_origins(timeout),
             false => self.inner.park(timeout),
         };
-        if self.auto_advance && shared.clock.is_paused() {
+        if self.auto_advance && shared.clock.is_paused() && !blocking_jobs_in_flight() {
             match wait {
                 Some(wait) if !wait.is_zero() && next.is_some() => {
                     shared.woken.store(false, Ordering::Release);
@@ -227,6 +229,13 @@ impl<U: fmt::Debug> fmt::Debug for TimeUnparker<U> {
             .field("inner", &self.inner)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether the runtime current on this thread has blocking jobs running: a
+/// paused clock then holds still (the park waits for real, and the job's
+/// completion unparks it) instead of jumping past what the job would do.
+fn blocking_jobs_in_flight() -> bool {
+    context::with_current::<BlockingHandle, _>(|pool| pool.is_ok_and(|p| p.jobs_in_flight() > 0))
 }
 
 fn duration_ns(d: Duration) -> u64 {

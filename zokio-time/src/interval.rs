@@ -11,8 +11,8 @@ use crate::instant::Instant;
 use crate::shared::Handle;
 use crate::sleep::Sleep;
 
-/// What an [`Interval`] does when ticks were missed (the task came back
-/// later than a whole period after a tick was due).
+/// What an [`Interval`] does when a tick is late: seen more than 5 ms after
+/// it was due (as in Tokio; within that the schedule is kept as it is).
 ///
 /// ```
 /// use zokio_time::MissedTickBehavior;
@@ -25,26 +25,31 @@ pub enum MissedTickBehavior {
     #[default]
     Burst,
     /// Restart the schedule from now: the next tick is a period after the
-    /// late one completed.
+    /// late one was seen.
     Delay,
     /// Drop the missed ticks and fire at the next `start + n * period`
     /// still in the future.
     Skip,
 }
 
+/// How late a tick may be seen and still count as on time: within this of
+/// its deadline the next tick stays a period after it, whatever the
+/// behavior (Tokio's rule; it absorbs the timer's own lateness).
+const ON_TIME_SLACK: Duration = Duration::from_millis(5);
+
 impl MissedTickBehavior {
-    /// The deadline after a tick that was due at `due` and seen at `now`.
+    /// The deadline after a tick that was due at `due` and seen at `now`,
+    /// with Tokio's arithmetic.
     fn next(self, due: Instant, now: Instant, period: Duration) -> Instant {
-        let on_schedule = due.saturating_add(period);
-        if now < on_schedule {
-            return on_schedule;
+        if now <= due.saturating_add(ON_TIME_SLACK) {
+            return due.saturating_add(period);
         }
         match self {
-            MissedTickBehavior::Burst => on_schedule,
+            MissedTickBehavior::Burst => due.saturating_add(period),
             MissedTickBehavior::Delay => now.saturating_add(period),
             MissedTickBehavior::Skip => {
-                let late = (now - due).as_nanos();
-                let into_period = (late % period.as_nanos()) as u64;
+                // `late % period` is below `period`, so it fits a u64 of ns.
+                let into_period = ((now - due).as_nanos() % period.as_nanos()) as u64;
                 now.saturating_add(period - Duration::from_nanos(into_period))
             }
         }
@@ -207,6 +212,58 @@ impl Interval {
         self.sleep.as_mut().reset(next);
     }
 
+    /// Restarts the schedule from now: the next tick is at once, the one
+    /// after a period later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures_lite::future::block_on;
+    ///
+    /// let mut ticks = zokio_time::interval(Duration::from_secs(60));
+    /// block_on(ticks.tick()); // the first tick, at once
+    /// ticks.reset_immediately();
+    /// let t = block_on(ticks.tick()); // at once again
+    /// assert_eq!(ticks.next_tick(), t + Duration::from_secs(60));
+    /// ```
+    pub fn reset_immediately(&mut self) {
+        let now = self.sleep.handle().now();
+        self.sleep.as_mut().reset(now);
+    }
+
+    /// Restarts the schedule so that the next tick is `after` from now, the
+    /// ones after it a period apart.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_time::Instant;
+    ///
+    /// let mut ticks = zokio_time::interval(Duration::from_secs(60));
+    /// let before = Instant::now();
+    /// ticks.reset_after(Duration::from_secs(5));
+    /// assert!(ticks.next_tick() >= before + Duration::from_secs(5));
+    /// assert!(ticks.next_tick() < before + Duration::from_secs(60));
+    /// ```
+    pub fn reset_after(&mut self, after: Duration) {
+        let next = self.sleep.handle().now().saturating_add(after);
+        self.sleep.as_mut().reset(next);
+    }
+
+    /// Restarts the schedule so that the next tick is at `deadline`, the
+    /// ones after it a period apart. A deadline already past ticks at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_time::Instant;
+    ///
+    /// let mut ticks = zokio_time::interval(Duration::from_secs(60));
+    /// let at = Instant::now() + Duration::from_secs(90);
+    /// ticks.reset_at(at);
+    /// assert_eq!(ticks.next_tick(), at);
+    /// ```
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.sleep.as_mut().reset(deadline);
+    }
+
     /// When the next tick is due.
     ///
     /// ```
@@ -285,6 +342,21 @@ mod tests {
         assert_eq!(
             MissedTickBehavior::Skip.next(t0, late, p),
             t0 + Duration::from_millis(40)
+        );
+        // Within Tokio's 5 ms of slack a tick is on time, even a period late.
+        let p = Duration::from_millis(2);
+        let slack = t0 + Duration::from_millis(5);
+        for b in [MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+            assert_eq!(b.next(t0, slack, p), t0 + p, "{b:?} within the slack");
+        }
+        let past_slack = t0 + Duration::from_millis(6);
+        assert_eq!(
+            MissedTickBehavior::Delay.next(t0, past_slack, p),
+            past_slack + p
+        );
+        assert_eq!(
+            MissedTickBehavior::Skip.next(t0, past_slack, p),
+            t0 + Duration::from_millis(8)
         );
     }
 }

@@ -31,8 +31,13 @@
 //! years; insert, cancel (dropping the future) and reset are O(1). Slots
 //! decide *when the driver looks*; each entry still fires at its exact
 //! deadline, so a short sleep is late only by the OS wake-up latency, not by
-//! up to a millisecond. Deadlines in the past fire on the driver's next turn
-//! (a zero [`sleep`] is ready at once). Deadlines beyond the wheel's span
+//! up to a millisecond. A timer whose deadline has passed when it is first
+//! polled completes in that poll, as in Tokio (a zero [`sleep`] is ready at
+//! once, without touching the wheel). To keep arming a future deadline free
+//! of a clock read, only a deadline within 16 ms of the wheel's last turn is
+//! checked against the clock; the wheel turns whenever its driver parks, so
+//! a deadline later than that which has nonetheless passed (its driver has
+//! not parked for longer than 16 ms) fires on the driver's next turn instead. Deadlines beyond the wheel's span
 //! wait at its edge and are re-filed when it gets there, so they are not
 //! clamped to the span; only deadlines more than about 584 years after the
 //! driver started are clamped, to that point, and `sleep(Duration::MAX)`

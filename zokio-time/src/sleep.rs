@@ -31,8 +31,8 @@ pub fn sleep(duration: Duration) -> Sleep {
     Handle::current().into_sleep(duration)
 }
 
-/// Waits until `deadline`. A deadline in the past fires on the driver's next
-/// turn.
+/// Waits until `deadline`. A deadline already past completes in the first
+/// poll (see the crate docs for the one exception).
 ///
 /// ```
 /// use std::time::Duration;

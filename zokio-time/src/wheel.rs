@@ -33,6 +33,12 @@ const SLOTS: usize = 64;
 const SLOT_BITS: u32 = 6;
 /// The wheel's span in ms: `64^6`.
 const SPAN_MS: u64 = 1 << (SLOT_BITS as u64 * LEVELS as u64);
+/// How far past the wheel's last turn (ms) an armed deadline is checked
+/// against the clock, so that one already reached completes at once. The
+/// wheel turns whenever its driver parks, so on a runtime with work this
+/// covers the time since then; a sleep this short waits for far longer
+/// than the clock read costs.
+const PAST_WINDOW_MS: u64 = 16;
 /// Nanoseconds per level-0 slot.
 pub(crate) const NS_PER_MS: u64 = 1_000_000;
 
@@ -116,6 +122,15 @@ impl Wheel {
 
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown
+    }
+
+    /// Whether `deadline` (ns) may have been reached already: it is at most
+    /// `PAST_WINDOW_MS` after the ms the wheel last advanced to. Deadlines
+    /// further out were in the future at the wheel's last turn, and are
+    /// filed without a clock read (the caller reads the clock for these).
+    #[inline]
+    pub(crate) fn may_be_due(&self, deadline: u64) -> bool {
+        deadline / NS_PER_MS <= self.elapsed + PAST_WINDOW_MS
     }
 
     #[inline]

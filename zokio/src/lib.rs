@@ -84,12 +84,42 @@ pub fn try_run<F: Future>(future: F) -> std::io::Result<F::Output> {
     Ok(Runtime::new()?.block_on(future))
 }
 
-/// Timers: `sleep`, `timeout`, `interval` and their types, from [`zokio_time`].
+/// Timers: `sleep`, `timeout`, `interval` and their types, from [`zokio_time`];
+/// and the test clock: [`pause`](time::pause), [`resume`](time::resume),
+/// [`advance`](time::advance).
 pub mod time {
+    pub use std::time::Duration;
+    pub use zokio_time::clock::{pause, resume};
     pub use zokio_time::{
         Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at,
         sleep, sleep_until, timeout, timeout_at,
     };
+
+    /// Moves the current runtime's clock forward by `duration`, fires the
+    /// timers that became due, then yields once so that the tasks they woke
+    /// run before this returns (as Tokio's `advance` does).
+    ///
+    /// Usually called with the clock paused ([`pause`], or
+    /// [`Builder::start_paused`](crate::runtime::Builder::start_paused));
+    /// unlike Tokio's, it also works on a running clock, moving it ahead.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio::time::{self, Instant};
+    ///
+    /// #[zokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() {
+    ///     let start = Instant::now();
+    ///     let sleeper = zokio::spawn(time::sleep(Duration::from_secs(5)));
+    ///     time::advance(Duration::from_secs(5)).await;
+    ///     assert!(sleeper.is_finished());
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(5));
+    /// }
+    /// ```
+    pub async fn advance(duration: Duration) {
+        zokio_time::clock::advance(duration);
+        crate::task::yield_now().await;
+    }
 
     /// Errors returned by timers.
     pub mod error {

@@ -3,5 +3,6 @@
 //! internals.
 
 mod atomic_waker;
+mod blocking;
 mod park;
 mod task;

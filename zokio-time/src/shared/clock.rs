@@ -18,6 +18,9 @@ pub(crate) struct Clock {
 
 struct State {
     paused: bool,
+    /// Why this clock may not be paused, if it may not (set by a runtime
+    /// whose drivers could not auto-advance it correctly).
+    pause_refused: Option<&'static str>,
     /// Virtual time was `virtual_at` when the system clock showed `real_at`.
     virtual_at: std::time::Instant,
     real_at: std::time::Instant,
@@ -31,6 +34,7 @@ impl Clock {
             is_virtual: AtomicBool::new(false),
             state: Mutex::new(State {
                 paused: false,
+                pause_refused: None,
                 virtual_at: now,
                 real_at: now,
             }),
@@ -54,13 +58,23 @@ impl Clock {
         self.is_virtual.load(Ordering::Acquire) && self.lock().paused
     }
 
-    pub(crate) fn pause(&self) {
+    /// Pauses the clock, or says why it may not be paused.
+    pub(crate) fn pause(&self) -> Result<(), &'static str> {
         let mut state = self.lock();
+        if let Some(reason) = state.pause_refused {
+            return Err(reason);
+        }
         if !state.paused {
             state.virtual_at = state.now();
             state.paused = true;
         }
         self.is_virtual.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// From now on, `pause` fails with `reason`.
+    pub(crate) fn refuse_pause(&self, reason: &'static str) {
+        self.lock().pause_refused = Some(reason);
     }
 
     pub(crate) fn resume(&self) {

@@ -133,6 +133,20 @@ impl Shared {
             entry.fire_now();
             return;
         }
+        // A deadline already reached completes the timer in the poll that
+        // arms it, as in Tokio, rather than on the driver's next turn. Only
+        // a deadline near the wheel's last turn costs a clock read: one
+        // further out was in the future then (most deadlines, as a timeout
+        // armed seconds ahead), and the wheel files it as any other.
+        if wheel.may_be_due(deadline) && deadline <= self.now_ns() {
+            drop(wheel);
+            entry.fire_now();
+            // Nothing will wake this waker; taken back (and dropped with no
+            // lock held) so that a later re-arm of the entry cannot wake the
+            // task for a poll that already returned `Ready`.
+            drop(entry.waker.take());
+            return;
+        }
         entry.state.store(deadline, Ordering::Relaxed);
         wheel.insert(entry, deadline);
         drop(wheel);
@@ -278,6 +292,12 @@ impl Handle {
 
     /// Pauses this handle's clock (see [`clock`](crate::clock)).
     ///
+    /// # Panics
+    ///
+    /// If this clock may not be paused ([`refuse_pause`](Handle::refuse_pause)
+    /// was called: a multi-thread Zokio runtime does), with the reason given.
+    /// [`try_pause`](Handle::try_pause) returns it instead.
+    ///
     /// ```
     /// use zokio_core::ThreadParker;
     /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
@@ -287,8 +307,45 @@ impl Handle {
     /// std::thread::sleep(std::time::Duration::from_millis(2));
     /// assert_eq!(handle.now(), t);
     /// ```
+    #[track_caller]
     pub fn pause(&self) {
-        self.inner.clock.pause();
+        if let Err(reason) = self.try_pause() {
+            panic!("{reason}");
+        }
+    }
+
+    /// Pauses this handle's clock, or returns why it may not be paused.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// let handle = driver.handle();
+    /// assert!(handle.try_pause().is_ok());
+    /// handle.resume();
+    /// handle.refuse_pause("not on this driver");
+    /// assert_eq!(handle.try_pause(), Err("not on this driver"));
+    /// assert!(!handle.is_paused());
+    /// ```
+    pub fn try_pause(&self) -> Result<(), &'static str> {
+        self.inner.clock.pause()
+    }
+
+    /// Makes every later pause of this clock fail with `reason`
+    /// ([`pause`](Handle::pause) panics with it, [`try_pause`](Handle::try_pause)
+    /// returns it); a clock paused already stays paused. Auto-advance is
+    /// only sound when the thread that parks the driver knows no other
+    /// thread is running tasks, so a runtime whose threads share one clock
+    /// without that knowledge (Zokio's multi-thread runtime) refuses pausing
+    /// this way, as Tokio's does.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// let driver = zokio_time::TimeDriver::new(ThreadParker::new());
+    /// driver.handle().refuse_pause("this clock cannot be paused");
+    /// assert!(driver.handle().try_pause().is_err());
+    /// ```
+    pub fn refuse_pause(&self, reason: &'static str) {
+        self.inner.clock.refuse_pause(reason);
     }
 
     /// Lets this handle's clock run again from where it stands.

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zokio_core::ThreadParker;
+use zokio_core::{Driver, ThreadParker};
 use zokio_io::IoDriver;
 use zokio_sched::{Config, CurrentThread};
 use zokio_time::TimeDriver;
@@ -46,6 +46,7 @@ pub struct Builder<F = MultiThreadFlavor> {
     config: Config,
     enable_io: bool,
     enable_time: bool,
+    start_paused: bool,
     _flavor: PhantomData<F>,
 }
 
@@ -56,7 +57,16 @@ impl Builder<MultiThreadFlavor> {
     }
 
     /// Builds the runtime and starts its worker threads.
+    ///
+    /// Fails with `InvalidInput` for [`start_paused(true)`](Builder::start_paused):
+    /// a multi-thread runtime's clock cannot be paused.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        if self.start_paused {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                super::PAUSE_NEEDS_CURRENT_THREAD,
+            ));
+        }
         let (driver, layers) = self.driver()?;
         Runtime::multi_thread(driver, layers, self.config.clone())
     }
@@ -82,15 +92,22 @@ impl<F> Builder<F> {
             config: Config::default(),
             enable_io: false,
             enable_time: false,
+            start_paused: false,
             _flavor: PhantomData,
         }
     }
 
     fn driver(&self) -> io::Result<(DefaultDriver, Layers)> {
         self.config.validate()?;
+        if self.start_paused && !self.enable_time {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "`start_paused(true)` needs timers: call `enable_time` or `enable_all`",
+            ));
+        }
         let driver = match (self.enable_io, self.enable_time) {
-            (true, true) => DefaultDriver::TimeIo(TimeDriver::new(IoDriver::new()?)),
-            (false, true) => DefaultDriver::Time(TimeDriver::new(ThreadParker::new())),
+            (true, true) => DefaultDriver::TimeIo(self.time(IoDriver::new()?)),
+            (false, true) => DefaultDriver::Time(self.time(ThreadParker::new())),
             (true, false) => DefaultDriver::Io(IoDriver::new()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
@@ -99,6 +116,15 @@ impl<F> Builder<F> {
             io: driver.io_handle(),
         };
         Ok((driver, layers))
+    }
+
+    /// The time driver over `inner`, its clock paused if asked.
+    fn time<D: Driver>(&self, inner: D) -> TimeDriver<D> {
+        let driver = TimeDriver::new(inner);
+        if self.start_paused {
+            driver.handle().pause();
+        }
+        driver
     }
 
     /// Number of worker threads of the multi-thread flavor (default: one per
@@ -169,6 +195,58 @@ impl<F> Builder<F> {
         self
     }
 
+    /// Starts the runtime's clock paused, as if [`time::pause`](crate::time::pause)
+    /// were called first thing: time moves only with
+    /// [`time::advance`](crate::time::advance), or jumps to the next timer
+    /// when the runtime has nothing else to do. For the current-thread
+    /// flavor with timers enabled; otherwise `build` fails with
+    /// `InvalidInput`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio::runtime::Builder;
+    /// use zokio::time::Instant;
+    ///
+    /// let rt = Builder::new_current_thread().enable_all().start_paused(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     zokio::time::sleep(Duration::from_secs(3600)).await; // returns at once
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    /// });
+    ///
+    /// let err = Builder::new_multi_thread().enable_all().start_paused(true).build().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    ///
+    /// `#[zokio::test]` and `#[zokio::main]` take it as `start_paused = true`:
+    ///
+    /// ```
+    /// #[zokio::main(flavor = "current_thread", start_paused = true)]
+    /// async fn main() {
+    ///     let t = zokio::time::Instant::now();
+    ///     std::thread::sleep(std::time::Duration::from_millis(2));
+    ///     assert_eq!(zokio::time::Instant::now(), t);
+    /// }
+    /// ```
+    ///
+    /// and reject it, when they compile, with the multi-thread flavor:
+    ///
+    /// ```compile_fail
+    /// #[zokio::main(flavor = "multi_thread", start_paused = true)]
+    /// async fn main() {}
+    /// ```
+    ///
+    /// or with a value other than `true` or `false`:
+    ///
+    /// ```compile_fail
+    /// #[zokio::main(flavor = "current_thread", start_paused = "yes")]
+    /// async fn main() {}
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Enables every driver: I/O and time.
     pub fn enable_all(&mut self) -> &mut Self {
         self.enable_io().enable_time()
@@ -182,6 +260,7 @@ impl<F> std::fmt::Debug for Builder<F> {
             .field("max_blocking_threads", &self.config.max_blocking_threads)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
             .finish()
     }
 }

@@ -73,6 +73,12 @@ pub struct Runtime<S: Scheduler = MultiThread<DefaultDriver>> {
 /// may be `!Send` ([`crate::task::spawn_local`]).
 pub type CurrentThreadRuntime = Runtime<CurrentThread<DefaultDriver>>;
 
+/// Why a multi-thread runtime refuses to pause its clock (Tokio's does too).
+const PAUSE_NEEDS_CURRENT_THREAD: &str = "`time::pause()` requires the `current_thread` Zokio \
+     runtime (`Builder::new_current_thread`, the default of `#[zokio::test]`): on the \
+     multi-thread runtime an idle worker would jump the paused clock to the next timer while \
+     another worker or the thread in `block_on` is still running tasks";
+
 /// Sets `config` up so each of the scheduler's threads makes `layers` current.
 fn with_layers(mut config: Config, layers: &Layers) -> Config {
     config.layers = layers.to_handles();
@@ -90,7 +96,20 @@ impl Runtime {
 impl<D: Driver + Send + 'static> Runtime<MultiThread<D>> {
     /// A work-stealing runtime over `driver`, whose threads make `layers`
     /// current. `layers` must come from `driver`'s stack.
+    ///
+    /// Its clock refuses pausing, as Tokio's multi-thread runtime's does
+    /// (`time::pause()` panics, saying why); a clock paused already makes
+    /// this fail with `InvalidInput`.
     pub fn multi_thread(driver: D, layers: Layers, config: Config) -> io::Result<Self> {
+        if let Some(time) = &layers.time {
+            if time.is_paused() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    PAUSE_NEEDS_CURRENT_THREAD,
+                ));
+            }
+            time.refuse_pause(PAUSE_NEEDS_CURRENT_THREAD);
+        }
         let scheduler = MultiThread::new(driver, with_layers(config, &layers))?;
         Ok(Runtime::from_scheduler(scheduler))
     }

@@ -100,7 +100,8 @@ impl<'a> Builder<'a> {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let pool = zokio_core::blocking::BlockingHandle::new(handle.scheduler.clone());
+        // The pool's shared handle: its jobs count toward holding a paused clock.
+        let pool = handle.scheduler.blocking_handle();
         Ok(pool.spawn_blocking_with(self.inner, f))
     }
 
