@@ -74,6 +74,30 @@ fn background() -> io::Result<Handle> {
     }
 }
 
+/// The reactor whose ring file operations use: the current one, else the
+/// background one. `None` where the I/O layer is disabled (a runtime built
+/// without I/O) or the background reactor cannot start: files then use the
+/// blocking pool.
+#[cfg(target_os = "linux")]
+pub(crate) fn for_files() -> Option<Handle> {
+    match Handle::try_current() {
+        Ok(handle) => Some(handle),
+        Err(err) if err.is_disabled() => None,
+        Err(_) => background().ok(),
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Handle {
+    /// This reactor's io_uring for file operations, set up on first use;
+    /// `None` if io_uring is unavailable or turned off.
+    pub(crate) fn file_ring(&self) -> Option<std::sync::Arc<crate::uring::Ring>> {
+        self.reactor.uring.get_or_setup(|fd| {
+            crate::async_fd::Async::register(fd, self, crate::readiness::Readiness::new())
+        })
+    }
+}
+
 fn start_background() -> io::Result<Handle> {
     let mut driver = IoDriver::new()?;
     let handle = driver.handle();

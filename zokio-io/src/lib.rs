@@ -96,6 +96,8 @@ mod reactor;
 mod readiness;
 mod registration;
 mod sys;
+#[cfg(target_os = "linux")]
+mod uring;
 
 #[cfg(all(test, loom))]
 mod loom_models;

@@ -25,6 +25,9 @@ pub(crate) struct Reactor {
     /// the memory model cannot see through system calls; this pair is what
     /// makes a new `ScheduledIo` happen-before the reactor reads it.
     pub(crate) registrations: AtomicUsize,
+    /// The io_uring of file operations, set up by the first one.
+    #[cfg(target_os = "linux")]
+    pub(crate) uring: crate::uring::RingCell,
 }
 
 pub(crate) struct Registry {

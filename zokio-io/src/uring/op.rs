@@ -1,0 +1,338 @@
+//! The file operations as futures over a [`Ring`]: open, read and write at
+//! an offset (or the file position), statx, fsync and close.
+//!
+//! Each operation moves what the kernel will touch into an [`Owned`] that
+//! lives in the ring's slot while the operation is in flight, and gets it
+//! back with the result. A future dropped in flight leaves it there until
+//! the completion arrives. Reads and opens ask the kernel to cancel when
+//! their future is dropped; writes, syncs and closes run to completion, as
+//! a Tokio file's background write does.
+
+use std::ffi::{CStr, CString};
+use std::future::Future;
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use io_uring::{opcode, squeue, types};
+
+use crate::uring::ring::{Ring, Submitted};
+
+/// A file an operation reads or writes, kept open until its completion.
+pub(crate) type FileRef = Arc<dyn AsFd + Send + Sync>;
+
+/// Most bytes one read or write moves (Linux's own cap, `MAX_RW_COUNT`).
+const MAX_RW: usize = 0x7fff_f000;
+
+/// What the kernel may read or write while an operation is in flight.
+#[expect(
+    dead_code,
+    reason = "some fields are only held, for the kernel, and never read"
+)]
+pub(crate) enum Owned {
+    Nothing,
+    /// An open's path; a completed open's result is a descriptor.
+    OpenPath(CString),
+    /// The descriptor of an open whose future was gone: closed on drop.
+    Fd(OwnedFd),
+    /// A descriptor to close, until its close is queued.
+    Closing(OwnedFd),
+    /// A read's or write's buffer and file.
+    Buf(FileRef, Vec<u8>),
+    /// A statx record and what names the file.
+    Stat(Option<FileRef>, Option<CString>, Box<MaybeUninit<libc::statx>>),
+    /// A sync's file.
+    File(FileRef),
+}
+
+impl Owned {
+    /// An operation completed with `result` and nobody will take it: what
+    /// must still be released (an opened descriptor, to close).
+    pub(crate) fn with_result(self, result: i32) -> Owned {
+        match self {
+            // SAFETY: a successful openat returns a new descriptor that
+            // nothing else owns.
+            Owned::OpenPath(_) if result >= 0 => Owned::Fd(unsafe { OwnedFd::from_raw_fd(result) }),
+            other => other,
+        }
+    }
+
+    /// Its entry is queued: a descriptor being closed is the kernel's.
+    pub(crate) fn submitted(self) -> Owned {
+        match self {
+            Owned::Closing(fd) => {
+                let _ = fd.into_raw_fd();
+                Owned::Nothing
+            }
+            other => other,
+        }
+    }
+}
+
+enum State {
+    /// Not yet submitted (or no room in the ring yet).
+    New(squeue::Entry, Owned),
+    InFlight(u64),
+    Finished,
+}
+
+/// One operation: submitted on first poll, completed with its raw result
+/// and what it owned.
+pub(crate) struct Op {
+    ring: Arc<Ring>,
+    state: State,
+    cancel_on_drop: bool,
+}
+
+impl Op {
+    fn new(ring: &Arc<Ring>, entry: squeue::Entry, owned: Owned, cancel_on_drop: bool) -> Op {
+        Op {
+            ring: ring.clone(),
+            state: State::New(entry, owned),
+            cancel_on_drop,
+        }
+    }
+}
+
+impl Future for Op {
+    type Output = (io::Result<i32>, Owned);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let progress = ready!(zokio_core::budget::poll_proceed(cx));
+        let this = &mut *self;
+        let (result, owned) = match std::mem::replace(&mut this.state, State::Finished) {
+            State::New(entry, owned) => match this.ring.submit(&entry, owned, cx.waker()) {
+                Err((e, owned)) => (Err(e), owned),
+                Ok(Submitted::Done(result, owned)) => (Ok(result), owned),
+                Ok(Submitted::InFlight(key)) => {
+                    this.state = State::InFlight(key);
+                    return Poll::Pending;
+                }
+                Ok(Submitted::Full(owned)) => {
+                    this.state = State::New(entry, owned);
+                    return Poll::Pending;
+                }
+            },
+            State::InFlight(key) => match this.ring.poll_done(key, cx.waker()) {
+                Some((result, owned)) => (Ok(result), owned),
+                None => {
+                    this.state = State::InFlight(key);
+                    return Poll::Pending;
+                }
+            },
+            State::Finished => {
+                let e = io::Error::other("zokio-io: file operation polled after it completed");
+                return Poll::Ready((Err(e), Owned::Nothing));
+            }
+        };
+        progress.made_progress();
+        let result = result.and_then(|r| match r {
+            r if r < 0 => Err(io::Error::from_raw_os_error(-r)),
+            r => Ok(r),
+        });
+        Poll::Ready((result, owned))
+    }
+}
+
+impl Drop for Op {
+    fn drop(&mut self) {
+        if let State::InFlight(key) = self.state {
+            self.ring.orphan(key, self.cancel_on_drop);
+        }
+    }
+}
+
+fn unexpected(owned: &Owned) -> io::Error {
+    let what = match owned {
+        Owned::Nothing => "nothing",
+        _ => "another operation's data",
+    };
+    io::Error::other(format!(
+        "zokio-io: an io_uring operation came back with {what}"
+    ))
+}
+
+impl Ring {
+    /// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`.
+    pub(crate) fn open(
+        self: &Arc<Self>,
+        path: CString,
+        flags: i32,
+        mode: u32,
+    ) -> impl Future<Output = io::Result<OwnedFd>> + Send + 'static {
+        let entry = opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), path.as_ptr())
+            .flags(flags | libc::O_CLOEXEC)
+            .mode(mode)
+            .build();
+        let op = Op::new(self, entry, Owned::OpenPath(path), true);
+        async move {
+            let (result, _path) = op.await;
+            // SAFETY: a successful openat returns a new descriptor that
+            // nothing else owns.
+            Ok(unsafe { OwnedFd::from_raw_fd(result?) })
+        }
+    }
+
+    /// Reads into `buf`'s spare capacity at `offset` (`None`: at the file
+    /// position, which advances), and gives `buf` back longer by the bytes
+    /// read. No spare capacity reads nothing.
+    pub(crate) fn read_at(
+        self: &Arc<Self>,
+        file: FileRef,
+        mut buf: Vec<u8>,
+        offset: Option<u64>,
+    ) -> impl Future<Output = (io::Result<usize>, Vec<u8>)> + Send + 'static {
+        let len = (buf.capacity() - buf.len()).min(MAX_RW);
+        let ptr = buf.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        let entry = opcode::Read::new(types::Fd(file.as_fd().as_raw_fd()), ptr, len as u32)
+            .offset(offset.unwrap_or(u64::MAX))
+            .build();
+        let op = match len {
+            0 => Err(buf),
+            _ => Ok(Op::new(self, entry, Owned::Buf(file, buf), true)),
+        };
+        async move {
+            let op = match op {
+                Ok(op) => op,
+                Err(buf) => return (Ok(0), buf),
+            };
+            match op.await {
+                (result, Owned::Buf(_, mut buf)) => {
+                    let result = result.map(|n| {
+                        let n = (n as usize).min(len);
+                        // SAFETY: the kernel wrote `n` bytes (at most the
+                        // `len` asked) into the spare capacity.
+                        unsafe { buf.set_len(buf.len() + n) };
+                        n
+                    });
+                    (result, buf)
+                }
+                (_, other) => (Err(unexpected(&other)), Vec::new()),
+            }
+        }
+    }
+
+    /// Writes `buf[from..]` at `offset` (`None`: at the file position, or
+    /// the end in append mode), once, and gives `buf` back.
+    pub(crate) fn write_at(
+        self: &Arc<Self>,
+        file: FileRef,
+        buf: Vec<u8>,
+        from: usize,
+        offset: Option<u64>,
+    ) -> impl Future<Output = (io::Result<usize>, Vec<u8>)> + Send + 'static {
+        let from = from.min(buf.len());
+        let len = (buf.len() - from).min(MAX_RW);
+        let ptr = buf[from..].as_ptr();
+        let entry = opcode::Write::new(types::Fd(file.as_fd().as_raw_fd()), ptr, len as u32)
+            .offset(offset.unwrap_or(u64::MAX))
+            .build();
+        let op = Op::new(self, entry, Owned::Buf(file, buf), false);
+        async move {
+            match op.await {
+                (result, Owned::Buf(_, buf)) => (result.map(|n| n as usize), buf),
+                (_, other) => (Err(unexpected(&other)), Vec::new()),
+            }
+        }
+    }
+
+    /// Writes all of `buf` at `offset` (`None`: at the file position), in
+    /// as many writes as it takes, and gives `buf` back.
+    pub(crate) async fn write_all_at(
+        self: Arc<Self>,
+        file: FileRef,
+        mut buf: Vec<u8>,
+        offset: Option<u64>,
+    ) -> (io::Result<()>, Vec<u8>) {
+        let mut written = 0;
+        while written < buf.len() {
+            let at = offset.map(|o| o + written as u64);
+            let (result, back) = self.write_at(file.clone(), buf, written, at).await;
+            buf = back;
+            match result {
+                Ok(0) => {
+                    let e = io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer");
+                    return (Err(e), buf);
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return (Err(e), buf),
+            }
+        }
+        (Ok(()), buf)
+    }
+
+    /// `statx` of an open file (`AT_EMPTY_PATH`) or of a path (following
+    /// symbolic links), with the basic fields.
+    pub(crate) fn statx(
+        self: &Arc<Self>,
+        target: StatxTarget,
+    ) -> impl Future<Output = io::Result<libc::statx>> + Send + 'static {
+        let mut record = Box::new(MaybeUninit::<libc::statx>::uninit());
+        let out = record.as_mut_ptr().cast::<types::statx>();
+        const EMPTY: &CStr = c"";
+        let (entry, owned) = match target {
+            StatxTarget::File(file) => (
+                opcode::Statx::new(types::Fd(file.as_fd().as_raw_fd()), EMPTY.as_ptr(), out)
+                    .flags(libc::AT_EMPTY_PATH)
+                    .mask(libc::STATX_BASIC_STATS)
+                    .build(),
+                Owned::Stat(Some(file), None, record),
+            ),
+            StatxTarget::Path(path) => (
+                opcode::Statx::new(types::Fd(libc::AT_FDCWD), path.as_ptr(), out)
+                    .mask(libc::STATX_BASIC_STATS)
+                    .build(),
+                Owned::Stat(None, Some(path), record),
+            ),
+        };
+        let op = Op::new(self, entry, owned, true);
+        async move {
+            match op.await {
+                (Ok(_), Owned::Stat(_, _, record)) => {
+                    // SAFETY: a successful statx filled the record.
+                    Ok(unsafe { record.assume_init_read() })
+                }
+                (Err(e), _) => Err(e),
+                (Ok(_), other) => Err(unexpected(&other)),
+            }
+        }
+    }
+
+    /// `fsync`, or `fdatasync` with `datasync`.
+    pub(crate) fn fsync(
+        self: &Arc<Self>,
+        file: FileRef,
+        datasync: bool,
+    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
+        let flags = match datasync {
+            true => types::FsyncFlags::DATASYNC,
+            false => types::FsyncFlags::empty(),
+        };
+        let entry = opcode::Fsync::new(types::Fd(file.as_fd().as_raw_fd()))
+            .flags(flags)
+            .build();
+        let op = Op::new(self, entry, Owned::File(file), false);
+        async move { op.await.0.map(drop) }
+    }
+
+    /// Closes `fd`, reporting the error a `close` may give (which dropping
+    /// an `OwnedFd` ignores).
+    pub(crate) fn close(
+        self: &Arc<Self>,
+        fd: OwnedFd,
+    ) -> impl Future<Output = io::Result<()>> + Send + 'static {
+        let entry = opcode::Close::new(types::Fd(fd.as_raw_fd())).build();
+        let op = Op::new(self, entry, Owned::Closing(fd), false);
+        async move { op.await.0.map(drop) }
+    }
+}
+
+/// What [`Ring::statx`] describes.
+pub(crate) enum StatxTarget {
+    File(FileRef),
+    Path(CString),
+}
