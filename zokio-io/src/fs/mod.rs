@@ -74,6 +74,7 @@ mod dirs;
 mod file;
 mod open_options;
 mod paths;
+mod read_dir;
 mod whole_file;
 
 pub use dir_builder::DirBuilder;
@@ -84,4 +85,5 @@ pub use paths::{
     canonicalize, hard_link, metadata, read_link, remove_file, rename, set_permissions, symlink,
     symlink_metadata, try_exists,
 };
+pub use read_dir::{DirEntry, ReadDir, read_dir};
 pub use whole_file::{copy, read, read_to_string, write};
