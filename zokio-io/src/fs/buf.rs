@@ -62,6 +62,21 @@ impl Buf {
         n
     }
 
+    /// Takes up to `max` bytes from the slices in turn; returns how many.
+    pub(crate) fn copy_from_vectored(&mut self, src: &[io::IoSlice<'_>], max: usize) -> usize {
+        debug_assert!(self.is_empty(), "bytes read ahead would be written");
+        self.clear();
+        let max = max.max(1);
+        for slice in src {
+            let room = max - self.data.len();
+            if room == 0 {
+                break;
+            }
+            self.data.extend_from_slice(&slice[..slice.len().min(room)]);
+        }
+        self.data.len()
+    }
+
     /// Forgets the bytes read ahead and returns the seek (a negative offset
     /// from the cursor) that puts the file back where the caller stands.
     pub(crate) fn discard_read(&mut self) -> i64 {
@@ -121,6 +136,16 @@ mod tests {
         buf.write_to(&mut out).unwrap();
         assert_eq!(out, b"abcd");
         assert!(buf.is_empty());
+
+        let slices = [
+            io::IoSlice::new(b"ab"),
+            io::IoSlice::new(b""),
+            io::IoSlice::new(b"cdef"),
+        ];
+        assert_eq!(buf.copy_from_vectored(&slices, 5), 5);
+        let mut out = Vec::new();
+        buf.write_to(&mut out).unwrap();
+        assert_eq!(out, b"abcde");
 
         assert_eq!(buf.copy_from(b"xy", 4), 2);
         let mut full = &mut [0u8; 1][..];

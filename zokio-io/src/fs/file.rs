@@ -552,32 +552,18 @@ impl AsyncWrite for File {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let progress = ready!(budget::poll_proceed(cx));
-        let me = self.get_mut();
-        let inner = me.inner.get_mut();
-        loop {
-            match &mut inner.state {
-                State::Idle(buf) => {
-                    progress.made_progress();
-                    if let Some(err) = inner.last_write_err.take() {
-                        return Poll::Ready(Err(err));
-                    }
-                    if src.is_empty() {
-                        return Poll::Ready(Ok(0));
-                    }
-                    // Bytes read ahead are not the caller's position: the
-                    // write goes where the caller stands.
-                    let back = (!buf.is_empty()).then(|| SeekFrom::Current(buf.discard_read()));
-                    let mut buf = std::mem::take(buf);
-                    let n = buf.copy_from(src, me.max_buf_size);
-                    inner.state = State::Busy(backend::write_at_cursor(me.std.clone(), buf, back));
-                    return Poll::Ready(Ok(n));
-                }
-                State::Busy(_) => {
-                    ready!(inner.poll_settle(cx));
-                }
-            }
-        }
+        self.get_mut()
+            .poll_write_with(cx, src.is_empty(), |buf, max| buf.copy_from(src, max))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        src: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let empty = src.iter().all(|slice| slice.is_empty());
+        self.get_mut()
+            .poll_write_with(cx, empty, |buf, max| buf.copy_from_vectored(src, max))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -589,6 +575,44 @@ impl AsyncWrite for File {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_flush(cx)
+    }
+}
+
+impl File {
+    /// A write: waits for the operation in flight, then has `copy` move the
+    /// caller's bytes into the buffer and starts writing them.
+    fn poll_write_with(
+        &mut self,
+        cx: &mut Context<'_>,
+        empty: bool,
+        copy: impl FnOnce(&mut Buf, usize) -> usize,
+    ) -> Poll<io::Result<usize>> {
+        let progress = ready!(budget::poll_proceed(cx));
+        let inner = self.inner.get_mut();
+        loop {
+            match &mut inner.state {
+                State::Idle(buf) => {
+                    progress.made_progress();
+                    if let Some(err) = inner.last_write_err.take() {
+                        return Poll::Ready(Err(err));
+                    }
+                    if empty {
+                        return Poll::Ready(Ok(0));
+                    }
+                    // Bytes read ahead are not the caller's position: the
+                    // write goes where the caller stands.
+                    let back = (!buf.is_empty()).then(|| SeekFrom::Current(buf.discard_read()));
+                    let mut buf = std::mem::take(buf);
+                    let n = copy(&mut buf, self.max_buf_size);
+                    inner.state =
+                        State::Busy(backend::write_at_cursor(self.std.clone(), buf, back));
+                    return Poll::Ready(Ok(n));
+                }
+                State::Busy(_) => {
+                    ready!(inner.poll_settle(cx));
+                }
+            }
+        }
     }
 }
 
@@ -666,7 +690,7 @@ impl AsyncSeek for File {
 
 impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("File")
+        f.debug_struct("zokio::fs::File")
             .field("std", &self.std)
             .field("max_buf_size", &self.max_buf_size)
             .finish_non_exhaustive()
@@ -683,6 +707,19 @@ impl From<std::fs::File> for File {
 impl std::os::fd::AsRawFd for File {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.std.as_raw_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::FromRawFd for File {
+    /// # Safety
+    ///
+    /// As [`std::fs::File::from_raw_fd`]: `fd` is an open file descriptor
+    /// that nothing else owns.
+    unsafe fn from_raw_fd(fd: std::os::fd::RawFd) -> File {
+        // SAFETY: the caller hands over ownership of an open descriptor,
+        // which is exactly what std's `from_raw_fd` requires.
+        File::from_std(unsafe { std::fs::File::from_raw_fd(fd) })
     }
 }
 
