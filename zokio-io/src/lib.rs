@@ -55,6 +55,9 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
+//! - [`fs`]: Tokio's file system API ([`File`](fs::File), [`read`](fs::read),
+//!   [`read_dir`](fs::read_dir), ...), run on the blocking pool, or on smol's
+//!   outside a runtime.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -90,6 +93,8 @@
 mod async_fd;
 mod current;
 mod driver;
+#[cfg(not(loom))]
+pub mod fs;
 pub mod net;
 mod origin;
 mod reactor;

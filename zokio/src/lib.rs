@@ -103,6 +103,13 @@ pub mod net {
     pub use zokio_io::net::*;
 }
 
+/// Files and directories: Tokio's `tokio::fs` API over the blocking pool,
+/// from [`zokio_io`].
+#[cfg(not(loom))]
+pub mod fs {
+    pub use zokio_io::fs::*;
+}
+
 /// Pooled memory: buffer and object pools, from [`zokio_mem`] (whose pools
 /// are left out of loom builds, which model its depot alone).
 #[cfg(not(loom))]

@@ -1,0 +1,115 @@
+//! [`OpenOptions`]: how a [`File`] is opened.
+
+use std::io;
+use std::path::Path;
+
+use super::backend;
+use super::file::File;
+
+/// Options for opening a [`File`]: the [`std::fs::OpenOptions`] builder
+/// whose `open` is async.
+///
+/// ```
+/// # futures_lite::future::block_on(async {
+/// # let dir = std::env::temp_dir().join(format!("zokio-fs-doc-oo-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// use futures_lite::io::AsyncWriteExt;
+/// use zokio_io::fs::OpenOptions;
+///
+/// let path = dir.join("log");
+/// for line in ["one\n", "two\n"] {
+///     let mut file = OpenOptions::new().append(true).create(true).open(&path).await?;
+///     file.write_all(line.as_bytes()).await?;
+///     file.flush().await?;
+/// }
+/// assert_eq!(zokio_io::fs::read_to_string(&path).await?, "one\ntwo\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # std::io::Result::Ok(()) }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpenOptions(std::fs::OpenOptions);
+
+impl OpenOptions {
+    /// Options with every flag off: set at least one of `read`, `write` or
+    /// `append` before opening.
+    pub fn new() -> OpenOptions {
+        OpenOptions(std::fs::OpenOptions::new())
+    }
+
+    /// Open for reading.
+    pub fn read(&mut self, read: bool) -> &mut OpenOptions {
+        self.0.read(read);
+        self
+    }
+
+    /// Open for writing (at the start of the file, unless `append`).
+    pub fn write(&mut self, write: bool) -> &mut OpenOptions {
+        self.0.write(write);
+        self
+    }
+
+    /// Open for writing at the end of the file, whatever the cursor.
+    pub fn append(&mut self, append: bool) -> &mut OpenOptions {
+        self.0.append(append);
+        self
+    }
+
+    /// Truncate an existing file to zero length (needs `write`).
+    pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
+        self.0.truncate(truncate);
+        self
+    }
+
+    /// Create the file if it is missing (needs `write` or `append`).
+    pub fn create(&mut self, create: bool) -> &mut OpenOptions {
+        self.0.create(create);
+        self
+    }
+
+    /// Create the file, failing with `AlreadyExists` if it exists (needs
+    /// `write` or `append`; `create` and `truncate` are then ignored).
+    pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
+        self.0.create_new(create_new);
+        self
+    }
+
+    /// The permission bits a created file gets (less the umask).
+    #[cfg(unix)]
+    pub fn mode(&mut self, mode: u32) -> &mut OpenOptions {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut self.0, mode);
+        self
+    }
+
+    /// Extra `open(2)` flags (`libc::O_NOFOLLOW`, ...), or-ed with those the
+    /// other options set.
+    #[cfg(unix)]
+    pub fn custom_flags(&mut self, flags: i32) -> &mut OpenOptions {
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut self.0, flags);
+        self
+    }
+
+    /// Opens `path` with these options.
+    ///
+    /// # Errors
+    ///
+    /// As [`std::fs::OpenOptions::open`]: `NotFound`, `AlreadyExists` for
+    /// `create_new`, `InvalidInput` for a contradictory set of options, an
+    /// error for a directory opened for writing, and so on.
+    pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
+        let (options, path) = (self.0.clone(), path.as_ref().to_owned());
+        let file = backend::run(move || options.open(path)).await?;
+        Ok(File::from_std(file))
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> OpenOptions {
+        OpenOptions::new()
+    }
+}
+
+impl From<std::fs::OpenOptions> for OpenOptions {
+    fn from(options: std::fs::OpenOptions) -> OpenOptions {
+        OpenOptions(options)
+    }
+}
