@@ -321,7 +321,9 @@ fn file_ops_survive_join_error() {
         .build()
         .unwrap();
     let h = rt.handle().clone();
-    rt.shutdown_timeout(Duration::from_secs(0));
+    // Waits for the worker, so that the driver (and with it the io_uring
+    // of the ring backend) is shut down too, not only the blocking pool.
+    rt.shutdown_timeout(Duration::from_secs(10));
 
     let read: fn(&mut File) = |f| poll_once(f.read(&mut [0u8; 8]));
     let seek: fn(&mut File) = |f| poll_once(f.seek(SeekFrom::Start(0)));
