@@ -4,11 +4,26 @@
 //! this module, either as a closure run somewhere blocking is fine
 //! ([`spawn`], [`run`]) or as one of the few operations a completion backend
 //! (io_uring) can do better than a thread ([`read`], [`write`],
-//! [`read_at_cursor`], [`write_at_cursor`], [`sync_all`], [`sync_data`]).
+//! [`read_at_cursor`], [`write_at_cursor`], [`sync_all`], [`sync_data`],
+//! [`try_exists`]).
 //! The rest of the module never names a backend.
 //!
 //! # Backends
 //!
+//! - **io_uring** (Linux, where the kernel allows it): whole-file
+//!   [`read`] and [`write`], [`File`](super::File) reads and writes at the
+//!   cursor, [`sync_all`], [`sync_data`] and [`try_exists`] (a statx) run
+//!   as io_uring operations on
+//!   the reactor's ring (`crate::uring`: one ring per reactor, set up by
+//!   the first operation, its completions waking the reactor). A buffered
+//!   read of cached data completes inside its submission, with no thread
+//!   hop and no wakeup. The rest (metadata, directories, links, seeks
+//!   through the pool...) stays on the threads: std's `Metadata` cannot be
+//!   built from a statx record, so [`metadata`](super::metadata) and
+//!   [`File::metadata`](super::File::metadata) keep std's call. Where the
+//!   ring cannot be set up (an old kernel, io_uring disabled by sysctl or
+//!   seccomp, a runtime built without I/O) every operation takes the
+//!   threads, checked once per reactor.
 //! - **The blocking pool.** Inside a Zokio runtime the closure runs on the
 //!   runtime's blocking pool, found through
 //!   [`zokio_core::blocking::BlockingHandle`] in the thread's context.
@@ -21,7 +36,8 @@
 //! The environment variable is read once, on the first operation:
 //! `blocking` forces the thread backends above for every operation (so a
 //! test suite can run against it whatever else exists); unset, empty or
-//! `auto` picks the best backend available, which today is the same. Any
+//! `auto` picks the best backend available: io_uring where it can be set
+//! up, the threads otherwise. Any
 //! other value makes every operation fail with an `InvalidInput` error
 //! naming the variable, rather than silently running somewhere unexpected.
 //!
@@ -53,7 +69,7 @@ pub(crate) const ENV_VAR: &str = "ZOKIO_FS_BACKEND";
 /// The backends an operation can be sent to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Backend {
-    /// The best available (today: the threads).
+    /// The best available: io_uring where it can be set up, else threads.
     Auto,
     /// The runtime's blocking pool, or smol's outside a runtime.
     Blocking,
@@ -95,6 +111,9 @@ enum JobState<T> {
     Unblock(Option<blocking::Task<T>>),
     /// Never started; the error is handed out once.
     Failed(Option<io::Error>),
+    /// On the reactor's io_uring.
+    #[cfg(target_os = "linux")]
+    Ring(Pin<Box<dyn Future<Output = T> + Send>>),
 }
 
 impl<T> Future for Job<T> {
@@ -118,6 +137,8 @@ impl<T> Future for Job<T> {
             JobState::Failed(err) => Poll::Ready(Err(err.take().unwrap_or_else(|| {
                 io::Error::other("zokio::fs: background job polled after it failed")
             }))),
+            #[cfg(target_os = "linux")]
+            JobState::Ring(op) => op.as_mut().poll(cx).map(Ok),
         }
     }
 }
@@ -163,14 +184,92 @@ where
     spawn(f).await?
 }
 
+/// The ring file operations go to: the current reactor's (or the
+/// background one's), unless `ZOKIO_FS_BACKEND` asks for the threads or
+/// io_uring cannot be set up.
+#[cfg(target_os = "linux")]
+fn ring() -> Option<Arc<crate::uring::Ring>> {
+    match selected() {
+        Ok(Backend::Auto) => crate::current::for_files()?.file_ring(),
+        _ => None,
+    }
+}
+
+/// A ring job that, dropped before its end, still runs to its end on the
+/// thread backend: a [`File`](super::File) dropped with a write in flight
+/// relies on it (the write in flight runs on anyway; what finishes on a
+/// thread is the rest of a write the kernel took in parts).
+#[cfg(target_os = "linux")]
+struct FinishOnDrop<F>(Option<Pin<Box<F>>>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static;
+
+#[cfg(target_os = "linux")]
+impl<F> Future for FinishOnDrop<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let Some(op) = self.0.as_mut() else {
+            return Poll::Pending;
+        };
+        let out = std::task::ready!(op.as_mut().poll(cx));
+        self.0 = None;
+        Poll::Ready(out)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl<F> Drop for FinishOnDrop<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn drop(&mut self) {
+        if let Some(op) = self.0.take() {
+            // The thread waits for the ring's completions, which the
+            // reactor delivers; the job itself is detached.
+            drop(spawn(move || futures_lite::future::block_on(op)));
+        }
+    }
+}
+
 /// The whole contents of the file at `path`.
 pub(crate) async fn read(path: PathBuf) -> io::Result<Vec<u8>> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        return ring.read_file(crate::uring::c_path(&path)?).await;
+    }
     run(move || std::fs::read(path)).await
 }
 
 /// Replaces the contents of the file at `path` (creating it) with `contents`.
 pub(crate) async fn write(path: PathBuf, contents: Vec<u8>) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        let path = crate::uring::c_path(&path)?;
+        return FinishOnDrop(Some(Box::pin(ring.write_file(path, contents)))).await;
+    }
     run(move || std::fs::write(path, contents)).await
+}
+
+/// Whether `path` names something (following symbolic links): the async
+/// `std::fs::exists`, a statx on the ring.
+pub(crate) async fn try_exists(path: PathBuf) -> io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        let target = crate::uring::StatxTarget::Path(crate::uring::c_path(&path)?);
+        return match ring.statx(target).await {
+            Ok(_) => Ok(true),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(err),
+        };
+    }
+    run(move || std::fs::exists(path)).await
 }
 
 /// Reads at most `len` bytes at `file`'s cursor into `buf`.
@@ -179,6 +278,15 @@ pub(crate) fn read_at_cursor(
     mut buf: Buf,
     len: usize,
 ) -> Job<(Operation, Buf)> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        let data = buf.into_read_vec(len);
+        let read = ring.read_at(file, data, len, None);
+        return Job(JobState::Ring(Box::pin(async move {
+            let (res, data) = read.await;
+            (Operation::Read(res), Buf::from_vec(data))
+        })));
+    }
     spawn(move || {
         let res = buf.read_from(&mut &*file, len);
         (Operation::Read(res), buf)
@@ -192,6 +300,28 @@ pub(crate) fn write_at_cursor(
     mut buf: Buf,
     seek: Option<SeekFrom>,
 ) -> Job<(Operation, Buf)> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        // Moving the cursor back over bytes read ahead is an `lseek`, which
+        // does no I/O: done here, before the write is queued behind it.
+        if let Some(seek) = seek {
+            if let Err(err) = (&*file).seek(seek) {
+                buf.discard_read();
+                let _ = buf.write_to(&mut io::sink());
+                return Job(JobState::Ring(Box::pin(async move {
+                    (Operation::Write(Err(err)), buf)
+                })));
+            }
+        }
+        let write = ring.write_all_at(file, buf.into_write_vec(), None);
+        return Job(JobState::Ring(Box::pin(FinishOnDrop(Some(Box::pin(
+            async move {
+                let (res, mut data) = write.await;
+                data.clear();
+                (Operation::Write(res), Buf::from_vec(data))
+            },
+        ))))));
+    }
     spawn(move || {
         let res = match seek {
             Some(seek) => (&*file).seek(seek).and_then(|_| buf.write_to(&mut &*file)),
@@ -203,11 +333,19 @@ pub(crate) fn write_at_cursor(
 
 /// Flushes `file`'s data and metadata to the disk.
 pub(crate) async fn sync_all(file: Arc<std::fs::File>) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        return ring.fsync(file, false).await;
+    }
     run(move || file.sync_all()).await
 }
 
 /// Flushes `file`'s data (and the metadata needed to read it) to the disk.
 pub(crate) async fn sync_data(file: Arc<std::fs::File>) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        return ring.fsync(file, true).await;
+    }
     run(move || file.sync_data()).await
 }
 
@@ -226,6 +364,17 @@ mod tests {
             err.contains("ZOKIO_FS_BACKEND") && err.contains("blocking"),
             "{err}"
         );
+    }
+
+    /// Where the kernel allows io_uring and nothing forces the threads,
+    /// the ring backend is the one taken (so the fs tests exercise it).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_ring_is_used_where_the_kernel_allows_it() {
+        let allowed = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
+            .is_ok_and(|v| v.trim() == "0");
+        let forced = selected().ok() == Some(Backend::Blocking);
+        assert_eq!(ring().is_some(), allowed && !forced);
     }
 
     #[test]

@@ -106,6 +106,30 @@ impl Buf {
         res
     }
 
+    /// The (emptied) buffer's storage, with room for a read of `len`
+    /// bytes, for a backend that reads into a `Vec` it owns.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn into_read_vec(mut self, len: usize) -> Vec<u8> {
+        self.clear();
+        self.data.reserve(len);
+        self.data
+    }
+
+    /// The bytes to write (those not yet taken), for a backend that writes
+    /// from a `Vec` it owns.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn into_write_vec(mut self) -> Vec<u8> {
+        self.data.drain(..self.pos);
+        self.data
+    }
+
+    /// A buffer holding what a backend read into `data`, or (emptied by
+    /// the caller) the storage a write is done with.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn from_vec(data: Vec<u8>) -> Buf {
+        Buf { data, pos: 0 }
+    }
+
     fn clear(&mut self) {
         self.data.clear();
         self.pos = 0;

@@ -231,6 +231,5 @@ pub async fn set_permissions(path: impl AsRef<Path>, perm: Permissions) -> io::R
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub async fn try_exists(path: impl AsRef<Path>) -> io::Result<bool> {
-    let path = owned(path);
-    backend::run(move || std::fs::exists(path)).await
+    backend::try_exists(owned(path)).await
 }

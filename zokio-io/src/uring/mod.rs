@@ -14,9 +14,10 @@
 //! Setting up checks the kernel once per reactor: io_uring setup, the
 //! features used (reads at the file position, waits with a timeout: Linux
 //! 5.11), and a probe of every opcode (read, write, openat, statx, fsync,
-//! close, async cancel). Any failure, or `ZOKIO_FS_BACKEND=blocking` in the
-//! environment (read once per process), means *no ring*: the fs layer runs
-//! the same operations on the blocking pool, with no difference but speed.
+//! close, async cancel). Any failure means *no ring* for that reactor, and
+//! the [`fs`](crate::fs) layer runs the same operations on the blocking
+//! pool, with no difference but speed (as it does everywhere when
+//! `ZOKIO_FS_BACKEND=blocking`: that choice is the fs layer's).
 //!
 //! # Submitting and reaping
 //!
@@ -73,9 +74,6 @@ use crate::async_fd::Async;
 /// Submission entries per ring (the completion queue has twice as many).
 const ENTRIES: u32 = 256;
 
-/// The environment variable that chooses the file backend.
-pub(crate) const BACKEND_VAR: &str = "ZOKIO_FS_BACKEND";
-
 /// `path` as the C string the kernel takes.
 pub(crate) fn c_path(path: &std::path::Path) -> io::Result<std::ffi::CString> {
     use std::os::unix::ffi::OsStrExt;
@@ -100,17 +98,13 @@ impl RingCell {
     }
 
     /// The ring, set up on the first call; `register` registers its
-    /// eventfd with the reactor. `None` if io_uring is unavailable or
-    /// turned off.
+    /// eventfd with the reactor. `None` if io_uring is unavailable.
     pub(crate) fn get_or_setup(
         &self,
         register: impl FnOnce(OwnedFd) -> io::Result<Async<OwnedFd>>,
     ) -> Option<Arc<Ring>> {
         self.ring
-            .get_or_init(|| match allowed() {
-                true => setup(ENTRIES, register).ok(),
-                false => None,
-            })
+            .get_or_init(|| setup(ENTRIES, register).ok())
             .clone()
     }
 
@@ -120,12 +114,6 @@ impl RingCell {
             ring.shutdown();
         }
     }
-}
-
-/// False if the environment asks for the blocking backend.
-fn allowed() -> bool {
-    static ALLOWED: OnceLock<bool> = OnceLock::new();
-    *ALLOWED.get_or_init(|| std::env::var_os(BACKEND_VAR).is_none_or(|v| v != "blocking"))
 }
 
 fn setup(

@@ -176,16 +176,17 @@ impl Ring {
         }
     }
 
-    /// Reads into `buf`'s spare capacity at `offset` (`None`: at the file
-    /// position, which advances), and gives `buf` back longer by the bytes
-    /// read. No spare capacity reads nothing.
+    /// Reads at most `max` bytes into `buf`'s spare capacity at `offset`
+    /// (`None`: at the file position, which advances), and gives `buf` back
+    /// longer by the bytes read. No spare capacity reads nothing.
     pub(crate) fn read_at(
         self: &Arc<Self>,
         file: FileRef,
         mut buf: Vec<u8>,
+        max: usize,
         offset: Option<u64>,
     ) -> impl Future<Output = (io::Result<usize>, Vec<u8>)> + Send + 'static {
-        let len = (buf.capacity() - buf.len()).min(MAX_RW);
+        let len = (buf.capacity() - buf.len()).min(max).min(MAX_RW);
         let ptr = buf.spare_capacity_mut().as_mut_ptr().cast::<u8>();
         let entry = opcode::Read::new(types::Fd(file.as_fd().as_raw_fd()), ptr, len as u32)
             .offset(offset.unwrap_or(u64::MAX))

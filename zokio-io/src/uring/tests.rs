@@ -145,16 +145,21 @@ fn operations_round_trip_on_a_temporary_file() {
         // Reads append to the spare capacity, at an offset.
         let mut buf = Vec::with_capacity(10);
         buf.extend_from_slice(b"ab");
-        let (n, buf) = ring.read_at(file.clone(), buf, Some(1000)).await;
+        let (n, buf) = ring.read_at(file.clone(), buf, usize::MAX, Some(1000)).await;
         assert_eq!(n?, 8);
         assert_eq!(&buf[..2], b"ab");
         assert_eq!(&buf[2..], &data[1000..1008]);
+        // At most `max`, whatever the capacity.
+        let (n, small) = ring
+            .read_at(file.clone(), Vec::with_capacity(64), 3, Some(0))
+            .await;
+        assert_eq!((n?, &small[..]), (3, &data[..3]));
         // No spare capacity: nothing read, nothing submitted.
-        let (n, buf) = ring.read_at(file.clone(), buf, Some(0)).await;
+        let (n, buf) = ring.read_at(file.clone(), buf, usize::MAX, Some(0)).await;
         assert_eq!((n?, buf.len()), (0, 10));
         // Past the end: 0.
         let (n, _) = ring
-            .read_at(file.clone(), Vec::with_capacity(4), Some(200_000))
+            .read_at(file.clone(), Vec::with_capacity(4), usize::MAX, Some(200_000))
             .await;
         assert_eq!(n?, 0);
 
@@ -181,9 +186,9 @@ fn reads_and_writes_at_the_file_position_advance_it() {
     let temp = TempFile::new("position", b"0123456789");
     block_on(async {
         let file: FileRef = Arc::new(ring.open(temp.c_path(), libc::O_RDWR, 0).await?);
-        let (n, first) = ring.read_at(file.clone(), Vec::with_capacity(4), None).await;
+        let (n, first) = ring.read_at(file.clone(), Vec::with_capacity(4), usize::MAX, None).await;
         assert_eq!((n?, &first[..]), (4, &b"0123"[..]));
-        let (n, second) = ring.read_at(file.clone(), Vec::with_capacity(4), None).await;
+        let (n, second) = ring.read_at(file.clone(), Vec::with_capacity(4), usize::MAX, None).await;
         assert_eq!((n?, &second[..]), (4, &b"4567"[..]));
         let (n, _) = ring.write_at(file.clone(), b"xy".to_vec(), 0, None).await;
         assert_eq!(n?, 2);
@@ -221,7 +226,7 @@ fn a_cached_read_completes_inside_its_first_poll() {
     let temp = TempFile::new("cached", &[7; 4096]);
     let _ = std::fs::read(&temp.0).unwrap(); // in the page cache now
     let file: FileRef = Arc::new(block_on(ring.open(temp.c_path(), libc::O_RDONLY, 0)).unwrap());
-    let mut read = Box::pin(ring.read_at(file, Vec::with_capacity(4096), Some(0)));
+    let mut read = Box::pin(ring.read_at(file, Vec::with_capacity(4096), usize::MAX, Some(0)));
     match poll_once(&mut read) {
         Poll::Ready((n, buf)) => assert_eq!((n.unwrap(), buf), (4096, vec![7; 4096])),
         Poll::Pending => panic!("a cached read needed a wakeup"),
@@ -240,7 +245,7 @@ fn the_reaper_wakes_an_operation_that_completes_later() {
     });
     // The reader's thread is parked in `block_on` all along: only the
     // reaper, run by the reactor's dispatch, can wake it.
-    let (n, buf) = within(move || block_on(ring.read_at(read, Vec::with_capacity(16), None)));
+    let (n, buf) = within(move || block_on(ring.read_at(read, Vec::with_capacity(16), usize::MAX, None)));
     assert_eq!((n.unwrap(), &buf[..]), (4, &b"late"[..]));
     writer.join().unwrap();
 }
@@ -250,7 +255,7 @@ fn a_dropped_read_keeps_its_buffer_until_its_cancellation_completes() {
     let reactor = Reactor::start();
     let ring = reactor.ring();
     let (read, mut write) = pipe();
-    let mut pending = Box::pin(ring.read_at(read.clone(), Vec::with_capacity(64), None));
+    let mut pending = Box::pin(ring.read_at(read.clone(), Vec::with_capacity(64), usize::MAX, None));
     assert!(poll_once(&mut pending).is_pending());
     assert_eq!(ring.in_flight(), 1);
     drop(pending);
@@ -261,7 +266,7 @@ fn a_dropped_read_keeps_its_buffer_until_its_cancellation_completes() {
     write.write_all(b"after").unwrap();
     let (n, buf) = within({
         let ring = ring.clone();
-        move || block_on(ring.read_at(read, Vec::with_capacity(64), None))
+        move || block_on(ring.read_at(read, Vec::with_capacity(64), usize::MAX, None))
     });
     assert_eq!((n.unwrap(), &buf[..]), (5, &b"after"[..]));
 }
@@ -323,7 +328,7 @@ fn more_operations_than_the_ring_holds_all_complete() {
     // beyond wait for room.
     const READS: usize = 700;
     let reads: Vec<_> = (0..READS)
-        .map(|_| Box::pin(ring.read_at(read.clone(), Vec::with_capacity(1), None)))
+        .map(|_| Box::pin(ring.read_at(read.clone(), Vec::with_capacity(1), usize::MAX, None)))
         .collect();
     let writer = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
@@ -347,7 +352,7 @@ fn many_concurrent_file_operations() {
             let (ring, file) = (ring.clone(), file.clone());
             thread::spawn(move || {
                 let reads: Vec<_> = (0..1000u64)
-                    .map(|i| Box::pin(ring.read_at(file.clone(), Vec::with_capacity(1), Some(i % 256))))
+                    .map(|i| Box::pin(ring.read_at(file.clone(), Vec::with_capacity(1), usize::MAX, Some(i % 256))))
                     .collect();
                 for (i, (n, buf)) in join_all(reads).into_iter().enumerate() {
                     assert_eq!((n.unwrap(), buf[0]), (1, (i % 256) as u8));
@@ -366,7 +371,7 @@ fn shutdown_cancels_operations_in_flight_and_refuses_new_ones() {
     let mut reactor = Reactor::start();
     let ring = reactor.ring();
     let (read, _write) = pipe();
-    let mut pending = Box::pin(ring.read_at(read.clone(), Vec::with_capacity(8), None));
+    let mut pending = Box::pin(ring.read_at(read.clone(), Vec::with_capacity(8), usize::MAX, None));
     assert!(poll_once(&mut pending).is_pending());
     reactor.stop(); // drops the driver: shutdown
     assert_eq!(ring.in_flight(), 0, "shutdown waited for the cancellation");
@@ -376,7 +381,7 @@ fn shutdown_cancels_operations_in_flight_and_refuses_new_ones() {
         }
         Poll::Pending => panic!("the cancelled read is still pending"),
     }
-    let (result, buf) = block_on(ring.read_at(read, Vec::with_capacity(8), None));
+    let (result, buf) = block_on(ring.read_at(read, Vec::with_capacity(8), usize::MAX, None));
     assert!(result.is_err(), "a ring that shut down refuses operations");
     assert_eq!(buf.capacity(), 8, "and gives the buffer back");
 }

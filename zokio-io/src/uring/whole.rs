@@ -43,7 +43,7 @@ impl Ring {
                 })?;
             }
             let at = buf.len() as u64;
-            let (result, back) = self.read_at(file.clone(), buf, Some(at)).await;
+            let (result, back) = self.read_at(file.clone(), buf, usize::MAX, Some(at)).await;
             buf = back;
             match result {
                 Ok(0) => break,
