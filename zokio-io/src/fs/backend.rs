@@ -10,20 +10,21 @@
 //!
 //! # Backends
 //!
-//! - **io_uring** (Linux, where the kernel allows it): whole-file
-//!   [`read`] and [`write`], [`File`](super::File) reads and writes at the
-//!   cursor, [`sync_all`], [`sync_data`] and [`try_exists`] (a statx) run
-//!   as io_uring operations on
-//!   the reactor's ring (`crate::uring`: one ring per reactor, set up by
-//!   the first operation, its completions waking the reactor). A buffered
-//!   read of cached data completes inside its submission, with no thread
-//!   hop and no wakeup. The rest (metadata, directories, links, seeks
-//!   through the pool...) stays on the threads: std's `Metadata` cannot be
-//!   built from a statx record, so [`metadata`](super::metadata) and
-//!   [`File::metadata`](super::File::metadata) keep std's call. Where the
-//!   ring cannot be set up (an old kernel, io_uring disabled by sysctl or
-//!   seccomp, a runtime built without I/O) every operation takes the
-//!   threads, checked once per reactor.
+//! - **io_uring** (Linux, where the kernel allows it): whole-file [`read`]
+//!   and [`write`], [`File`](super::File) reads and writes at the cursor,
+//!   [`sync_all`], [`sync_data`] and [`try_exists`] (a statx) run as
+//!   io_uring operations on the reactor's ring (`crate::uring`: one ring
+//!   per reactor, set up by the first operation, its completions waking
+//!   the reactor). An open, and a read of cached data, complete inside
+//!   their submission: no thread hop, no wakeup. What the kernel cannot do
+//!   without blocking (a statx, an fsync, an open that creates or
+//!   truncates, buffered writes on ext4) it hands to its own workers
+//!   (io-wq), about the cost of a trip to the pool. The rest stays on the
+//!   threads; among it [`metadata`](super::metadata), because std's
+//!   `Metadata` cannot be built from a statx record. Where the ring cannot
+//!   be set up (an old kernel, io_uring disabled by sysctl or seccomp, a
+//!   runtime built without I/O) every operation takes the threads, checked
+//!   once per reactor.
 //! - **The blocking pool.** Inside a Zokio runtime the closure runs on the
 //!   runtime's blocking pool, found through
 //!   [`zokio_core::blocking::BlockingHandle`] in the thread's context.

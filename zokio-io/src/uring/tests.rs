@@ -180,6 +180,22 @@ fn operations_round_trip_on_a_temporary_file() {
 }
 
 #[test]
+fn whole_file_reads_grow_past_the_first_read_and_read_procfs_files() {
+    let reactor = Reactor::start();
+    let ring = reactor.ring();
+    for len in [0, 1, 16 * 1024, 16 * 1024 + 1, 1 << 20] {
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let temp = TempFile::new(&format!("whole-{len}"), &data);
+        let read = block_on(ring.clone().read_file(temp.c_path())).unwrap();
+        assert_eq!(read, data, "a file of {len} bytes");
+        assert!(read.capacity() <= (2 * len).max(1), "no large spare capacity kept");
+    }
+    // procfs says 0 bytes and has more: read until a read returns 0.
+    let status = block_on(ring.clone().read_file(c"/proc/self/status".into())).unwrap();
+    assert!(String::from_utf8(status).unwrap().contains("VmRSS"));
+}
+
+#[test]
 fn reads_and_writes_at_the_file_position_advance_it() {
     let reactor = Reactor::start();
     let ring = reactor.ring();
@@ -414,3 +430,4 @@ fn dropping_a_driver_releases_its_ring() {
     drop(driver);
     assert!(weak.upgrade().is_none(), "no cycle through the eventfd");
 }
+

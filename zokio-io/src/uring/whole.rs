@@ -1,44 +1,30 @@
 //! Whole-file reads and writes over a [`Ring`], as `std::fs::read` and
-//! `std::fs::write` do them: open, size the buffer from a statx, read to
-//! the end (or write everything), close.
+//! `std::fs::write` do them: open, read to the end (or write everything),
+//! close.
 
 use std::ffi::CString;
 use std::io;
 use std::sync::Arc;
 
-use crate::uring::op::{FileRef, StatxTarget};
+use crate::uring::op::FileRef;
 use crate::uring::ring::Ring;
 
-/// The first growth of a buffer whose file gave no usable size (procfs
-/// files say 0), as std's `read_to_end` starts.
-const MIN_GROWTH: usize = 8 * 1024;
+/// The first read's size. No statx sizes the buffer: the kernel always
+/// hands a statx to its workers (a thread hop, as slow as the blocking
+/// pool), while an open and reads of cached data complete inline. Larger
+/// files double the buffer per read (glibc grows large blocks with
+/// `mremap`, without copying).
+const FIRST_READ: usize = 16 * 1024;
 
 impl Ring {
-    /// The whole content of the file at `path`.
-    ///
-    /// A regular file read to exactly the size its statx gave is taken as
-    /// complete, without the extra read that would return 0: a file that
-    /// grows meanwhile might as well have grown just after the read. Other
-    /// files (pipes, procfs) are read until a read returns 0.
+    /// The whole content of the file at `path`, read until a read returns 0.
     pub(crate) async fn read_file(self: Arc<Self>, path: CString) -> io::Result<Vec<u8>> {
         let fd = self.open(path, libc::O_RDONLY, 0).await?;
         let file: FileRef = Arc::new(fd);
-        let stat = self.statx(StatxTarget::File(file.clone())).await?;
-        let regular = u32::from(stat.stx_mode) & libc::S_IFMT == libc::S_IFREG;
-        let size = match stat.stx_mask & libc::STATX_SIZE {
-            0 => 0,
-            _ => usize::try_from(stat.stx_size).unwrap_or(usize::MAX),
-        };
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(size)
-            .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "file too large for memory"))?;
+        let mut buf = Vec::with_capacity(FIRST_READ);
         loop {
             if buf.len() == buf.capacity() {
-                if regular && size > 0 && buf.len() == size {
-                    break;
-                }
-                let growth = buf.capacity().max(MIN_GROWTH);
-                buf.try_reserve(growth).map_err(|_| {
+                buf.try_reserve(buf.capacity()).map_err(|_| {
                     io::Error::new(io::ErrorKind::OutOfMemory, "file too large for memory")
                 })?;
             }
@@ -51,6 +37,10 @@ impl Ring {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
+        }
+        // A small file should not keep the first read's whole buffer.
+        if buf.capacity() - buf.len() > buf.len() {
+            buf.shrink_to_fit();
         }
         Ok(buf)
     }
