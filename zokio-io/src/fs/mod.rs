@@ -72,15 +72,13 @@ mod buf;
 mod dir_builder;
 mod dirs;
 mod file;
-mod open_options;
 mod paths;
 mod read_dir;
 mod whole_file;
 
 pub use dir_builder::DirBuilder;
 pub use dirs::{create_dir, create_dir_all, remove_dir, remove_dir_all};
-pub use file::File;
-pub use open_options::OpenOptions;
+pub use file::{File, OpenOptions};
 pub use paths::{
     canonicalize, hard_link, metadata, read_link, remove_file, rename, set_permissions, symlink,
     symlink_metadata, try_exists,
