@@ -1,7 +1,7 @@
 //! Files and directories: Tokio's `tokio::fs` API, for any executor.
 //!
 //! The functions here are the async forms of [`std::fs`]'s, with the same
-//! names, arguments and errors ([`read`], [`write`], [`metadata`],
+//! names, arguments and errors ([`read`], [`write()`], [`metadata`],
 //! [`read_dir`], ...); [`File`] is an open file with the futures-io
 //! [`AsyncRead`](futures_lite::AsyncRead),
 //! [`AsyncWrite`](futures_lite::AsyncWrite) and
@@ -44,7 +44,7 @@
 //! (the descriptor closes when the write ends), but the write's error is
 //! lost: `flush` before dropping a file you wrote to.
 //!
-//! Whole-file functions ([`read`], [`write`]) and directory listings
+//! Whole-file functions ([`read`], [`write()`]) and directory listings
 //! ([`ReadDir`] reads 32 entries per trip) keep the trips few; for many
 //! small operations on one file, one [`File`] beats reopening it.
 //!

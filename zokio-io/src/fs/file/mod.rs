@@ -506,8 +506,8 @@ impl std::os::fd::AsRawFd for File {
 impl std::os::fd::FromRawFd for File {
     /// # Safety
     ///
-    /// As [`std::fs::File::from_raw_fd`]: `fd` is an open file descriptor
-    /// that nothing else owns.
+    /// As std's [`FromRawFd::from_raw_fd`](std::os::fd::FromRawFd::from_raw_fd):
+    /// `fd` is an open file descriptor that nothing else owns.
     unsafe fn from_raw_fd(fd: std::os::fd::RawFd) -> File {
         // SAFETY: the caller hands over ownership of an open descriptor,
         // which is exactly what std's `from_raw_fd` requires.
