@@ -356,6 +356,7 @@ async fn contents_that_are_not_utf8_are_invalid_data_as_std() {
 }
 
 #[zokio::test]
+#[allow(clippy::nonsensical_open_options)] // the contradiction is the point
 async fn contradictory_open_options_fail_as_std() {
     let dir = tempdir().unwrap();
     let path = dir.path().join("f");

@@ -190,7 +190,7 @@ async fn random_operation_sequences_match_std() {
     let base_seed = std::env::var("ZOKIO_FS_PROP_SEED")
         .ok()
         .and_then(|seed| seed.parse().ok())
-        .unwrap_or(0x5eed_f5);
+        .unwrap_or(0x5eed_f500);
     let cases = if std::env::var("ZOKIO_FS_PROP_SEED").is_ok() {
         1
     } else {
