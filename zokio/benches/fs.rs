@@ -1,27 +1,33 @@
-//! Files: `zokio::fs` on its io_uring backend, `zokio::fs` on its blocking
-//! pool (a runtime built without I/O, whose file operations take the
-//! pool), and `tokio::fs` (always its blocking pool), interleaved:
+//! `zokio::fs` beside `tokio::fs`, each on its own multi-thread runtime (two
+//! workers, built the way a user builds one), each operation awaited in
+//! sequence from one spawned task:
 //!
-//! - `fs_read_4k_cached`: `fs::read` of a 4 KiB file that is in the page
-//!   cache, 10,000 times in a row in one task; ns per read. On the ring an
-//!   open, a statx and a read each complete inside their submission: no
-//!   thread hop, no wakeup.
-//! - `fs_write_4k`: `fs::write` of 4 KiB over one file (truncated and
-//!   rewritten), 1,000 times in a row; ns per write (mostly the kernel's
-//!   truncation: ext4 frees the old block each time).
-//! - `fs_write_64m_seq`: `File::create`, 1,024 writes of 64 KiB and a
-//!   `flush`; MiB/s. Each write is copied into the file's buffer and
-//!   written in the background while the next waits, as in Tokio.
-//! - `fs_read_64m_seq`: `File::open` and `read_exact` of 64 KiB chunks to
-//!   the end of that (cached) 64 MiB file; MiB/s.
+//! - `fs_read_4k`: `fs::read` of a 4 KiB file in the page cache, µs per read;
+//! - `fs_metadata`: `fs::metadata` of that file, µs per call;
+//! - `fs_seq_write_64m`: `File::create`, then 64 MiB written in 64 KiB
+//!   chunks and flushed, MiB/s;
+//! - `fs_seq_read_64m`: that file read back through `File` in 64 KiB reads,
+//!   MiB/s.
 //!
-//! Every runtime is a multi-thread one with two workers, built as a user
-//! would. Under `ZOKIO_FS_BACKEND=blocking` the "zokio-ring" row runs on
-//! the pool too.
+//! Three candidates:
+//!
+//! - `zokio`: a runtime with I/O, whose files use its reactor's io_uring
+//!   (where the kernel allows it; under `ZOKIO_FS_BACKEND=blocking` this
+//!   row takes the pool too);
+//! - `zokio-pool`: the same builder without I/O, whose files take the
+//!   blocking pool (the backend where io_uring is unavailable);
+//! - `tokio`: `tokio::fs`, always on its blocking pool.
+//!
+//! On the ring, `fs_read_4k` is an open and two reads, each completed
+//! inside its submission: no thread hop. `fs_write_4k` (`fs::write` of
+//! 4 KiB over one file, µs per write) is mostly the kernel's truncation,
+//! done on io-wq or a pool thread alike; `fs_metadata` is the pool on
+//! every backend.
 //!
 //! `cargo bench -p zokio --bench fs [-- --quick] [--filter NAME]`
 #![cfg(not(loom))]
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -30,7 +36,8 @@ use zokio_bench::{Better, Runner};
 const WORKERS: usize = 2;
 const CHUNK: usize = 64 * 1024;
 
-fn zokio_runtime(io: bool) -> zokio::Runtime {
+/// A Zokio runtime; without I/O its files take the blocking pool.
+fn zokio_rt(io: bool) -> zokio::Runtime {
     let mut builder = zokio::runtime::Builder::new_multi_thread();
     builder.worker_threads(WORKERS).enable_time();
     if io {
@@ -39,7 +46,7 @@ fn zokio_runtime(io: bool) -> zokio::Runtime {
     builder.build().expect("zokio runtime")
 }
 
-fn tokio_runtime() -> tokio::runtime::Runtime {
+fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(WORKERS)
         .enable_all()
@@ -47,205 +54,276 @@ fn tokio_runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// A directory of our own under the system's temporary one.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new() -> Dir {
-        let path = std::env::temp_dir().join(format!("zokio-bench-fs-{}", std::process::id()));
-        std::fs::create_dir_all(&path).expect("bench directory");
-        Dir(path)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
+/// Runs `body` as one spawned task on each runtime and returns its result.
+fn on_zokio<T: Send + 'static>(
+    rt: &zokio::Runtime,
+    body: impl Future<Output = T> + Send + 'static,
+) -> T {
+    rt.block_on(async { zokio::spawn(body).await.expect("bench task") })
 }
 
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn on_tokio<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    body: impl Future<Output = T> + Send + 'static,
+) -> T {
+    rt.block_on(async { tokio::spawn(body).await.expect("bench task") })
 }
 
-fn small_reads(runner: &mut Runner, dir: &Dir, ring: &zokio::Runtime, pool: &zokio::Runtime) {
-    let n = runner.size(10_000, 500);
-    let path = dir.file("small");
-    std::fs::write(&path, vec![7u8; 4096]).expect("small file");
-    let trt = tokio_runtime();
-    let zokio_reads = |rt: &zokio::Runtime, path: &Path| {
-        let start = Instant::now();
-        rt.block_on(async {
-            for _ in 0..n {
-                let data = zokio::fs::read(path).await.expect("read");
-                assert_eq!(data.len(), 4096);
-            }
-        });
-        start.elapsed().as_nanos() as f64 / n as f64
-    };
-    runner.compare(
-        "fs_read_4k_cached",
-        "ns/op",
-        Better::Lower,
-        vec![
-            ("zokio-ring", Box::new(|| zokio_reads(ring, &path))),
-            ("zokio-pool", Box::new(|| zokio_reads(pool, &path))),
-            (
-                "tokio",
-                Box::new(|| {
-                    let start = Instant::now();
-                    trt.block_on(async {
-                        for _ in 0..n {
-                            let data = tokio::fs::read(&path).await.expect("read");
-                            assert_eq!(data.len(), 4096);
-                        }
-                    });
-                    start.elapsed().as_nanos() as f64 / n as f64
-                }),
-            ),
-        ],
-    );
+fn micros_per_op(n: usize, start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e6 / n as f64
 }
 
-fn small_writes(runner: &mut Runner, dir: &Dir, ring: &zokio::Runtime, pool: &zokio::Runtime) {
-    let n = runner.size(1_000, 100);
-    let path = dir.file("small-written");
-    let data = vec![7u8; 4096];
-    let trt = tokio_runtime();
-    let zokio_writes = |rt: &zokio::Runtime, path: &Path| {
-        let start = Instant::now();
-        rt.block_on(async {
-            for _ in 0..n {
-                zokio::fs::write(path, &data).await.expect("write");
-            }
-        });
-        start.elapsed().as_nanos() as f64 / n as f64
-    };
-    runner.compare(
-        "fs_write_4k",
-        "ns/op",
-        Better::Lower,
-        vec![
-            ("zokio-ring", Box::new(|| zokio_writes(ring, &path))),
-            ("zokio-pool", Box::new(|| zokio_writes(pool, &path))),
-            (
-                "tokio",
-                Box::new(|| {
-                    let start = Instant::now();
-                    trt.block_on(async {
-                        for _ in 0..n {
-                            tokio::fs::write(&path, &data).await.expect("write");
-                        }
-                    });
-                    start.elapsed().as_nanos() as f64 / n as f64
-                }),
-            ),
-        ],
-    );
-}
-
-/// MiB per second of moving `bytes` in `start.elapsed()`.
-fn mib_per_s(bytes: usize, start: Instant) -> f64 {
+fn mib_per_sec(bytes: usize, start: Instant) -> f64 {
     bytes as f64 / (1024.0 * 1024.0) / start.elapsed().as_secs_f64()
 }
 
-fn sequential(runner: &mut Runner, dir: &Dir, ring: &zokio::Runtime, pool: &zokio::Runtime) {
-    let chunks = runner.size(1024, 64);
-    let total = chunks * CHUNK;
-    let trt = tokio_runtime();
-    let chunk = vec![0x5au8; CHUNK];
-    // One file per candidate, so that each reads what it wrote.
-    let paths = [dir.file("seq-ring"), dir.file("seq-pool"), dir.file("seq-tokio")];
-    for path in &paths {
-        // Written up front too, so that the reads have a file under --filter.
-        std::fs::write(path, vec![0x5au8; total]).expect("sequential file");
-    }
+fn small_ops(
+    runner: &mut Runner,
+    zrts: [&zokio::Runtime; 2],
+    trt: &tokio::runtime::Runtime,
+    dir: &Path,
+) {
+    let n = runner.size(10_000, 200);
+    let small = dir.join("small");
+    std::fs::write(&small, vec![7u8; 4096]).expect("4 KiB file");
 
-    let zokio_write = |rt: &zokio::Runtime, path: &Path| {
-        use futures_lite::io::AsyncWriteExt;
-        let start = Instant::now();
-        rt.block_on(async {
-            let mut file = zokio::fs::File::create(path).await.expect("create");
-            for _ in 0..chunks {
-                file.write_all(&chunk).await.expect("write");
+    let zokio_read = |zrt| {
+        let path = small.clone();
+        move || {
+            let path = path.clone();
+            on_zokio(zrt, async move {
+                let start = Instant::now();
+                for _ in 0..n {
+                    assert_eq!(zokio::fs::read(&path).await.expect("read").len(), 4096);
+                }
+                micros_per_op(n, start)
+            })
+        }
+    };
+    let path = small.clone();
+    let tokio_read = move || {
+        let path = path.clone();
+        on_tokio(trt, async move {
+            let start = Instant::now();
+            for _ in 0..n {
+                assert_eq!(tokio::fs::read(&path).await.expect("read").len(), 4096);
             }
-            file.flush().await.expect("flush");
-        });
-        mib_per_s(total, start)
+            micros_per_op(n, start)
+        })
     };
     runner.compare(
-        "fs_write_64m_seq",
-        "MiB/s",
-        Better::Higher,
+        "fs_read_4k",
+        "µs/op",
+        Better::Lower,
         vec![
-            ("zokio-ring", Box::new(|| zokio_write(ring, &paths[0]))),
-            ("zokio-pool", Box::new(|| zokio_write(pool, &paths[1]))),
-            (
-                "tokio",
-                Box::new(|| {
-                    use tokio::io::AsyncWriteExt;
-                    let start = Instant::now();
-                    trt.block_on(async {
-                        let mut file = tokio::fs::File::create(&paths[2]).await.expect("create");
-                        for _ in 0..chunks {
-                            file.write_all(&chunk).await.expect("write");
-                        }
-                        file.flush().await.expect("flush");
-                    });
-                    mib_per_s(total, start)
-                }),
-            ),
+            ("zokio", Box::new(zokio_read(zrts[0]))),
+            ("zokio-pool", Box::new(zokio_read(zrts[1]))),
+            ("tokio", Box::new(tokio_read)),
         ],
     );
 
-    let zokio_read = |rt: &zokio::Runtime, path: &Path| {
-        use futures_lite::io::AsyncReadExt;
-        let start = Instant::now();
-        rt.block_on(async {
-            let mut file = zokio::fs::File::open(path).await.expect("open");
-            let mut buf = vec![0u8; CHUNK];
-            for _ in 0..chunks {
-                file.read_exact(&mut buf).await.expect("read");
+    // Truncating and rewriting costs far more than reading: fewer of them.
+    let writes = runner.size(1_000, 50);
+    let written = dir.join("written");
+    let zokio_write = |zrt| {
+        let path = written.clone();
+        move || {
+            let path = path.clone();
+            on_zokio(zrt, async move {
+                let data = vec![7u8; 4096];
+                let start = Instant::now();
+                for _ in 0..writes {
+                    zokio::fs::write(&path, &data).await.expect("write");
+                }
+                micros_per_op(writes, start)
+            })
+        }
+    };
+    let path = written.clone();
+    let tokio_write = move || {
+        let path = path.clone();
+        on_tokio(trt, async move {
+            let data = vec![7u8; 4096];
+            let start = Instant::now();
+            for _ in 0..writes {
+                tokio::fs::write(&path, &data).await.expect("write");
             }
-            assert_eq!(file.read(&mut buf).await.expect("read"), 0, "at the end");
-        });
-        mib_per_s(total, start)
+            micros_per_op(writes, start)
+        })
     };
     runner.compare(
-        "fs_read_64m_seq",
+        "fs_write_4k",
+        "µs/op",
+        Better::Lower,
+        vec![
+            ("zokio", Box::new(zokio_write(zrts[0]))),
+            ("zokio-pool", Box::new(zokio_write(zrts[1]))),
+            ("tokio", Box::new(tokio_write)),
+        ],
+    );
+
+    let zokio_meta = |zrt| {
+        let path = small.clone();
+        move || {
+            let path = path.clone();
+            on_zokio(zrt, async move {
+                let start = Instant::now();
+                for _ in 0..n {
+                    assert!(
+                        zokio::fs::metadata(&path)
+                            .await
+                            .expect("metadata")
+                            .is_file()
+                    );
+                }
+                micros_per_op(n, start)
+            })
+        }
+    };
+    let path = small.clone();
+    let tokio_meta = move || {
+        let path = path.clone();
+        on_tokio(trt, async move {
+            let start = Instant::now();
+            for _ in 0..n {
+                assert!(
+                    tokio::fs::metadata(&path)
+                        .await
+                        .expect("metadata")
+                        .is_file()
+                );
+            }
+            micros_per_op(n, start)
+        })
+    };
+    runner.compare(
+        "fs_metadata",
+        "µs/op",
+        Better::Lower,
+        vec![
+            ("zokio", Box::new(zokio_meta(zrts[0]))),
+            ("zokio-pool", Box::new(zokio_meta(zrts[1]))),
+            ("tokio", Box::new(tokio_meta)),
+        ],
+    );
+}
+
+fn sequential(
+    runner: &mut Runner,
+    zrts: [&zokio::Runtime; 2],
+    trt: &tokio::runtime::Runtime,
+    dir: &Path,
+) {
+    let total = runner.size(64 * 1024 * 1024, 4 * 1024 * 1024);
+    // One file per candidate: each reads back what it wrote.
+    let zpaths: [PathBuf; 2] = [dir.join("zokio-big"), dir.join("zokio-pool-big")];
+    let tpath = dir.join("tokio-big");
+
+    let zokio_write = |zrt, path: &PathBuf| {
+        let path = path.clone();
+        move || {
+            let path = path.clone();
+            on_zokio(zrt, async move {
+                use futures_lite::AsyncWriteExt;
+                let chunk = vec![1u8; CHUNK];
+                let start = Instant::now();
+                let mut file = zokio::fs::File::create(&path).await.expect("create");
+                for _ in 0..total / CHUNK {
+                    file.write_all(&chunk).await.expect("write");
+                }
+                file.flush().await.expect("flush");
+                mib_per_sec(total, start)
+            })
+        }
+    };
+    let path = tpath.clone();
+    let tokio_write = move || {
+        let path = path.clone();
+        on_tokio(trt, async move {
+            use tokio::io::AsyncWriteExt;
+            let chunk = vec![1u8; CHUNK];
+            let start = Instant::now();
+            let mut file = tokio::fs::File::create(&path).await.expect("create");
+            for _ in 0..total / CHUNK {
+                file.write_all(&chunk).await.expect("write");
+            }
+            file.flush().await.expect("flush");
+            mib_per_sec(total, start)
+        })
+    };
+    runner.compare(
+        "fs_seq_write_64m",
         "MiB/s",
         Better::Higher,
         vec![
-            ("zokio-ring", Box::new(|| zokio_read(ring, &paths[0]))),
-            ("zokio-pool", Box::new(|| zokio_read(pool, &paths[1]))),
-            (
-                "tokio",
-                Box::new(|| {
-                    use tokio::io::AsyncReadExt;
-                    let start = Instant::now();
-                    trt.block_on(async {
-                        let mut file = tokio::fs::File::open(&paths[2]).await.expect("open");
-                        let mut buf = vec![0u8; CHUNK];
-                        for _ in 0..chunks {
-                            file.read_exact(&mut buf).await.expect("read");
-                        }
-                        assert_eq!(file.read(&mut buf).await.expect("read"), 0, "at the end");
-                    });
-                    mib_per_s(total, start)
-                }),
-            ),
+            ("zokio", Box::new(zokio_write(zrts[0], &zpaths[0]))),
+            ("zokio-pool", Box::new(zokio_write(zrts[1], &zpaths[1]))),
+            ("tokio", Box::new(tokio_write)),
+        ],
+    );
+
+    // The write row may have been filtered out: give the read row its files.
+    for path in [&zpaths[0], &zpaths[1], &tpath] {
+        if std::fs::metadata(path).map(|m| m.len()).ok() != Some(total as u64) {
+            std::fs::write(path, vec![1u8; total]).expect("file to read back");
+        }
+    }
+    let zokio_read = |zrt, path: &PathBuf| {
+        let path = path.clone();
+        move || {
+            let path = path.clone();
+            on_zokio(zrt, async move {
+                use futures_lite::AsyncReadExt;
+                let mut chunk = vec![0u8; CHUNK];
+                let start = Instant::now();
+                let mut file = zokio::fs::File::open(&path).await.expect("open");
+                let mut read = 0;
+                loop {
+                    match file.read(&mut chunk).await.expect("read") {
+                        0 => break,
+                        n => read += n,
+                    }
+                }
+                assert_eq!(read, total);
+                mib_per_sec(total, start)
+            })
+        }
+    };
+    let path = tpath;
+    let tokio_read = move || {
+        let path = path.clone();
+        on_tokio(trt, async move {
+            use tokio::io::AsyncReadExt;
+            let mut chunk = vec![0u8; CHUNK];
+            let start = Instant::now();
+            let mut file = tokio::fs::File::open(&path).await.expect("open");
+            let mut read = 0;
+            loop {
+                match file.read(&mut chunk).await.expect("read") {
+                    0 => break,
+                    n => read += n,
+                }
+            }
+            assert_eq!(read, total);
+            mib_per_sec(total, start)
+        })
+    };
+    runner.compare(
+        "fs_seq_read_64m",
+        "MiB/s",
+        Better::Higher,
+        vec![
+            ("zokio", Box::new(zokio_read(zrts[0], &zpaths[0]))),
+            ("zokio-pool", Box::new(zokio_read(zrts[1], &zpaths[1]))),
+            ("tokio", Box::new(tokio_read)),
         ],
     );
 }
 
 fn main() {
     let mut runner = Runner::from_args();
-    let dir = Dir::new();
-    // The same builder, with I/O (so files use the reactor's io_uring) and
-    // without (so files take the blocking pool).
-    let ring = zokio_runtime(true);
-    let pool = zokio_runtime(false);
-    small_reads(&mut runner, &dir, &ring, &pool);
-    small_writes(&mut runner, &dir, &ring, &pool);
-    sequential(&mut runner, &dir, &ring, &pool);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ring, pool, trt) = (zokio_rt(true), zokio_rt(false), tokio_rt());
+    small_ops(&mut runner, [&ring, &pool], &trt, dir.path());
+    sequential(&mut runner, [&ring, &pool], &trt, dir.path());
 }

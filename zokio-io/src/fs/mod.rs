@@ -1,7 +1,7 @@
 //! Files and directories: Tokio's `tokio::fs` API, for any executor.
 //!
 //! The functions here are the async forms of [`std::fs`]'s, with the same
-//! names, arguments and errors ([`read`], [`write`], [`metadata`],
+//! names, arguments and errors ([`read`], [`write()`], [`metadata`],
 //! [`read_dir`], ...); [`File`] is an open file with the futures-io
 //! [`AsyncRead`](futures_lite::AsyncRead),
 //! [`AsyncWrite`](futures_lite::AsyncWrite) and
@@ -44,7 +44,7 @@
 //! (the descriptor closes when the write ends), but the write's error is
 //! lost: `flush` before dropping a file you wrote to.
 //!
-//! Whole-file functions ([`read`], [`write`]) and directory listings
+//! Whole-file functions ([`read`], [`write()`]) and directory listings
 //! ([`ReadDir`] reads 32 entries per trip) keep the trips few; for many
 //! small operations on one file, one [`File`] beats reopening it.
 //!
@@ -72,15 +72,13 @@ mod buf;
 mod dir_builder;
 mod dirs;
 mod file;
-mod open_options;
 mod paths;
 mod read_dir;
 mod whole_file;
 
 pub use dir_builder::DirBuilder;
 pub use dirs::{create_dir, create_dir_all, remove_dir, remove_dir_all};
-pub use file::File;
-pub use open_options::OpenOptions;
+pub use file::{File, OpenOptions};
 pub use paths::{
     canonicalize, hard_link, metadata, read_link, remove_file, rename, set_permissions, symlink,
     symlink_metadata, try_exists,

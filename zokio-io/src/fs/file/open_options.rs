@@ -3,8 +3,8 @@
 use std::io;
 use std::path::Path;
 
-use super::backend;
-use super::file::File;
+use super::File;
+use crate::fs::backend;
 
 /// Options for opening a [`File`]: the [`std::fs::OpenOptions`] builder
 /// whose `open` is async.
