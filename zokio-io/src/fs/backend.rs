@@ -10,21 +10,22 @@
 //!
 //! # Backends
 //!
-//! - **io_uring** (Linux, where the kernel allows it): whole-file [`read`]
-//!   and [`write`], [`File`](super::File) reads and writes at the cursor,
-//!   [`sync_all`], [`sync_data`] and [`try_exists`] (a statx) run as
-//!   io_uring operations on the reactor's ring (`crate::uring`: one ring
-//!   per reactor, set up by the first operation, its completions waking
-//!   the reactor). An open, and a read of cached data, complete inside
-//!   their submission: no thread hop, no wakeup. What the kernel cannot do
-//!   without blocking (a statx, an fsync, an open that creates or
-//!   truncates, buffered writes on ext4) it hands to its own workers
-//!   (io-wq), about the cost of a trip to the pool. The rest stays on the
-//!   threads; among it [`metadata`](super::metadata), because std's
-//!   `Metadata` cannot be built from a statx record. Where the ring cannot
-//!   be set up (an old kernel, io_uring disabled by sysctl or seccomp, a
-//!   runtime built without I/O) every operation takes the threads, checked
-//!   once per reactor.
+//! - **io_uring** (Linux, where the kernel allows it): whole-file [`read`],
+//!   [`File`](super::File) reads and writes at the cursor, [`sync_all`],
+//!   [`sync_data`] and [`try_exists`] (a statx) run as io_uring operations
+//!   on the reactor's ring (`crate::uring`: one ring per reactor, set up by
+//!   the first operation, its completions waking the reactor). An open,
+//!   and a read of cached data, complete inside their submission: no
+//!   thread hop, no wakeup. What the kernel cannot do without blocking (a
+//!   statx, an fsync, an open that creates or truncates, buffered writes
+//!   on ext4) it hands to its own workers (io-wq), about the cost of a trip
+//!   to the pool. So a whole-file [`write`] (an open with `O_TRUNC`, then a
+//!   write: two such trips) stays on the threads, and so does the rest,
+//!   among it [`metadata`](super::metadata): std's `Metadata` cannot be
+//!   built from a statx record. Where the ring cannot be set up (an old
+//!   kernel, io_uring disabled by sysctl or seccomp, a runtime built
+//!   without I/O) every operation takes the threads, checked once per
+//!   reactor.
 //! - **The blocking pool.** Inside a Zokio runtime the closure runs on the
 //!   runtime's blocking pool, found through
 //!   [`zokio_core::blocking::BlockingHandle`] in the thread's context.
@@ -250,11 +251,9 @@ pub(crate) async fn read(path: PathBuf) -> io::Result<Vec<u8>> {
 
 /// Replaces the contents of the file at `path` (creating it) with `contents`.
 pub(crate) async fn write(path: PathBuf, contents: Vec<u8>) -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    if let Some(ring) = ring() {
-        let path = crate::uring::c_path(&path)?;
-        return FinishOnDrop(Some(Box::pin(ring.write_file(path, contents)))).await;
-    }
+    // On the threads even with a ring: an open that creates or truncates
+    // is an io-wq trip, and so (on ext4) is the buffered write after it;
+    // two trips lose to the pool's one (`fs_write_4k` in the fs bench).
     run(move || std::fs::write(path, contents)).await
 }
 

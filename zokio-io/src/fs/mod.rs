@@ -14,9 +14,20 @@
 //!
 //! Ordinary operating systems offer no non-blocking file I/O that works with
 //! readiness: a read of a file on disk is always "ready" and then blocks. So
-//! every operation runs its std call on a thread where blocking is allowed,
-//! and the calling task waits for the result without blocking its worker:
+//! operations either go to the kernel as completions, or run their std call
+//! on a thread where blocking is allowed; either way the calling task waits
+//! for the result without blocking its worker:
 //!
+//! - **On Linux, through io_uring** where the kernel allows it: whole-file
+//!   [`read`], [`File`]'s reads and writes, [`File::sync_all`],
+//!   [`File::sync_data`] and [`try_exists`] are io_uring operations on the
+//!   reactor's ring (one per runtime, or the background reactor's outside
+//!   one, set up by the first file operation). An open and a read of cached
+//!   data complete inside their submission, with no thread hop at all; what
+//!   the kernel must block for, it runs on its own workers and the reactor
+//!   wakes the task. Everything else, and everything where io_uring is not
+//!   available (an old kernel, io_uring disabled, a runtime built without
+//!   I/O), takes the threads below, with the same results and errors.
 //! - **Inside a Zokio runtime**, on the runtime's blocking pool (the
 //!   [`BlockingHandle`](zokio_core::blocking::BlockingHandle) its threads
 //!   enter, the pool `spawn_blocking` uses). An operation costs one trip to
@@ -29,8 +40,9 @@
 //! Which backend runs an operation is decided in one place. Setting the
 //! environment variable `ZOKIO_FS_BACKEND` (read once per process) forces
 //! one: `blocking` sends every operation to the thread backends above;
-//! unset, empty or `auto` picks the best available, which is the same
-//! today. Another value makes every operation fail with `InvalidInput`.
+//! unset, empty or `auto` picks the best available (io_uring where it can
+//! be set up). Another value makes every operation fail with
+//! `InvalidInput`.
 //!
 //! # Writes are buffered
 //!

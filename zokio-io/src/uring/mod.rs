@@ -66,9 +66,9 @@ use std::pin::pin;
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
-pub(crate) use op::StatxTarget;
 #[cfg(test)]
 pub(crate) use op::FileRef;
+pub(crate) use op::StatxTarget;
 pub(crate) use ring::Ring;
 
 use crate::async_fd::Async;

@@ -43,7 +43,11 @@ pub(crate) enum Owned {
     /// A read's or write's buffer and file.
     Buf(FileRef, Vec<u8>),
     /// A statx record and what names the file.
-    Stat(Option<FileRef>, Option<CString>, Box<MaybeUninit<libc::statx>>),
+    Stat(
+        Option<FileRef>,
+        Option<CString>,
+        Box<MaybeUninit<libc::statx>>,
+    ),
     /// A sync's file.
     File(FileRef),
 }
@@ -255,7 +259,8 @@ impl Ring {
             buf = back;
             match result {
                 Ok(0) => {
-                    let e = io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer");
+                    let e =
+                        io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer");
                     return (Err(e), buf);
                 }
                 Ok(n) => written += n,

@@ -145,7 +145,9 @@ fn operations_round_trip_on_a_temporary_file() {
         // Reads append to the spare capacity, at an offset.
         let mut buf = Vec::with_capacity(10);
         buf.extend_from_slice(b"ab");
-        let (n, buf) = ring.read_at(file.clone(), buf, usize::MAX, Some(1000)).await;
+        let (n, buf) = ring
+            .read_at(file.clone(), buf, usize::MAX, Some(1000))
+            .await;
         assert_eq!(n?, 8);
         assert_eq!(&buf[..2], b"ab");
         assert_eq!(&buf[2..], &data[1000..1008]);
@@ -159,16 +161,17 @@ fn operations_round_trip_on_a_temporary_file() {
         assert_eq!((n?, buf.len()), (0, 10));
         // Past the end: 0.
         let (n, _) = ring
-            .read_at(file.clone(), Vec::with_capacity(4), usize::MAX, Some(200_000))
+            .read_at(
+                file.clone(),
+                Vec::with_capacity(4),
+                usize::MAX,
+                Some(200_000),
+            )
             .await;
         assert_eq!(n?, 0);
 
         let whole = ring.clone().read_file(temp.c_path()).await?;
         assert_eq!(whole, data);
-        ring.clone()
-            .write_file(temp.c_path(), b"replaced".to_vec())
-            .await?;
-        assert_eq!(std::fs::read(&temp.0)?, b"replaced");
 
         drop(file);
         let fd = ring.open(temp.c_path(), libc::O_RDONLY, 0).await?;
@@ -188,7 +191,10 @@ fn whole_file_reads_grow_past_the_first_read_and_read_procfs_files() {
         let temp = TempFile::new(&format!("whole-{len}"), &data);
         let read = block_on(ring.clone().read_file(temp.c_path())).unwrap();
         assert_eq!(read, data, "a file of {len} bytes");
-        assert!(read.capacity() <= (2 * len).max(1), "no large spare capacity kept");
+        assert!(
+            read.capacity() <= (2 * len).max(1),
+            "no large spare capacity kept"
+        );
     }
     // procfs says 0 bytes and has more: read until a read returns 0.
     let status = block_on(ring.clone().read_file(c"/proc/self/status".into())).unwrap();
@@ -202,9 +208,13 @@ fn reads_and_writes_at_the_file_position_advance_it() {
     let temp = TempFile::new("position", b"0123456789");
     block_on(async {
         let file: FileRef = Arc::new(ring.open(temp.c_path(), libc::O_RDWR, 0).await?);
-        let (n, first) = ring.read_at(file.clone(), Vec::with_capacity(4), usize::MAX, None).await;
+        let (n, first) = ring
+            .read_at(file.clone(), Vec::with_capacity(4), usize::MAX, None)
+            .await;
         assert_eq!((n?, &first[..]), (4, &b"0123"[..]));
-        let (n, second) = ring.read_at(file.clone(), Vec::with_capacity(4), usize::MAX, None).await;
+        let (n, second) = ring
+            .read_at(file.clone(), Vec::with_capacity(4), usize::MAX, None)
+            .await;
         assert_eq!((n?, &second[..]), (4, &b"4567"[..]));
         let (n, _) = ring.write_at(file.clone(), b"xy".to_vec(), 0, None).await;
         assert_eq!(n?, 2);
@@ -261,7 +271,8 @@ fn the_reaper_wakes_an_operation_that_completes_later() {
     });
     // The reader's thread is parked in `block_on` all along: only the
     // reaper, run by the reactor's dispatch, can wake it.
-    let (n, buf) = within(move || block_on(ring.read_at(read, Vec::with_capacity(16), usize::MAX, None)));
+    let (n, buf) =
+        within(move || block_on(ring.read_at(read, Vec::with_capacity(16), usize::MAX, None)));
     assert_eq!((n.unwrap(), &buf[..]), (4, &b"late"[..]));
     writer.join().unwrap();
 }
@@ -271,7 +282,8 @@ fn a_dropped_read_keeps_its_buffer_until_its_cancellation_completes() {
     let reactor = Reactor::start();
     let ring = reactor.ring();
     let (read, mut write) = pipe();
-    let mut pending = Box::pin(ring.read_at(read.clone(), Vec::with_capacity(64), usize::MAX, None));
+    let mut pending =
+        Box::pin(ring.read_at(read.clone(), Vec::with_capacity(64), usize::MAX, None));
     assert!(poll_once(&mut pending).is_pending());
     assert_eq!(ring.in_flight(), 1);
     drop(pending);
@@ -306,7 +318,10 @@ fn a_dropped_write_runs_to_completion() {
     let mut drained = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !drained.ends_with(b"kept") {
-        assert!(Instant::now() < deadline, "the dropped write never completed");
+        assert!(
+            Instant::now() < deadline,
+            "the dropped write never completed"
+        );
         let mut chunk = vec![0u8; 1 << 16];
         let n = rustix::io::read(&*read, &mut chunk).unwrap();
         drained.extend_from_slice(&chunk[..n]);
@@ -368,7 +383,14 @@ fn many_concurrent_file_operations() {
             let (ring, file) = (ring.clone(), file.clone());
             thread::spawn(move || {
                 let reads: Vec<_> = (0..1000u64)
-                    .map(|i| Box::pin(ring.read_at(file.clone(), Vec::with_capacity(1), usize::MAX, Some(i % 256))))
+                    .map(|i| {
+                        Box::pin(ring.read_at(
+                            file.clone(),
+                            Vec::with_capacity(1),
+                            usize::MAX,
+                            Some(i % 256),
+                        ))
+                    })
                     .collect();
                 for (i, (n, buf)) in join_all(reads).into_iter().enumerate() {
                     assert_eq!((n.unwrap(), buf[0]), (1, (i % 256) as u8));
@@ -430,4 +452,3 @@ fn dropping_a_driver_releases_its_ring() {
     drop(driver);
     assert!(weak.upgrade().is_none(), "no cycle through the eventfd");
 }
-

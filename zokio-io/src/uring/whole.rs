@@ -1,6 +1,5 @@
-//! Whole-file reads and writes over a [`Ring`], as `std::fs::read` and
-//! `std::fs::write` do them: open, read to the end (or write everything),
-//! close.
+//! Whole-file reads over a [`Ring`], as `std::fs::read` does them: open,
+//! read to the end, close.
 
 use std::ffi::CString;
 use std::io;
@@ -43,13 +42,5 @@ impl Ring {
             buf.shrink_to_fit();
         }
         Ok(buf)
-    }
-
-    /// Creates or truncates the file at `path` and writes all of `data`.
-    pub(crate) async fn write_file(self: Arc<Self>, path: CString, data: Vec<u8>) -> io::Result<()> {
-        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
-        let fd = self.open(path, flags, 0o666).await?;
-        let file: FileRef = Arc::new(fd);
-        self.write_all_at(file, data, Some(0)).await.0
     }
 }
