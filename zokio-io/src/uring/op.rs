@@ -19,7 +19,7 @@ use std::task::{Context, Poll, ready};
 
 use io_uring::{opcode, squeue, types};
 
-use crate::uring::ring::{Ring, Submitted};
+use crate::uring::ring::{MAX_PARTS, Results, Ring, Submitted};
 
 /// A file an operation reads or writes, kept open until its completion.
 pub(crate) type FileRef = Arc<dyn AsFd + Send + Sync>;
@@ -50,6 +50,9 @@ pub(crate) enum Owned {
     ),
     /// A sync's file.
     File(FileRef),
+    /// A chain through a direct descriptor (its index, free again once the
+    /// chain is done: its last entry closes it), with its path and buffer.
+    Direct(u32, CString, Vec<u8>),
 }
 
 impl Owned {
@@ -76,15 +79,21 @@ impl Owned {
     }
 }
 
+/// An operation's entries: one, or a chain.
+struct Entries {
+    entries: [squeue::Entry; MAX_PARTS],
+    len: usize,
+}
+
 enum State {
     /// Not yet submitted (or no room in the ring yet).
-    New(squeue::Entry, Owned),
+    New(Entries, Owned),
     InFlight(u64),
     Finished,
 }
 
-/// One operation: submitted on first poll, completed with its raw result
-/// and what it owned.
+/// One operation: submitted on first poll, completed with its entries' raw
+/// results and what it owned.
 pub(crate) struct Op {
     ring: Arc<Ring>,
     state: State,
@@ -93,33 +102,67 @@ pub(crate) struct Op {
 
 impl Op {
     fn new(ring: &Arc<Ring>, entry: squeue::Entry, owned: Owned, cancel_on_drop: bool) -> Op {
+        Op::chain(ring, [entry], owned, cancel_on_drop)
+    }
+
+    /// The `N` entries, linked by their own flags, as one operation.
+    pub(crate) fn chain<const N: usize>(
+        ring: &Arc<Ring>,
+        chain: [squeue::Entry; N],
+        owned: Owned,
+        cancel_on_drop: bool,
+    ) -> Op {
+        const { assert!(N > 0 && N <= MAX_PARTS) };
+        let mut entries: [squeue::Entry; MAX_PARTS] =
+            std::array::from_fn(|_| opcode::Nop::new().build());
+        for (slot, entry) in entries.iter_mut().zip(chain) {
+            *slot = entry;
+        }
         Op {
             ring: ring.clone(),
-            state: State::New(entry, owned),
+            state: State::New(Entries { entries, len: N }, owned),
             cancel_on_drop,
         }
     }
 }
 
+/// The first entry's result as an `io::Result`: negative is an errno.
+fn first(results: io::Result<Results>) -> io::Result<i32> {
+    results.and_then(|r| errno(r[0]))
+}
+
+/// A raw result as an `io::Result`: negative is an errno.
+pub(crate) fn errno(result: i32) -> io::Result<i32> {
+    match result {
+        r if r < 0 => Err(io::Error::from_raw_os_error(-r)),
+        r => Ok(r),
+    }
+}
+
 impl Future for Op {
-    type Output = (io::Result<i32>, Owned);
+    type Output = (io::Result<Results>, Owned);
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let progress = ready!(zokio_core::budget::poll_proceed(cx));
         let this = &mut *self;
         let (result, owned) = match std::mem::replace(&mut this.state, State::Finished) {
-            State::New(entry, owned) => match this.ring.submit(&entry, owned, cx.waker()) {
-                Err((e, owned)) => (Err(e), owned),
-                Ok(Submitted::Done(result, owned)) => (Ok(result), owned),
-                Ok(Submitted::InFlight(key)) => {
-                    this.state = State::InFlight(key);
-                    return Poll::Pending;
+            State::New(entries, owned) => {
+                match this
+                    .ring
+                    .submit(&entries.entries[..entries.len], owned, cx.waker())
+                {
+                    Err((e, owned)) => (Err(e), owned),
+                    Ok(Submitted::Done(result, owned)) => (Ok(result), owned),
+                    Ok(Submitted::InFlight(key)) => {
+                        this.state = State::InFlight(key);
+                        return Poll::Pending;
+                    }
+                    Ok(Submitted::Full(owned)) => {
+                        this.state = State::New(entries, owned);
+                        return Poll::Pending;
+                    }
                 }
-                Ok(Submitted::Full(owned)) => {
-                    this.state = State::New(entry, owned);
-                    return Poll::Pending;
-                }
-            },
+            }
             State::InFlight(key) => match this.ring.poll_done(key, cx.waker()) {
                 Some((result, owned)) => (Ok(result), owned),
                 None => {
@@ -133,10 +176,6 @@ impl Future for Op {
             }
         };
         progress.made_progress();
-        let result = result.and_then(|r| match r {
-            r if r < 0 => Err(io::Error::from_raw_os_error(-r)),
-            r => Ok(r),
-        });
         Poll::Ready((result, owned))
     }
 }
@@ -174,9 +213,10 @@ impl Ring {
         let op = Op::new(self, entry, Owned::OpenPath(path), true);
         async move {
             let (result, _path) = op.await;
+            let fd = first(result)?;
             // SAFETY: a successful openat returns a new descriptor that
             // nothing else owns.
-            Ok(unsafe { OwnedFd::from_raw_fd(result?) })
+            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
         }
     }
 
@@ -206,7 +246,7 @@ impl Ring {
             };
             match op.await {
                 (result, Owned::Buf(_, mut buf)) => {
-                    let result = result.map(|n| {
+                    let result = first(result).map(|n| {
                         let n = (n as usize).min(len);
                         // SAFETY: the kernel wrote `n` bytes (at most the
                         // `len` asked) into the spare capacity.
@@ -238,7 +278,7 @@ impl Ring {
         let op = Op::new(self, entry, Owned::Buf(file, buf), false);
         async move {
             match op.await {
-                (result, Owned::Buf(_, buf)) => (result.map(|n| n as usize), buf),
+                (result, Owned::Buf(_, buf)) => (first(result).map(|n| n as usize), buf),
                 (_, other) => (Err(unexpected(&other)), Vec::new()),
             }
         }
@@ -298,7 +338,8 @@ impl Ring {
         };
         let op = Op::new(self, entry, owned, true);
         async move {
-            match op.await {
+            let (result, owned) = op.await;
+            match (first(result), owned) {
                 (Ok(_), Owned::Stat(_, _, record)) => {
                     // SAFETY: a successful statx filled the record.
                     Ok(unsafe { record.assume_init_read() })
@@ -323,7 +364,7 @@ impl Ring {
             .flags(flags)
             .build();
         let op = Op::new(self, entry, Owned::File(file), false);
-        async move { op.await.0.map(drop) }
+        async move { first(op.await.0).map(drop) }
     }
 
     /// Closes `fd`, reporting the error a `close` may give (which dropping
@@ -341,7 +382,7 @@ impl Ring {
     ) -> impl Future<Output = io::Result<()>> + Send + 'static {
         let entry = opcode::Close::new(types::Fd(fd.as_raw_fd())).build();
         let op = Op::new(self, entry, Owned::Closing(fd), false);
-        async move { op.await.0.map(drop) }
+        async move { first(op.await.0).map(drop) }
     }
 }
 

@@ -6,6 +6,9 @@
 //! push of its entry until its completion is reaped. Dropping the future of
 //! an operation in flight leaves the slot *orphaned*: the memory stays until
 //! the completion arrives, so the kernel never writes into freed memory.
+//! An operation may be a chain of up to [`MAX_PARTS`] linked entries (an
+//! open into a direct descriptor and the reads after it): one slot, one
+//! completion per entry, done when the last arrives.
 //! All of this is behind one `Mutex`: file operations are not the socket
 //! hot path, and the lock is held only to push an entry or walk the
 //! completion queue, never across the `io_uring_enter` system call.
@@ -23,6 +26,17 @@ use crate::uring::op::Owned;
 
 /// The `user_data` of cancellation requests, whose completions only count.
 const CANCEL_KEY: u64 = u64::MAX;
+/// Most entries one operation chains.
+pub(crate) const MAX_PARTS: usize = 4;
+/// A `user_data` is the slot's key (generation above bit 32, index below
+/// bit 28) with the entry's place in its chain at bits 28..32.
+const PART_SHIFT: u32 = 28;
+const INDEX_MASK: u64 = (1 << PART_SHIFT) - 1;
+/// Direct descriptors (io_uring's own file table) for chained opens.
+const DIRECT_FILES: u32 = 16;
+
+/// The results of an operation's entries, in chain order.
+pub(crate) type Results = [i32; MAX_PARTS];
 /// How long a shutting-down ring waits for cancelled operations before it
 /// leaks their memory rather than free it under the kernel.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
@@ -50,20 +64,28 @@ struct State {
     shut_down: bool,
     /// Set if shutdown gave up waiting: the slots' memory is never freed.
     leaked: bool,
+    /// Direct descriptor slots not in use (none if the kernel has no
+    /// sparse file table: Linux < 5.19).
+    direct_free: Vec<u32>,
 }
 
 struct Slot {
     generation: u32,
     phase: Phase,
     owned: Owned,
+    results: Results,
+    /// Completions still to come for this operation.
+    pending: u8,
+    /// Entries in its chain.
+    parts: u8,
 }
 
 enum Phase {
     Free,
     /// In flight; the waker of the future awaiting it.
     Waiting(Option<Waker>),
-    /// Completed with this result, not yet taken by its future.
-    Done(i32),
+    /// Completed (its results are in the slot), not yet taken.
+    Done,
     /// In flight, its future gone: freed when the completion arrives.
     Orphaned,
 }
@@ -74,7 +96,7 @@ pub(crate) enum Submitted {
     InFlight(u64),
     /// Completed already (the common case for cached data: the kernel runs
     /// it inline in `io_uring_enter`).
-    Done(i32, Owned),
+    Done(Results, Owned),
     /// No room: the task is woken when an operation completes.
     Full(Owned),
 }
@@ -132,6 +154,12 @@ impl Ring {
         use std::os::fd::AsRawFd;
         uring.submitter().register_eventfd(eventfd.as_raw_fd())?;
         let limit = params.cq_entries() as usize;
+        // Without a sparse file table (Linux < 5.19) whole-file reads go
+        // entry by entry instead of as one chain.
+        let direct_free = match uring.submitter().register_files_sparse(DIRECT_FILES) {
+            Ok(()) => (0..DIRECT_FILES).rev().collect(),
+            Err(_) => Vec::new(),
+        };
         Ok(Ring {
             uring,
             state: Mutex::new(State {
@@ -141,6 +169,7 @@ impl Ring {
                 room_waiters: Vec::new(),
                 shut_down: false,
                 leaked: false,
+                direct_free,
             }),
             eventfd: Mutex::new(Some(eventfd)),
             limit,
@@ -153,33 +182,44 @@ impl Ring {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Pushes `entry` (whose pointers point into `owned`) and submits it;
-    /// reaps what completed meanwhile. On an error `owned` comes back.
+    /// Pushes `entries` (whose pointers point into `owned`; linked, if
+    /// more than one, by their flags) and submits them; reaps what
+    /// completed meanwhile. On an error `owned` comes back.
     pub(crate) fn submit(
         &self,
-        entry: &squeue::Entry,
+        entries: &[squeue::Entry],
         owned: Owned,
         waker: &Waker,
     ) -> Result<Submitted, (io::Error, Owned)> {
+        let parts = entries.len();
+        if parts == 0 || parts > MAX_PARTS {
+            let e = io::Error::other("zokio-io: an io_uring operation of no or too many entries");
+            return Err((e, owned));
+        }
         let mut released = Released::default();
         let key = {
             let mut state = self.lock();
             if state.shut_down {
                 return Err((crate::readiness::closed_error(), owned));
             }
-            if state.in_flight >= self.limit {
+            if state.in_flight + parts > self.limit {
                 if !state.room_waiters.iter().any(|w| w.will_wake(waker)) {
                     state.room_waiters.push(waker.clone());
                 }
                 return Ok(Submitted::Full(owned));
             }
-            let key = state.insert(owned);
-            if let Err(e) = self.push(&mut state, entry.clone().user_data(key)) {
+            let key = state.insert(owned, parts as u8);
+            let tagged: [squeue::Entry; MAX_PARTS] = std::array::from_fn(|part| {
+                let entry = entries.get(part).cloned();
+                let entry = entry.unwrap_or_else(|| opcode::Nop::new().build());
+                entry.user_data(key | (part as u64) << PART_SHIFT)
+            });
+            if let Err(e) = self.push(&mut state, &tagged[..parts]) {
                 let owned = state.remove(key);
                 return Err((e, owned));
             }
             state.submitted(key);
-            state.in_flight += 1;
+            state.in_flight += parts;
             key
         };
         self.enter();
@@ -198,7 +238,7 @@ impl Ring {
 
     /// The result of the operation `key` if it completed; otherwise
     /// `waker` is woken when it does.
-    pub(crate) fn poll_done(&self, key: u64, waker: &Waker) -> Option<(i32, Owned)> {
+    pub(crate) fn poll_done(&self, key: u64, waker: &Waker) -> Option<(Results, Owned)> {
         let mut released = Released::default();
         let mut state = self.lock();
         if !self.submission_is_empty(&state) {
@@ -211,7 +251,7 @@ impl Ring {
         if state.slot_mut(key).is_none() {
             // Only its own future frees a slot that it still polls; should
             // that ever break, fail the operation rather than hang.
-            return Some((-libc::ECANCELED, Owned::Nothing));
+            return Some(([-libc::ECANCELED; MAX_PARTS], Owned::Nothing));
         }
         let done = state.take_done(key);
         if done.is_none() {
@@ -228,18 +268,20 @@ impl Ring {
         let mut released = Released::default();
         let mut state = self.lock();
         self.reap(&mut state, &mut released);
-        if let Some((result, owned)) = state.take_done(key) {
+        if let Some((results, owned)) = state.take_done(key) {
             // Dropped with `released`: an open's descriptor is closed.
-            released.owned.push(owned.with_result(result));
+            released.owned.push(owned.with_result(results[0]));
             return;
         }
         let Some(slot) = state.slot_mut(key) else {
             return;
         };
         slot.phase = Phase::Orphaned;
-        if cancel && state.in_flight < self.limit {
+        // Chains run to their end: their last entry releases what the
+        // first took (a direct descriptor).
+        if cancel && slot.parts == 1 && state.in_flight < self.limit {
             let entry = opcode::AsyncCancel::new(key).build().user_data(CANCEL_KEY);
-            if self.push(&mut state, entry).is_ok() {
+            if self.push(&mut state, &[entry]).is_ok() {
                 state.in_flight += 1;
                 drop(state);
                 self.enter();
@@ -257,21 +299,32 @@ impl Ring {
         for cqe in completions {
             state.in_flight -= 1;
             freed = true;
-            let key = cqe.user_data();
-            if key == CANCEL_KEY {
+            let user_data = cqe.user_data();
+            if user_data == CANCEL_KEY {
                 continue;
             }
+            let part = ((user_data >> PART_SHIFT) & 0xF) as usize;
+            let key = user_data & !(0xF << PART_SHIFT);
             let Some(slot) = state.slot_mut(key) else {
                 continue;
             };
-            match std::mem::replace(&mut slot.phase, Phase::Done(cqe.result())) {
+            if part >= MAX_PARTS || slot.pending == 0 {
+                // Not one of ours in flight: a stale key cannot come back
+                // from the kernel, but keep the slot rather than trust it.
+                continue;
+            }
+            slot.results[part] = cqe.result();
+            slot.pending -= 1;
+            if slot.pending > 0 {
+                continue;
+            }
+            match std::mem::replace(&mut slot.phase, Phase::Done) {
                 Phase::Waiting(waker) => released.wakers.extend(waker),
                 Phase::Orphaned => {
+                    let result = slot.results[0];
                     let owned = state.remove(key);
-                    released.owned.push(owned.with_result(cqe.result()));
+                    released.owned.push(owned.with_result(result));
                 }
-                // Not in flight: a stale key cannot come back from the
-                // kernel, but keep what was there rather than trust it.
                 other => slot.phase = other,
             }
         }
@@ -288,14 +341,16 @@ impl Ring {
         drop(state);
     }
 
-    fn push(&self, state: &mut State, entry: squeue::Entry) -> io::Result<()> {
+    /// Pushes `entries` all together (a chain is never split across
+    /// submissions) or none.
+    fn push(&self, state: &mut State, entries: &[squeue::Entry]) -> io::Result<()> {
         let _ = state;
         for _ in 0..2 {
             // SAFETY: the submission queue is only viewed while `state` is
-            // locked (the caller's `&mut State` proves it). The entry's
-            // pointers point into memory its slot owns until the completion
-            // is reaped.
-            let pushed = unsafe { self.uring.submission_shared().push(&entry) };
+            // locked (the caller's `&mut State` proves it). The entries'
+            // pointers point into memory their slot owns until the
+            // completions are reaped.
+            let pushed = unsafe { self.uring.submission_shared().push_multiple(entries) };
             if pushed.is_ok() {
                 return Ok(());
             }
@@ -338,12 +393,14 @@ impl Ring {
             }
             state.shut_down = true;
             let keys: Vec<u64> = state.in_flight_keys().collect();
-            for key in keys {
+            for user_data in keys {
                 if state.in_flight >= self.limit {
                     break;
                 }
-                let entry = opcode::AsyncCancel::new(key).build().user_data(CANCEL_KEY);
-                if self.push(&mut state, entry).is_err() {
+                let entry = opcode::AsyncCancel::new(user_data)
+                    .build()
+                    .user_data(CANCEL_KEY);
+                if self.push(&mut state, &[entry]).is_err() {
                     break;
                 }
                 state.in_flight += 1;
@@ -378,6 +435,19 @@ impl Ring {
         drop(released);
     }
 
+    /// A free direct descriptor slot, if any: the caller's chain must end
+    /// by closing it, and its [`Owned`] must name it (see
+    /// [`Owned::Direct`]), so that it is free again once the chain is done.
+    pub(crate) fn take_direct(&self) -> Option<u32> {
+        self.lock().direct_free.pop()
+    }
+
+    /// Direct descriptor slots free, for tests.
+    #[cfg(test)]
+    pub(crate) fn direct_free(&self) -> usize {
+        self.lock().direct_free.len()
+    }
+
     /// Operations in flight, for tests.
     #[cfg(test)]
     pub(crate) fn in_flight(&self) -> usize {
@@ -397,7 +467,7 @@ impl Drop for Ring {
 }
 
 impl State {
-    fn insert(&mut self, owned: Owned) -> u64 {
+    fn insert(&mut self, owned: Owned, parts: u8) -> u64 {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -405,6 +475,9 @@ impl State {
                     generation: 0,
                     phase: Phase::Free,
                     owned: Owned::Nothing,
+                    results: [0; MAX_PARTS],
+                    pending: 0,
+                    parts: 0,
                 });
                 // At most `limit` slots are ever in use, far below u32::MAX.
                 (self.slots.len() - 1) as u32
@@ -414,6 +487,9 @@ impl State {
         slot.generation = slot.generation.wrapping_add(1);
         slot.phase = Phase::Waiting(None);
         slot.owned = owned;
+        slot.results = [0; MAX_PARTS];
+        slot.pending = parts;
+        slot.parts = parts;
         (u64::from(slot.generation) << 32) | u64::from(index)
     }
 
@@ -427,7 +503,7 @@ impl State {
     }
 
     fn slot_mut(&mut self, key: u64) -> Option<&mut Slot> {
-        let slot = self.slots.get_mut((key & 0xFFFF_FFFF) as usize)?;
+        let slot = self.slots.get_mut((key & INDEX_MASK) as usize)?;
         (slot.generation == (key >> 32) as u32 && !matches!(slot.phase, Phase::Free))
             .then_some(slot)
     }
@@ -436,8 +512,13 @@ impl State {
         match self.slot_mut(key) {
             Some(slot) => {
                 slot.phase = Phase::Free;
+                slot.pending = 0;
                 let owned = std::mem::replace(&mut slot.owned, Owned::Nothing);
-                self.free.push((key & 0xFFFF_FFFF) as u32);
+                self.free.push((key & INDEX_MASK) as u32);
+                // The chain that used this direct descriptor closed it.
+                if let Owned::Direct(index, _, _) = &owned {
+                    self.direct_free.push(*index);
+                }
                 owned
             }
             None => Owned::Nothing,
@@ -445,12 +526,13 @@ impl State {
     }
 
     /// Frees the slot of `key` and gives its result if it completed.
-    fn take_done(&mut self, key: u64) -> Option<(i32, Owned)> {
+    fn take_done(&mut self, key: u64) -> Option<(Results, Owned)> {
         let slot = self.slot_mut(key)?;
-        let Phase::Done(result) = slot.phase else {
+        if !matches!(slot.phase, Phase::Done) {
             return None;
-        };
-        Some((result, self.remove(key)))
+        }
+        let results = slot.results;
+        Some((results, self.remove(key)))
     }
 
     fn set_waker(&mut self, key: u64, waker: &Waker) {
@@ -464,11 +546,15 @@ impl State {
         }
     }
 
+    /// The `user_data` of every entry in flight.
     fn in_flight_keys(&self) -> impl Iterator<Item = u64> + '_ {
         self.slots
             .iter()
             .enumerate()
             .filter(|(_, slot)| matches!(slot.phase, Phase::Waiting(_) | Phase::Orphaned))
-            .map(|(index, slot)| (u64::from(slot.generation) << 32) | index as u64)
+            .flat_map(|(index, slot)| {
+                let key = (u64::from(slot.generation) << 32) | index as u64;
+                (0..u64::from(slot.parts)).map(move |part| key | part << PART_SHIFT)
+            })
     }
 }

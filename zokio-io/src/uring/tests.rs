@@ -196,9 +196,32 @@ fn whole_file_reads_grow_past_the_first_read_and_read_procfs_files() {
             "no large spare capacity kept"
         );
     }
+    // Chains gave back every direct descriptor they took.
+    let free = ring.direct_free();
+    assert!(
+        free > 0,
+        "this kernel has a sparse file table (Linux >= 5.19)"
+    );
+    let small = TempFile::new("whole-many", b"small");
+    for _ in 0..100 {
+        assert_eq!(
+            block_on(ring.clone().read_file(small.c_path())).unwrap(),
+            b"small"
+        );
+    }
+    assert_eq!(ring.direct_free(), free);
+    // A directory opens, and its read fails as std's does.
+    let dir = c_path(&std::env::temp_dir()).unwrap();
+    let err = block_on(ring.clone().read_file(dir)).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EISDIR));
+    assert_eq!(ring.direct_free(), free);
     // procfs says 0 bytes and has more: read until a read returns 0.
     let status = block_on(ring.clone().read_file(c"/proc/self/status".into())).unwrap();
     assert!(String::from_utf8(status).unwrap().contains("VmRSS"));
+    // Longer than the chain reads, in reads of a page at most.
+    let maps = block_on(ring.clone().read_file(c"/proc/self/smaps".into())).unwrap();
+    assert!(maps.len() > 2 * 16 * 1024, "smaps is long: {}", maps.len());
+    assert!(maps.ends_with(b"\n"));
 }
 
 #[test]
