@@ -592,6 +592,7 @@ mod loom_coverage {
         ("CancellationToken tree", "zokio", "cancellation"),
         ("pool depot", "zokio-mem", "depot"),
         ("readiness word", "zokio-io", "readiness"),
+        ("io_uring eventfd suppression", "zokio-io", "uring_eventfd"),
     ];
 
     #[test]

@@ -79,6 +79,10 @@ fn background() -> io::Result<Handle> {
 /// without I/O) or the background reactor cannot start: files then use the
 /// blocking pool.
 #[cfg(target_os = "linux")]
+#[cfg_attr(
+    loom,
+    allow(dead_code, reason = "fs, its user, is not built under loom")
+)]
 pub(crate) fn for_files() -> Option<Handle> {
     match Handle::try_current() {
         Ok(handle) => Some(handle),
@@ -91,6 +95,10 @@ pub(crate) fn for_files() -> Option<Handle> {
 impl Handle {
     /// This reactor's io_uring for file operations, set up on first use;
     /// `None` if io_uring is unavailable or turned off.
+    #[cfg_attr(
+        loom,
+        allow(dead_code, reason = "fs, its user, is not built under loom")
+    )]
     pub(crate) fn file_ring(&self) -> Option<std::sync::Arc<crate::uring::Ring>> {
         self.reactor.uring.get_or_setup(|fd| {
             crate::async_fd::Async::register(fd, self, crate::readiness::Readiness::new())

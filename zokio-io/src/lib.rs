@@ -102,6 +102,10 @@ mod readiness;
 mod registration;
 mod sys;
 #[cfg(target_os = "linux")]
+#[cfg_attr(
+    loom,
+    allow(dead_code, reason = "fs, its user, is not built under loom; its model is")
+)]
 mod uring;
 
 #[cfg(all(test, loom))]

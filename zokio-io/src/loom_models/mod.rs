@@ -3,3 +3,5 @@
 //! internals.
 
 mod readiness;
+#[cfg(target_os = "linux")]
+mod uring_eventfd;

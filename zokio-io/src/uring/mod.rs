@@ -66,10 +66,13 @@ use std::pin::pin;
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) use op::FileRef;
+#[cfg(not(loom))]
 pub(crate) use op::StatxTarget;
 pub(crate) use ring::Ring;
+#[cfg(all(test, loom))]
+pub(crate) use ring::notify_again;
 
 use crate::async_fd::Async;
 

@@ -20,6 +20,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use io_uring::{IoUring, opcode, squeue, types};
+use zokio_core::sync::atomic::{Ordering, fence};
 
 use crate::async_fd::Async;
 use crate::uring::op::Owned;
@@ -220,10 +221,16 @@ impl Ring {
             }
             state.submitted(key);
             state.in_flight += parts;
+            // What completes inside our enter, we reap below: no eventfd
+            // signal (and no reactor wakeup) for it.
+            // SAFETY: viewed while `state` is locked, as every view is.
+            unsafe { self.uring.completion_shared() }.disable_eventfd();
             key
         };
         self.enter();
         let mut state = self.lock();
+        // SAFETY: as above.
+        notify_again(|| unsafe { self.uring.completion_shared() }.enable_eventfd());
         self.reap(&mut state, &mut released);
         let submitted = match state.take_done(key) {
             Some((result, owned)) => Submitted::Done(result, owned),
@@ -453,6 +460,25 @@ impl Ring {
     pub(crate) fn in_flight(&self) -> usize {
         self.lock().in_flight
     }
+}
+
+/// Turns eventfd signals back on after a submitter's own `io_uring_enter`,
+/// before it reads the completion queue.
+///
+/// A submitter turns signals off (`IORING_CQ_EVENTFD_DISABLED`) around its
+/// `io_uring_enter` and reaps right after, so completions that happen
+/// inside it wake no reactor. Meanwhile the kernel may post a completion of
+/// another operation (from io-wq) and skip its signal. The kernel stores
+/// the queue's tail, runs a full barrier (`wq_has_sleeper`'s `smp_mb`) and
+/// then reads the flag; the submitter clears the flag, runs this fence and
+/// then reads the tail: of two such store–fence–load sequences at least
+/// one sees the other's store, so the completion is either signalled or
+/// reaped by this submitter. Overlapping submitters each end with this, so
+/// whichever flag value the kernel saw, some reap comes after it. Modelled
+/// in `loom_models/uring_eventfd.rs`.
+pub(crate) fn notify_again(enable: impl FnOnce()) {
+    enable();
+    fence(Ordering::SeqCst);
 }
 
 impl Drop for Ring {

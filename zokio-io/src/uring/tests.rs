@@ -475,3 +475,39 @@ fn dropping_a_driver_releases_its_ring() {
     drop(driver);
     assert!(weak.upgrade().is_none(), "no cycle through the eventfd");
 }
+
+#[test]
+fn completions_inside_the_submission_do_not_signal_the_eventfd() {
+    // A driver nobody parks: only the eventfd's counter tells what the
+    // kernel signalled.
+    let driver = IoDriver::new().unwrap();
+    let ring = driver.handle().file_ring().unwrap();
+    let signalled = || {
+        let eventfd = ring.eventfd.lock().unwrap();
+        let eventfd = eventfd.as_ref().unwrap();
+        rustix::io::read(eventfd.get_ref(), &mut [0u8; 8]).is_ok()
+    };
+    let temp = TempFile::new("quiet", &[3; 4096]);
+    let _ = std::fs::read(&temp.0).unwrap();
+    assert!(!signalled());
+    for _ in 0..10 {
+        let mut read = Box::pin(ring.clone().read_file(temp.c_path()));
+        assert!(matches!(poll_once(&mut read), Poll::Ready(Ok(_))));
+    }
+    assert!(!signalled(), "inline completions woke the reactor");
+    // A completion that comes later does signal it.
+    let (read, mut write) = pipe();
+    let mut pending = Box::pin(ring.read_at(read, Vec::with_capacity(4), usize::MAX, None));
+    assert!(poll_once(&mut pending).is_pending());
+    write.write_all(b"late").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !signalled() {
+        assert!(
+            Instant::now() < deadline,
+            "no signal for a later completion"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    drop(pending);
+    until_idle(&ring);
+}
