@@ -182,12 +182,16 @@ fn bytes_of_an_abandoned_read_are_not_lost_and_seeks_count_them() {
         assert!(poll_once(file.read(&mut buf)).await.is_none());
         drop(release);
         // The abandoned read finishes in the background: its 4 bytes wait
-        // in the file's buffer, and the OS cursor is at 4.
+        // in the file's buffer, and the OS cursor is at 4. A seek that
+        // cannot account for them fails and keeps them.
+        let err = timeout(LIMIT, file.seek(SeekFrom::Current(i64::MIN)))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(err.to_string().contains("overflows"), "{err}");
         assert_eq!(
-            timeout(LIMIT, file.seek(SeekFrom::Current(0)))
-                .await
-                .unwrap()
-                .unwrap(),
+            file.seek(SeekFrom::Current(0)).await.unwrap(),
             0,
             "the caller has taken nothing yet"
         );
