@@ -192,6 +192,16 @@ fn bytes_of_an_abandoned_read_are_not_lost_and_seeks_count_them() {
                 (4, "456789")
             }
         };
+        if taken == 0 {
+            // A seek that cannot account for the bytes read ahead fails
+            // and keeps them.
+            let err = timeout(LIMIT, file.seek(SeekFrom::Current(i64::MIN)))
+                .await
+                .unwrap()
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+            assert!(err.to_string().contains("overflows"), "{err}");
+        }
         assert_eq!(
             timeout(LIMIT, file.seek(SeekFrom::Current(0)))
                 .await

@@ -69,7 +69,8 @@ impl AsyncRead for File {
                             progress.made_progress();
                             return Poll::Ready(n);
                         }
-                        Operation::Write(res) => inner.last_write_err = res.err(),
+                        Operation::Write(Ok(())) => {}
+                        Operation::Write(Err(err)) => inner.last_write_err = Some(err),
                         // A seek whose caller gave up: the cursor moved.
                         Operation::Seek(_) => inner.seeking = None,
                     }
@@ -177,22 +178,23 @@ impl AsyncSeek for File {
                         progress.made_progress();
                         return Poll::Ready(Err(err));
                     }
-                    let mut target = pos;
-                    if let SeekFrom::Current(offset) = &mut target {
-                        // The OS cursor is past the bytes read ahead.
-                        *offset = match offset.checked_add(buf.discard_read()) {
-                            Some(offset) => offset,
-                            None => {
-                                progress.made_progress();
-                                return Poll::Ready(Err(io::Error::new(
-                                    io::ErrorKind::InvalidInput,
-                                    "zokio::fs::File: seek offset overflows",
-                                )));
+                    // The OS cursor is past the bytes read ahead.
+                    let target = match pos {
+                        SeekFrom::Current(offset) => {
+                            match offset.checked_sub(buf.unread() as i64) {
+                                Some(offset) => SeekFrom::Current(offset),
+                                None => {
+                                    progress.made_progress();
+                                    return Poll::Ready(Err(io::Error::new(
+                                        io::ErrorKind::InvalidInput,
+                                        "zokio::fs::File: seek offset overflows",
+                                    )));
+                                }
                             }
-                        };
-                    } else {
-                        buf.discard_read();
-                    }
+                        }
+                        absolute => absolute,
+                    };
+                    buf.discard_read();
                     let buf = std::mem::take(buf);
                     let std = me.std.clone();
                     inner.seeking = Some(pos);
@@ -202,12 +204,18 @@ impl AsyncSeek for File {
                 }
                 State::Busy(job) => {
                     let ours = inner.seeking == Some(pos);
-                    let (op, buf) = match ready!(Pin::new(job).poll(cx)) {
+                    let done = ready!(Pin::new(job).poll(cx));
+                    inner.seeking = None;
+                    let (op, buf) = match done {
                         Ok(done) => done,
-                        Err(lost) => (Operation::Seek(Err(lost)), Buf::default()),
+                        // Whatever was in flight never ran: say so now.
+                        Err(lost) => {
+                            inner.state = State::Idle(Buf::default());
+                            progress.made_progress();
+                            return Poll::Ready(Err(lost));
+                        }
                     };
                     inner.state = State::Idle(buf);
-                    inner.seeking = None;
                     match op {
                         Operation::Seek(res) if ours => {
                             progress.made_progress();
