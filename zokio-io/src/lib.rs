@@ -104,7 +104,10 @@ mod sys;
 #[cfg(target_os = "linux")]
 #[cfg_attr(
     loom,
-    allow(dead_code, reason = "fs, its user, is not built under loom; its model is")
+    allow(
+        dead_code,
+        reason = "fs, its user, is not built under loom; its model is"
+    )
 )]
 mod uring;
 

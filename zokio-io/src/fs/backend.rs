@@ -19,7 +19,7 @@
 //!   thread hop, no wakeup. What the kernel cannot do without blocking (a
 //!   statx, an fsync, an open that creates or truncates, buffered writes
 //!   on ext4) it hands to its own workers (io-wq), about the cost of a trip
-//!   to the pool. So a whole-file [`write`] (an open with `O_TRUNC`, then a
+//!   to the pool. So a whole-file [`write()`] (an open with `O_TRUNC`, then a
 //!   write: two such trips) stays on the threads, and so does the rest,
 //!   among it [`metadata`](super::metadata): std's `Metadata` cannot be
 //!   built from a statx record. Where the ring cannot be set up (an old

@@ -79,10 +79,19 @@ impl Owned {
     }
 }
 
-/// An operation's entries: one, or a chain.
-struct Entries {
-    entries: [squeue::Entry; MAX_PARTS],
-    len: usize,
+/// An operation's entries: one (in place), or a chain (rare enough to box).
+enum Entries {
+    One(squeue::Entry),
+    Chain(Box<[squeue::Entry]>),
+}
+
+impl Entries {
+    fn as_slice(&self) -> &[squeue::Entry] {
+        match self {
+            Entries::One(entry) => std::slice::from_ref(entry),
+            Entries::Chain(entries) => entries,
+        }
+    }
 }
 
 enum State {
@@ -102,7 +111,11 @@ pub(crate) struct Op {
 
 impl Op {
     fn new(ring: &Arc<Ring>, entry: squeue::Entry, owned: Owned, cancel_on_drop: bool) -> Op {
-        Op::chain(ring, [entry], owned, cancel_on_drop)
+        Op {
+            ring: ring.clone(),
+            state: State::New(Entries::One(entry), owned),
+            cancel_on_drop,
+        }
     }
 
     /// The `N` entries, linked by their own flags, as one operation.
@@ -113,14 +126,9 @@ impl Op {
         cancel_on_drop: bool,
     ) -> Op {
         const { assert!(N > 0 && N <= MAX_PARTS) };
-        let mut entries: [squeue::Entry; MAX_PARTS] =
-            std::array::from_fn(|_| opcode::Nop::new().build());
-        for (slot, entry) in entries.iter_mut().zip(chain) {
-            *slot = entry;
-        }
         Op {
             ring: ring.clone(),
-            state: State::New(Entries { entries, len: N }, owned),
+            state: State::New(Entries::Chain(Box::new(chain)), owned),
             cancel_on_drop,
         }
     }
@@ -147,10 +155,7 @@ impl Future for Op {
         let this = &mut *self;
         let (result, owned) = match std::mem::replace(&mut this.state, State::Finished) {
             State::New(entries, owned) => {
-                match this
-                    .ring
-                    .submit(&entries.entries[..entries.len], owned, cx.waker())
-                {
+                match this.ring.submit(entries.as_slice(), owned, cx.waker()) {
                     Err((e, owned)) => (Err(e), owned),
                     Ok(Submitted::Done(result, owned)) => (Ok(result), owned),
                     Ok(Submitted::InFlight(key)) => {
