@@ -25,9 +25,19 @@
 //! submission and completion queues (file operations are not the socket hot
 //! path; the lock is never held across a system call that waits). A future
 //! pushes its entry on its first poll, submits it (`io_uring_enter`), and
-//! reaps the completion queue at once: a buffered read of cached data or a
-//! write into the page cache completes inside that `io_uring_enter`, so the
-//! common case returns `Ready` on the first poll, with no wakeup at all.
+//! reaps the completion queue at once: an open, or a buffered read of
+//! cached data, completes inside that `io_uring_enter`, so the common case
+//! returns `Ready` on the first poll, with no wakeup at all. The submitter
+//! also turns the eventfd's signals off around its own `io_uring_enter`
+//! (see `ring::notify_again`, and its loom model), so those inline
+//! completions do not wake the reactor either. What the kernel must block
+//! for (a statx, an fsync, an open that creates or truncates, buffered
+//! writes on filesystems without async buffered writes, such as ext4) it
+//! runs on its io-wq workers, and the completion comes later.
+//!
+//! A whole-file read of a small file is one chain of hard-linked entries
+//! in one submission (open into a direct descriptor, read, the read that
+//! finds the end, close: see `whole`).
 //!
 //! Completions that come later are reaped by whoever looks first: a future
 //! polled again, another operation's submission, or the **reaper**, a waker
@@ -44,7 +54,8 @@
 //! # Memory safety
 //!
 //! While an operation is in flight its slot owns its buffer, path, statx
-//! record and a reference that keeps its file open. A future dropped in
+//! record and a reference that keeps its file open (or, for a chain, the
+//! direct descriptor it opened, free again once the chain has closed it). A future dropped in
 //! flight leaves its slot *orphaned*, freed when the completion arrives
 //! (reads and opens are also cancelled). Shutting the driver down cancels
 //! every operation in flight and waits for all completions; if some never
