@@ -5,12 +5,13 @@
 //! ([`spawn`], [`run`]) or as one of the few operations a completion backend
 //! (io_uring) can do better than a thread ([`read`], [`write`],
 //! [`read_at_cursor`], [`write_at_cursor`], [`sync_all`], [`sync_data`],
-//! [`try_exists`]).
+//! [`try_exists`], [`open_read_only`]).
 //! The rest of the module never names a backend.
 //!
 //! # Backends
 //!
 //! - **io_uring** (Linux, where the kernel allows it): whole-file [`read`],
+//!   read-only opens ([`open_read_only`], what `File::open` does),
 //!   [`File`](super::File) reads and writes at the cursor, [`sync_all`],
 //!   [`sync_data`] and [`try_exists`] (a statx) run as io_uring operations
 //!   on the reactor's ring (`crate::uring`: one ring per reactor, set up by
@@ -255,6 +256,19 @@ pub(crate) async fn write(path: PathBuf, contents: Vec<u8>) -> io::Result<()> {
     // is an io-wq trip, and so (on ext4) is the buffered write after it;
     // two trips lose to the pool's one (`fs_write_4k` in the fs bench).
     run(move || std::fs::write(path, contents)).await
+}
+
+/// `std::fs::File::open(path)`: read-only, on the ring where there is one
+/// (an open of an existing file completes inside its submission).
+pub(crate) async fn open_read_only(path: PathBuf) -> io::Result<std::fs::File> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        let fd = ring
+            .open(crate::uring::c_path(&path)?, libc::O_RDONLY, 0)
+            .await?;
+        return Ok(std::fs::File::from(fd));
+    }
+    run(move || std::fs::File::open(path)).await
 }
 
 /// Whether `path` names something (following symbolic links): the async
