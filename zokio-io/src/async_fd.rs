@@ -79,6 +79,12 @@ impl<T: AsFd> Async<T> {
         })
     }
 
+    /// The registration itself, for crate types that drive the readiness
+    /// wait by hand (a signal listener checks its broadcast between waits).
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
     /// The handle of the reactor this source is registered with.
     pub fn handle(&self) -> &Handle {
         self.registration.handle()
@@ -401,6 +407,25 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     }
     // SAFETY: as above; F_SETFL takes an integer flag set.
     if unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Clears `O_NONBLOCK` on `fd`, for a descriptor handed back to blocking code.
+pub(crate) fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: `fd` is a borrowed, open descriptor for the whole call, and
+    // F_GETFL takes no pointer argument.
+    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        return Ok(());
+    }
+    // SAFETY: as above; F_SETFL takes an integer flag set.
+    if unsafe { libc::fcntl(raw, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())

@@ -61,7 +61,7 @@ impl Handle {
 
 /// The background reactor, started once per process. A failure to start is
 /// remembered (as kind and message, since `io::Error` is not `Clone`).
-fn background() -> io::Result<Handle> {
+pub(crate) fn background() -> io::Result<Handle> {
     static BACKGROUND: OnceLock<Result<Handle, (io::ErrorKind, String)>> = OnceLock::new();
     let started =
         BACKGROUND.get_or_init(|| start_background().map_err(|e| (e.kind(), e.to_string())));
@@ -100,9 +100,13 @@ impl Handle {
         allow(dead_code, reason = "fs, its user, is not built under loom")
     )]
     pub(crate) fn file_ring(&self) -> Option<std::sync::Arc<crate::uring::Ring>> {
-        self.reactor.uring.get_or_setup(|fd| {
-            crate::async_fd::Async::register(fd, self, crate::readiness::Readiness::new())
-        })
+        let attached = self.reactor.attached.get_or_init(|| {
+            let register =
+                |fd| crate::async_fd::Async::register(fd, self, crate::readiness::Readiness::new());
+            let ring = crate::uring::set_up(register).ok()?;
+            Some(ring as std::sync::Arc<dyn crate::reactor::Attached>)
+        });
+        attached.clone()?.into_any().downcast().ok()
     }
 }
 

@@ -78,7 +78,7 @@ impl IoDriver {
                 release_pending: AtomicBool::new(false),
                 registrations: AtomicUsize::new(0),
                 #[cfg(target_os = "linux")]
-                uring: crate::uring::RingCell::new(),
+                attached: std::sync::OnceLock::new(),
             }),
             events: Events::with_capacity(EVENTS_PER_WAIT),
             tick: 0,
@@ -175,7 +175,9 @@ impl Driver for IoDriver {
         // cancelled and their completions awaited, so no memory they use
         // is freed under the kernel.
         #[cfg(target_os = "linux")]
-        self.reactor.uring.shutdown();
+        if let Some(attached) = self.reactor.attached.get_or_init(|| None) {
+            attached.shutdown();
+        }
         let sources = {
             let mut registry = self.reactor.lock();
             if registry.shut_down {

@@ -55,9 +55,14 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
+//! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signal listeners
+//!   ([`signal::unix::signal`]), with Tokio's names and semantics.
+//! - [`process`] (Linux): [`Command`](process::Command) and
+//!   [`Child`](process::Child) with Tokio's API, children reaped through
+//!   pidfds registered with the reactor.
 //! - [`fs`]: Tokio's file system API ([`File`](fs::File), [`read`](fs::read),
-//!   [`read_dir`](fs::read_dir), ...), run on the blocking pool, or on smol's
-//!   outside a runtime.
+//!   [`read_dir`](fs::read_dir), ...), run on io_uring where the kernel allows it (Linux),
+//!   else on the blocking pool, or on smol's outside a runtime.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -97,9 +102,12 @@ mod driver;
 pub mod fs;
 pub mod net;
 mod origin;
+#[cfg(target_os = "linux")]
+pub mod process;
 mod reactor;
 mod readiness;
 mod registration;
+pub mod signal;
 mod sys;
 #[cfg(target_os = "linux")]
 #[cfg_attr(

@@ -425,3 +425,52 @@ mod oneshot_impl {
         }
     }
 }
+
+/// The order in which a receiver woken by a running task and a task spawned
+/// just before the wake run, on one worker; `wake` makes the wake.
+fn order_of_receiver_and_spawned(wake: fn(&std::task::Waker)) -> Vec<&'static str> {
+    let rt = runtime(1);
+    rt.block_on(rt.spawn(async move {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let parked = Arc::new(std::sync::Mutex::new(None::<std::task::Waker>));
+        let receiver = zokio_sched::spawn({
+            let (log, parked) = (log.clone(), parked.clone());
+            let mut first = true;
+            std::future::poll_fn(move |cx| {
+                if std::mem::take(&mut first) {
+                    log.lock().unwrap().push("parked");
+                    *parked.lock().unwrap() = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                log.lock().unwrap().push("receiver");
+                Poll::Ready(())
+            })
+        });
+        while parked.lock().unwrap().is_none() {
+            yield_now().await;
+        }
+        let queued = zokio_sched::spawn({
+            let log = log.clone();
+            async move { log.lock().unwrap().push("spawned") }
+        });
+        let waker = parked.lock().unwrap().take().unwrap();
+        wake(&waker);
+        receiver.await.unwrap();
+        queued.await.unwrap();
+        log.lock().unwrap().clone()
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_wake_behind_queues_the_receiver_after_work_already_queued() {
+    within(20, || {
+        // A plain wake from a running task takes the LIFO slot and runs first.
+        let plain = order_of_receiver_and_spawned(|w| w.wake_by_ref());
+        assert_eq!(plain, ["parked", "receiver", "spawned"]);
+        let behind = order_of_receiver_and_spawned(|w| {
+            zokio_core::placement::wake_behind(|| w.wake_by_ref())
+        });
+        assert_eq!(behind, ["parked", "spawned", "receiver"]);
+    });
+}

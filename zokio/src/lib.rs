@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] | [`task`], [`block_on`] |
 //! | work-stealing and current-thread schedulers, blocking pool | [`zokio_sched`] | [`runtime`], [`spawn`] |
-//! | reactor and sockets | [`zokio_io`] | [`net`] |
+//! | reactor, sockets, signals, processes | [`zokio_io`] | [`net`], [`signal`], `process` |
 //! | timers | [`zokio_time`] | [`time`] |
 //! | pooled memory | [`zokio_mem`] | [`mem`] |
 //!
@@ -103,8 +103,23 @@ pub mod net {
     pub use zokio_io::net::*;
 }
 
-/// Files and directories: Tokio's `tokio::fs` API over the blocking pool,
-/// from [`zokio_io`].
+/// Signals: [`ctrl_c`](signal::ctrl_c) and, on Unix, listeners for any
+/// signal, from [`zokio_io::signal`] (whose module documentation explains
+/// the model).
+pub mod signal {
+    pub use zokio_io::signal::*;
+}
+
+/// Child processes with Tokio's API (`Command`, `Child`, async pipes),
+/// reaped through pidfds, from [`zokio_io::process`] (Linux).
+#[cfg(target_os = "linux")]
+pub mod process {
+    pub use zokio_io::process::*;
+}
+
+/// Files and directories: Tokio's `tokio::fs` API, on io_uring where the
+/// kernel allows it (Linux) and the blocking pool otherwise, from
+/// [`zokio_io`].
 #[cfg(not(loom))]
 pub mod fs {
     pub use zokio_io::fs::*;

@@ -3,5 +3,6 @@
 //! internals.
 
 mod readiness;
+mod signal;
 #[cfg(target_os = "linux")]
 mod uring_eventfd;

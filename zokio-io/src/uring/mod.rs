@@ -68,19 +68,20 @@
 //! threads of the user's own).
 
 mod op;
+mod owned;
 mod ring;
 mod whole;
 
 use std::io;
 use std::os::fd::OwnedFd;
 use std::pin::pin;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
-#[cfg(all(test, not(loom)))]
-pub(crate) use op::FileRef;
 #[cfg(not(loom))]
 pub(crate) use op::StatxTarget;
+#[cfg(all(test, not(loom)))]
+pub(crate) use owned::FileRef;
 pub(crate) use ring::Ring;
 #[cfg(all(test, loom))]
 pub(crate) use ring::notify_again;
@@ -101,35 +102,11 @@ pub(crate) fn c_path(path: &std::path::Path) -> io::Result<std::ffi::CString> {
     })
 }
 
-/// A reactor's ring: not set up yet, set up, or unavailable.
-pub(crate) struct RingCell {
-    ring: OnceLock<Option<Arc<Ring>>>,
-}
-
-impl RingCell {
-    pub(crate) const fn new() -> RingCell {
-        RingCell {
-            ring: OnceLock::new(),
-        }
-    }
-
-    /// The ring, set up on the first call; `register` registers its
-    /// eventfd with the reactor. `None` if io_uring is unavailable.
-    pub(crate) fn get_or_setup(
-        &self,
-        register: impl FnOnce(OwnedFd) -> io::Result<Async<OwnedFd>>,
-    ) -> Option<Arc<Ring>> {
-        self.ring
-            .get_or_init(|| setup(ENTRIES, register).ok())
-            .clone()
-    }
-
-    /// Cancels and waits for the ring's operations; no ring is set up after.
-    pub(crate) fn shutdown(&self) {
-        if let Some(ring) = self.ring.get_or_init(|| None) {
-            ring.shutdown();
-        }
-    }
+/// Sets up a ring whose eventfd `register` registers with its reactor.
+pub(crate) fn set_up(
+    register: impl FnOnce(OwnedFd) -> io::Result<Async<OwnedFd>>,
+) -> io::Result<Arc<Ring>> {
+    setup(ENTRIES, register)
 }
 
 fn setup(

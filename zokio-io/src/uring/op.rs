@@ -12,72 +12,18 @@ use std::ffi::{CStr, CString};
 use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use io_uring::{opcode, squeue, types};
 
+use crate::uring::owned::{FileRef, Owned};
 use crate::uring::ring::{MAX_PARTS, Results, Ring, Submitted};
-
-/// A file an operation reads or writes, kept open until its completion.
-pub(crate) type FileRef = Arc<dyn AsFd + Send + Sync>;
 
 /// Most bytes one read or write moves (Linux's own cap, `MAX_RW_COUNT`).
 const MAX_RW: usize = 0x7fff_f000;
-
-/// What the kernel may read or write while an operation is in flight.
-#[expect(
-    dead_code,
-    reason = "some fields are only held, for the kernel, and never read"
-)]
-pub(crate) enum Owned {
-    Nothing,
-    /// An open's path; a completed open's result is a descriptor.
-    OpenPath(CString),
-    /// The descriptor of an open whose future was gone: closed on drop.
-    Fd(OwnedFd),
-    /// A descriptor to close, until its close is queued.
-    Closing(OwnedFd),
-    /// A read's or write's buffer and file.
-    Buf(FileRef, Vec<u8>),
-    /// A statx record and what names the file.
-    Stat(
-        Option<FileRef>,
-        Option<CString>,
-        Box<MaybeUninit<libc::statx>>,
-    ),
-    /// A sync's file.
-    File(FileRef),
-    /// A chain through a direct descriptor (its index, free again once the
-    /// chain is done: its last entry closes it), with its path and buffer.
-    Direct(u32, CString, Vec<u8>),
-}
-
-impl Owned {
-    /// An operation completed with `result` and nobody will take it: what
-    /// must still be released (an opened descriptor, to close).
-    pub(crate) fn with_result(self, result: i32) -> Owned {
-        match self {
-            // SAFETY: a successful openat returns a new descriptor that
-            // nothing else owns.
-            Owned::OpenPath(_) if result >= 0 => Owned::Fd(unsafe { OwnedFd::from_raw_fd(result) }),
-            other => other,
-        }
-    }
-
-    /// Its entry is queued: a descriptor being closed is the kernel's.
-    pub(crate) fn submitted(self) -> Owned {
-        match self {
-            Owned::Closing(fd) => {
-                let _ = fd.into_raw_fd();
-                Owned::Nothing
-            }
-            other => other,
-        }
-    }
-}
 
 /// An operation's entries: one (in place), or a chain (rare enough to box).
 enum Entries {

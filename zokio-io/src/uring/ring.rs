@@ -13,9 +13,10 @@
 //! hot path, and the lock is held only to push an entry or walk the
 //! completion queue, never across the `io_uring_enter` system call.
 
+use std::any::Any;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,8 @@ use io_uring::{IoUring, opcode, squeue, types};
 use zokio_core::sync::atomic::{Ordering, fence};
 
 use crate::async_fd::Async;
-use crate::uring::op::Owned;
+use crate::reactor::Attached;
+use crate::uring::owned::Owned;
 
 /// The `user_data` of cancellation requests, whose completions only count.
 const CANCEL_KEY: u64 = u64::MAX;
@@ -391,7 +393,7 @@ impl Ring {
     /// Refuses new operations, cancels those in flight and waits for their
     /// completions. If they do not come within [`SHUTDOWN_WAIT`], their
     /// memory is leaked: it is never freed under the kernel.
-    pub(super) fn shutdown(&self) {
+    pub(crate) fn shutdown(&self) {
         let mut released = Released::default();
         {
             let mut state = self.lock();
@@ -479,6 +481,17 @@ impl Ring {
 pub(crate) fn notify_again(enable: impl FnOnce()) {
     enable();
     fence(Ordering::SeqCst);
+}
+
+/// Shut down with its reactor's driver, found again by the fs layer.
+impl Attached for Ring {
+    fn shutdown(&self) {
+        Ring::shutdown(self);
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
 }
 
 impl Drop for Ring {

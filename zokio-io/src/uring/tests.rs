@@ -456,13 +456,23 @@ fn a_failed_setup_means_no_ring_and_is_not_retried() {
         |fd| crate::async_fd::Async::register(fd, &handle, crate::readiness::Readiness::new());
     assert!(setup(0, register).is_err());
 
-    let cell = RingCell::new();
-    assert!(
-        cell.get_or_setup(|_| Err(io::Error::other("no eventfd")))
-            .is_none()
-    );
-    // Checked once: a later call does not try again.
-    assert!(cell.get_or_setup(register).is_none());
+    assert!(set_up(|_| Err(io::Error::other("no eventfd"))).is_err());
+
+    // What a failed setup leaves on its reactor: no ring, checked once (a
+    // later operation does not try again) and no shutdown to do.
+    let mut driver = IoDriver::new().unwrap();
+    let handle = driver.handle();
+    assert!(handle.reactor.attached.set(None).is_ok());
+    assert!(handle.file_ring().is_none());
+    driver.shutdown();
+    assert!(handle.file_ring().is_none());
+}
+
+#[test]
+fn a_driver_shut_down_before_any_file_operation_sets_up_no_ring() {
+    let mut driver = IoDriver::new().unwrap();
+    driver.shutdown();
+    assert!(driver.handle().file_ring().is_none());
 }
 
 #[test]

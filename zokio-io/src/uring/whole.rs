@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 use io_uring::{opcode, squeue, types};
 
-use crate::uring::op::{FileRef, Op, Owned, errno};
+use crate::uring::op::{Op, errno};
+use crate::uring::owned::{FileRef, Owned};
 use crate::uring::ring::Ring;
 
 /// The chain's first read, and the first read of a step-by-step one. No

@@ -149,7 +149,12 @@ impl RxWaker {
         // receiver stored, woken by reference and left in place.
         self.waker.with(|cell| unsafe {
             if let Some(waker) = &*cell {
-                waker.wake_by_ref();
+                // Queued behind the sender's neighbours rather than run next:
+                // they are likely senders too, and the receiver then takes
+                // their values in one poll instead of sleeping after each
+                // (a service task behind a queue: 1.8 polls per request with
+                // a LIFO wake, 1.0 without).
+                zokio_core::placement::wake_behind(|| waker.wake_by_ref());
             }
         });
         self.state.store(AWAKE, Ordering::Release);
