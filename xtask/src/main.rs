@@ -602,6 +602,7 @@ mod loom_coverage {
             "zokio-io",
             "signal",
         ),
+        ("io_uring eventfd suppression", "zokio-io", "uring_eventfd"),
     ];
 
     #[test]

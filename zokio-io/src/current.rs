@@ -74,6 +74,42 @@ pub(crate) fn background() -> io::Result<Handle> {
     }
 }
 
+/// The reactor whose ring file operations use: the current one, else the
+/// background one. `None` where the I/O layer is disabled (a runtime built
+/// without I/O) or the background reactor cannot start: files then use the
+/// blocking pool.
+#[cfg(target_os = "linux")]
+#[cfg_attr(
+    loom,
+    allow(dead_code, reason = "fs, its user, is not built under loom")
+)]
+pub(crate) fn for_files() -> Option<Handle> {
+    match Handle::try_current() {
+        Ok(handle) => Some(handle),
+        Err(err) if err.is_disabled() => None,
+        Err(_) => background().ok(),
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Handle {
+    /// This reactor's io_uring for file operations, set up on first use;
+    /// `None` if io_uring is unavailable or turned off.
+    #[cfg_attr(
+        loom,
+        allow(dead_code, reason = "fs, its user, is not built under loom")
+    )]
+    pub(crate) fn file_ring(&self) -> Option<std::sync::Arc<crate::uring::Ring>> {
+        let attached = self.reactor.attached.get_or_init(|| {
+            let register =
+                |fd| crate::async_fd::Async::register(fd, self, crate::readiness::Readiness::new());
+            let ring = crate::uring::set_up(register).ok()?;
+            Some(ring as std::sync::Arc<dyn crate::reactor::Attached>)
+        });
+        attached.clone()?.into_any().downcast().ok()
+    }
+}
+
 fn start_background() -> io::Result<Handle> {
     let mut driver = IoDriver::new()?;
     let handle = driver.handle();

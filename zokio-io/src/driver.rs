@@ -77,6 +77,8 @@ impl IoDriver {
                 }),
                 release_pending: AtomicBool::new(false),
                 registrations: AtomicUsize::new(0),
+                #[cfg(target_os = "linux")]
+                attached: std::sync::OnceLock::new(),
             }),
             events: Events::with_capacity(EVENTS_PER_WAIT),
             tick: 0,
@@ -169,6 +171,13 @@ impl Driver for IoDriver {
     }
 
     fn shutdown(&mut self) {
+        // First, while the reactor still runs: the ring's operations are
+        // cancelled and their completions awaited, so no memory they use
+        // is freed under the kernel.
+        #[cfg(target_os = "linux")]
+        if let Some(attached) = self.reactor.attached.get_or_init(|| None) {
+            attached.shutdown();
+        }
         let sources = {
             let mut registry = self.reactor.lock();
             if registry.shut_down {

@@ -60,6 +60,9 @@
 //! - [`process`] (Linux): [`Command`](process::Command) and
 //!   [`Child`](process::Child) with Tokio's API, children reaped through
 //!   pidfds registered with the reactor.
+//! - [`fs`]: Tokio's file system API ([`File`](fs::File), [`read`](fs::read),
+//!   [`read_dir`](fs::read_dir), ...), run on io_uring where the kernel allows it (Linux),
+//!   else on the blocking pool, or on smol's outside a runtime.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -97,6 +100,8 @@ mod current;
 mod driver;
 mod interest;
 mod io_ready;
+#[cfg(not(loom))]
+pub mod fs;
 pub mod net;
 mod offload;
 mod origin;
@@ -109,6 +114,15 @@ mod registration;
 pub mod signal;
 mod sys;
 pub mod unix;
+#[cfg(target_os = "linux")]
+#[cfg_attr(
+    loom,
+    allow(
+        dead_code,
+        reason = "fs, its user, is not built under loom; its model is"
+    )
+)]
+mod uring;
 
 #[cfg(all(test, loom))]
 mod loom_models;

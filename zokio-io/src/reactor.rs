@@ -5,6 +5,8 @@
 use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+#[cfg(target_os = "linux")]
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -25,6 +27,22 @@ pub(crate) struct Reactor {
     /// the memory model cannot see through system calls; this pair is what
     /// makes a new `ScheduledIo` happen-before the reactor reads it.
     pub(crate) registrations: AtomicUsize,
+    /// The io_uring of file operations: set up by the first one (`None`
+    /// if it cannot be), shut down with the driver.
+    #[cfg(target_os = "linux")]
+    pub(crate) attached: OnceLock<Option<Arc<dyn Attached>>>,
+}
+
+/// A completion backend set up on a reactor (the io_uring of files), which
+/// the driver shuts down first when it shuts down. Named here, not by its
+/// type, so that the reactor does not depend on the backend's module.
+#[cfg(target_os = "linux")]
+pub(crate) trait Attached: Send + Sync {
+    /// Cancels and waits for the backend's operations in flight.
+    fn shutdown(&self);
+
+    /// The backend as its own type, for the module that made it.
+    fn into_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync>;
 }
 
 pub(crate) struct Registry {

@@ -149,6 +149,14 @@ pub mod process {
     pub use zokio_io::process::*;
 }
 
+/// Files and directories: Tokio's `tokio::fs` API, on io_uring where the
+/// kernel allows it (Linux) and the blocking pool otherwise, from
+/// [`zokio_io`].
+#[cfg(not(loom))]
+pub mod fs {
+    pub use zokio_io::fs::*;
+}
+
 /// Pooled memory: buffer and object pools, from [`zokio_mem`] (whose pools
 /// are left out of loom builds, which model its depot alone).
 #[cfg(not(loom))]

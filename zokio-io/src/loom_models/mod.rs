@@ -4,3 +4,5 @@
 
 mod readiness;
 mod signal;
+#[cfg(target_os = "linux")]
+mod uring_eventfd;
