@@ -1,34 +1,75 @@
-//! Async I/O: the futures-io traits (`AsyncRead`, `AsyncWrite`, ...), their
-//! extension traits and helpers, re-exported from [futures-lite], with
+//! Async I/O: the futures-io traits (`AsyncRead`, `AsyncWrite`, ...) and
+//! futures-lite's helpers, with Tokio's io utilities on top, and
 //! [`BufReader`] and [`BufWriter`] whose buffers come from Zokio's
 //! [`BufPool`](crate::mem::BufPool) (so a connection that opens and closes
 //! does not allocate and zero a fresh buffer each time).
 //!
 //! Zokio's sockets implement these traits, so any library written against
-//! futures-io works with them, on any executor.
+//! futures-io works with them, on any executor. (Tokio's own traits, with
+//! `ReadBuf`, are reachable through the `tokio-io` feature's
+//! [`compat`](crate::compat) adapters.)
+//!
+//! # One `AsyncReadExt` for both vocabularies
+//!
+//! A Tokio user writes `use tokio::io::AsyncReadExt;` and calls `read_u32()`;
+//! a futures user writes `use futures_lite::AsyncReadExt;` and calls
+//! `read_exact()`. The two traits name most methods alike, so importing
+//! both makes every shared name ambiguous, and two traits under one name
+//! cannot both be `zokio::io::AsyncReadExt`. So Zokio's [`AsyncReadExt`],
+//! [`AsyncWriteExt`], [`AsyncBufReadExt`] and [`AsyncSeekExt`] are traits of
+//! their own, implemented for every reader, writer and seeker, that provide
+//! futures-lite's methods (delegating to them, with the same future types)
+//! and Tokio's extra ones: the `read_*`/`write_*` number methods, `read_buf`,
+//! `write_buf` and `write_all_buf` over [`bytes`](https://docs.rs/bytes)'
+//! `BufMut`/`Buf`, `shutdown`, `rewind`, `stream_position`. Where the two
+//! disagree, Tokio's signature wins, as `tokio::` renamed to `zokio::` should
+//! compile:
+//!
+//! - `read_exact` returns the count (`io::Result<usize>`), as Tokio's, where
+//!   futures-lite's returns `()`;
+//! - `lines()` and `split(byte)` return [`Lines`] and [`Split`], which have
+//!   Tokio's `next_line()` / `next_segment()` *and* implement futures-lite's
+//!   `Stream` (of `io::Result<String>` / `io::Result<Vec<u8>>`), so both
+//!   styles of loop work on one value.
+//!
+//! Code that imports futures-lite's traits from futures-lite itself keeps
+//! working on the same types; only importing both traits of one name into
+//! one scope is ambiguous.
 //!
 //! ```
-//! use zokio::io::{AsyncReadExt, AsyncWriteExt, Cursor};
+//! use zokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! zokio::block_on(async {
-//!     let mut out = Vec::new();
-//!     out.write_all(b"ping").await.unwrap();
-//!     let mut back = String::new();
-//!     Cursor::new(out).read_to_string(&mut back).await.unwrap();
-//!     assert_eq!(back, "ping");
-//! });
+//!     let mut a = Vec::new();
+//!     a.write_u32(7).await?;
+//!     a.write_all(b"ping").await?;
+//!     let mut b = zokio::io::Cursor::new(a);
+//!     assert_eq!(b.read_u32().await?, 7);
+//!     let mut word = [0; 4];
+//!     assert_eq!(b.read_exact(&mut word).await?, 4);
+//!     assert_eq!(&word, b"ping");
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
 //! ```
-//!
-//! [futures-lite]: https://docs.rs/futures-lite
 
+mod buf_read_ext;
 mod buf_reader;
 mod buf_writer;
+mod read_ext;
+mod seek_ext;
+mod write_ext;
 
+pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, Split};
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
+pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber};
+pub use seek_ext::{AsyncSeekExt, Rewind};
+pub use write_ext::{AsyncWriteExt, WriteAllBuf, WriteBuf, WriteNumber};
 
-// Everything else of futures-lite's `io`; the two pooled types above take
-// the place of its `BufReader` and `BufWriter`.
+// Everything else of futures-lite's `io`; the items above of the same names
+// (the pooled buffers, the extension traits, the budget-aware `empty`,
+// `repeat` and `sink`, `split` with `unsplit`) take the place of its own.
 #[doc(inline)]
 pub use futures_lite::io::*;
 

@@ -1,0 +1,292 @@
+//! Zokio's `AsyncReadExt`: futures-lite's read methods and Tokio's, in one
+//! trait (see the [module docs](super) for why one trait).
+
+use std::future::Future;
+use std::io::{self, IoSliceMut};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::BufMut;
+use futures_lite::io::{self as lite, AsyncRead};
+
+macro_rules! read_numbers {
+    ($($name:ident -> $ty:ty, $decode:ident, $what:literal;)*) => {$(
+        #[doc = concat!("Reads ", $what, "; an error of kind `UnexpectedEof` if the stream ends first.")]
+        ///
+        /// Not cancel-safe: bytes read before the future is dropped are lost.
+        fn $name(&mut self) -> ReadNumber<'_, Self, $ty>
+        where
+            Self: Unpin,
+        {
+            ReadNumber::new(self, size_of::<$ty>(), |bytes| <$ty>::$decode(head(bytes)))
+        }
+    )*};
+}
+
+/// Read methods for every [`AsyncRead`]: futures-lite's (`read`,
+/// `read_to_end`, `take`, `chain`, `bytes`...) and Tokio's (`read_u32` and
+/// the other numbers, `read_buf`, and `read_exact` returning the count).
+///
+/// `use zokio::io::AsyncReadExt;` is all a Tokio user needs; do not import
+/// futures-lite's `AsyncReadExt` beside it, as both name their methods alike.
+///
+/// ```
+/// use zokio::io::{AsyncReadExt, Cursor};
+///
+/// zokio::block_on(async {
+///     let mut reader = Cursor::new(vec![0, 0, 1, 0, 0xff, b'h', b'i']);
+///     assert_eq!(reader.read_u32().await?, 256);
+///     assert_eq!(reader.read_i8().await?, -1);
+///     let mut rest = [0; 2];
+///     assert_eq!(reader.read_exact(&mut rest).await?, 2);
+///     assert_eq!(&rest, b"hi");
+///     assert_eq!(reader.read_u8().await.unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub trait AsyncReadExt: AsyncRead {
+    /// Reads some bytes into `buf`, returning how many (0 at end of stream or
+    /// for an empty `buf`).
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> lite::ReadFuture<'a, Self>
+    where
+        Self: Unpin,
+    {
+        lite::AsyncReadExt::read(self, buf)
+    }
+
+    /// Reads some bytes into `bufs`, filling them in order.
+    fn read_vectored<'a>(
+        &'a mut self,
+        bufs: &'a mut [IoSliceMut<'a>],
+    ) -> lite::ReadVectoredFuture<'a, Self>
+    where
+        Self: Unpin,
+    {
+        lite::AsyncReadExt::read_vectored(self, bufs)
+    }
+
+    /// Reads to the end of the stream, appending to `buf`; returns how many
+    /// bytes were appended.
+    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> lite::ReadToEndFuture<'a, Self>
+    where
+        Self: Unpin,
+    {
+        lite::AsyncReadExt::read_to_end(self, buf)
+    }
+
+    /// Reads to the end of the stream, appending to `buf`; an error of kind
+    /// `InvalidData` if the bytes are not UTF-8 (and then `buf` is unchanged).
+    fn read_to_string<'a>(
+        &'a mut self,
+        buf: &'a mut String,
+    ) -> lite::ReadToStringFuture<'a, Self>
+    where
+        Self: Unpin,
+    {
+        lite::AsyncReadExt::read_to_string(self, buf)
+    }
+
+    /// Fills `buf` entirely and returns its length, as Tokio's does
+    /// (futures-lite's returns `()`); an error of kind `UnexpectedEof` if the
+    /// stream ends first, and then the contents of `buf` are unspecified.
+    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self>
+    where
+        Self: Unpin,
+    {
+        ReadExact {
+            len: buf.len(),
+            inner: lite::AsyncReadExt::read_exact(self, buf),
+        }
+    }
+
+    /// Reads some bytes into the spare capacity of `buf` (a `Vec<u8>`, a
+    /// `BytesMut`...) and advances it, as Tokio's `read_buf` does; returns
+    /// how many (0 at end of stream, or if `buf` has no room left).
+    ///
+    /// ```
+    /// use zokio::io::AsyncReadExt;
+    ///
+    /// zokio::block_on(async {
+    ///     let mut buf = Vec::with_capacity(4);
+    ///     let n = (&b"hello"[..]).read_buf(&mut buf).await?;
+    ///     assert_eq!(&buf[..], &b"hello"[..n]);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadBuf<'a, Self, B>
+    where
+        Self: Unpin,
+        B: BufMut + ?Sized,
+    {
+        ReadBuf { reader: self, buf }
+    }
+
+    /// A reader that yields at most `limit` bytes of this one.
+    fn take(self, limit: u64) -> lite::Take<Self>
+    where
+        Self: Sized,
+    {
+        lite::AsyncReadExt::take(self, limit)
+    }
+
+    /// A stream of this reader's bytes, one at a time (wrap the reader in a
+    /// [`BufReader`](super::BufReader) first, or every byte is a read).
+    fn bytes(self) -> lite::Bytes<Self>
+    where
+        Self: Sized,
+    {
+        lite::AsyncReadExt::bytes(self)
+    }
+
+    /// A reader that yields this one's bytes, then `next`'s.
+    fn chain<R: AsyncRead>(self, next: R) -> lite::Chain<Self, R>
+    where
+        Self: Sized,
+    {
+        lite::AsyncReadExt::chain(self, next)
+    }
+
+    /// Boxes the reader, erasing its type.
+    fn boxed_reader<'a>(self) -> Pin<Box<dyn AsyncRead + Send + 'a>>
+    where
+        Self: Sized + Send + 'a,
+    {
+        Box::pin(self)
+    }
+
+    read_numbers! {
+        read_u8 -> u8, from_be_bytes, "an unsigned byte";
+        read_i8 -> i8, from_be_bytes, "a signed byte";
+        read_u16 -> u16, from_be_bytes, "a big-endian `u16`";
+        read_i16 -> i16, from_be_bytes, "a big-endian `i16`";
+        read_u32 -> u32, from_be_bytes, "a big-endian `u32`";
+        read_i32 -> i32, from_be_bytes, "a big-endian `i32`";
+        read_u64 -> u64, from_be_bytes, "a big-endian `u64`";
+        read_i64 -> i64, from_be_bytes, "a big-endian `i64`";
+        read_u128 -> u128, from_be_bytes, "a big-endian `u128`";
+        read_i128 -> i128, from_be_bytes, "a big-endian `i128`";
+        read_f32 -> f32, from_be_bytes, "a big-endian `f32`";
+        read_f64 -> f64, from_be_bytes, "a big-endian `f64`";
+        read_u16_le -> u16, from_le_bytes, "a little-endian `u16`";
+        read_i16_le -> i16, from_le_bytes, "a little-endian `i16`";
+        read_u32_le -> u32, from_le_bytes, "a little-endian `u32`";
+        read_i32_le -> i32, from_le_bytes, "a little-endian `i32`";
+        read_u64_le -> u64, from_le_bytes, "a little-endian `u64`";
+        read_i64_le -> i64, from_le_bytes, "a little-endian `i64`";
+        read_u128_le -> u128, from_le_bytes, "a little-endian `u128`";
+        read_i128_le -> i128, from_le_bytes, "a little-endian `i128`";
+        read_f32_le -> f32, from_le_bytes, "a little-endian `f32`";
+        read_f64_le -> f64, from_le_bytes, "a little-endian `f64`";
+    }
+}
+
+impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
+
+/// The first `N` bytes of `bytes` (`N` is at most 16: the widest number).
+fn head<const N: usize>(bytes: &[u8; 16]) -> [u8; N] {
+    let mut out = [0; N];
+    out.copy_from_slice(&bytes[..N]);
+    out
+}
+
+/// Future of [`AsyncReadExt::read_exact`]: the length of the filled buffer.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadExact<'a, R: Unpin + ?Sized> {
+    inner: lite::ReadExactFuture<'a, R>,
+    len: usize,
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        ready!(Pin::new(&mut self.inner).poll(cx))?;
+        Poll::Ready(Ok(self.len))
+    }
+}
+
+/// Future of [`AsyncReadExt::read_u32`] and the other number readers.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadNumber<'a, R: ?Sized, T> {
+    reader: &'a mut R,
+    bytes: [u8; 16],
+    len: usize,
+    filled: usize,
+    decode: fn(&[u8; 16]) -> T,
+}
+
+impl<'a, R: ?Sized, T> ReadNumber<'a, R, T> {
+    fn new(reader: &'a mut R, len: usize, decode: fn(&[u8; 16]) -> T) -> Self {
+        ReadNumber {
+            reader,
+            bytes: [0; 16],
+            len,
+            filled: 0,
+            decode,
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadNumber<'_, R, T> {
+    type Output = io::Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let this = &mut *self;
+        while this.filled < this.len {
+            let rest = &mut this.bytes[this.filled..this.len];
+            let room = rest.len();
+            let n = ready!(Pin::new(&mut *this.reader).poll_read(cx, rest))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "early eof: the stream ended inside a number",
+                )));
+            }
+            this.filled += n.min(room);
+        }
+        Poll::Ready(Ok((this.decode)(&this.bytes)))
+    }
+}
+
+/// Future of [`AsyncReadExt::read_buf`].
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadBuf<'a, R: ?Sized, B: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut B,
+}
+
+impl<R: AsyncRead + Unpin + ?Sized, B: BufMut + ?Sized> Future for ReadBuf<'_, R, B> {
+    type Output = io::Result<usize>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if !this.buf.has_remaining_mut() {
+            return Poll::Ready(Ok(0));
+        }
+        let chunk = this.buf.chunk_mut();
+        let len = chunk.len();
+        let ptr = chunk.as_mut_ptr();
+        // SAFETY: `ptr` is valid for writes of `len` bytes (it is the chunk
+        // `chunk_mut` just lent us); zeroing makes them initialized, so they
+        // may be lent out as a `&mut [u8]` for as long as `this.buf` is not
+        // touched, which is until `advance_mut` below.
+        let dst = unsafe {
+            std::ptr::write_bytes(ptr, 0, len);
+            std::slice::from_raw_parts_mut(ptr, len)
+        };
+        let n = ready!(Pin::new(&mut *this.reader).poll_read(cx, dst))?;
+        if n > len {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "poll_read reported more bytes than the buffer holds",
+            )));
+        }
+        // SAFETY: the first `n <= len` bytes of the chunk are initialized
+        // (zeroed, then written by the reader).
+        unsafe { this.buf.advance_mut(n) };
+        Poll::Ready(Ok(n))
+    }
+}
