@@ -56,6 +56,7 @@
 mod buf_read_ext;
 mod buf_reader;
 mod buf_writer;
+mod cooperative;
 mod read_ext;
 mod seek_ext;
 mod write_ext;
@@ -63,6 +64,7 @@ mod write_ext;
 pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, Split};
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
+pub use cooperative::{Empty, Repeat, Sink, empty, repeat, sink};
 pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber};
 pub use seek_ext::{AsyncSeekExt, Rewind};
 pub use write_ext::{AsyncWriteExt, WriteAllBuf, WriteBuf, WriteNumber};
