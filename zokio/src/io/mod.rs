@@ -40,10 +40,9 @@
 //! use zokio::io::{AsyncReadExt, AsyncWriteExt};
 //!
 //! zokio::block_on(async {
-//!     let mut a = Vec::new();
+//!     let (mut a, mut b) = zokio::io::duplex(64);
 //!     a.write_u32(7).await?;
 //!     a.write_all(b"ping").await?;
-//!     let mut b = zokio::io::Cursor::new(a);
 //!     assert_eq!(b.read_u32().await?, 7);
 //!     let mut word = [0; 4];
 //!     assert_eq!(b.read_exact(&mut word).await?, 4);
@@ -57,16 +56,22 @@ mod buf_read_ext;
 mod buf_reader;
 mod buf_writer;
 mod cooperative;
+mod duplex;
 mod read_ext;
 mod seek_ext;
+mod simplex;
+mod split;
 mod write_ext;
 
 pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, Split};
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
 pub use cooperative::{Empty, Repeat, Sink, empty, repeat, sink};
+pub use duplex::{DuplexStream, duplex};
 pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber};
 pub use seek_ext::{AsyncSeekExt, Rewind};
+pub use simplex::{SimplexStream, simplex};
+pub use split::{ReadHalf, UnsplitError, WriteHalf, split};
 pub use write_ext::{AsyncWriteExt, WriteAllBuf, WriteBuf, WriteNumber};
 
 // Everything else of futures-lite's `io`; the items above of the same names
