@@ -54,6 +54,7 @@
 
 mod buf_read_ext;
 mod buf_reader;
+mod buf_stream;
 mod buf_writer;
 mod cooperative;
 mod copy_bidirectional;
@@ -66,6 +67,7 @@ mod write_ext;
 
 pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, Split};
 pub use buf_reader::BufReader;
+pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use cooperative::{Empty, Repeat, Sink, empty, repeat, sink};
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
