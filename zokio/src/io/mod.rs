@@ -51,7 +51,17 @@
 //! })?;
 //! # std::io::Result::Ok(())
 //! ```
+//!
+//! # The rest of Tokio's io
+//!
+//! [`copy_bidirectional`], [`duplex`] and [`simplex`] (in-memory pipes),
+//! [`split`] with `unsplit`, [`BufStream`], [`stdin`]/[`stdout`]/[`stderr`]
+//! (on the blocking pool), and [`empty`], [`repeat`] and [`sink`], which
+//! spend the cooperative budget as Tokio's do (futures-lite's never yield,
+//! so a loop over them would never let a `timeout` fire). `copy`, `Cursor`,
+//! `Take`, `Chain` and the rest are futures-lite's.
 
+mod blocking_io;
 mod buf_read_ext;
 mod buf_reader;
 mod buf_stream;
@@ -63,6 +73,7 @@ mod read_ext;
 mod seek_ext;
 mod simplex;
 mod split;
+mod stdio;
 mod write_ext;
 
 pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, Split};
@@ -76,6 +87,7 @@ pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber};
 pub use seek_ext::{AsyncSeekExt, Rewind};
 pub use simplex::{SimplexStream, simplex};
 pub use split::{ReadHalf, UnsplitError, WriteHalf, split};
+pub use stdio::{Stderr, Stdin, Stdout, stderr, stdin, stdout};
 pub use write_ext::{AsyncWriteExt, WriteAllBuf, WriteBuf, WriteNumber};
 
 // Everything else of futures-lite's `io`; the items above of the same names
