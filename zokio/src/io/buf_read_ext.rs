@@ -62,13 +62,23 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     }
 
     /// Appends a line, with its `\n`, to `buf`; returns how many bytes were
-    /// appended (0 at end of stream). An error of kind `InvalidData` if the
-    /// line is not UTF-8.
-    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> lite::ReadLineFuture<'a, Self>
+    /// appended (0 at end of stream).
+    ///
+    /// As Tokio's (and std's): a line that is not UTF-8 is an error of kind
+    /// `InvalidData` and leaves `buf` as it was; on an I/O error the bytes
+    /// read before it stay appended if they are UTF-8. (futures-lite's
+    /// `read_line` replaces what `buf` held instead of appending to it.)
+    /// Not cancel-safe: a line partly read when the future drops is lost
+    /// (use [`lines`](Self::lines) for that).
+    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
     where
         Self: Unpin,
     {
-        lite::AsyncBufReadExt::read_line(self, buf)
+        ReadLine {
+            reader: self,
+            buf,
+            bytes: Vec::new(),
+        }
     }
 
     /// The lines of this reader, without their `\n` or `\r\n`.
@@ -139,6 +149,44 @@ fn poll_until<R: AsyncBufRead + ?Sized>(
     }
 }
 
+/// Future of [`AsyncBufReadExt::read_line`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadLine<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut String,
+    // The line so far, appended to `buf` once it is known to be UTF-8.
+    bytes: Vec<u8>,
+}
+
+impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let read = ready!(poll_until(Pin::new(&mut *this.reader), cx, b'\n', &mut this.bytes));
+        let bytes = std::mem::take(&mut this.bytes);
+        let n = bytes.len();
+        let text = String::from_utf8(bytes);
+        match (read, text) {
+            (Ok(_), Ok(text)) => {
+                this.buf.push_str(&text);
+                Poll::Ready(Ok(n))
+            }
+            (Ok(_), Err(_)) => Poll::Ready(Err(not_utf8())),
+            (Err(err), Ok(text)) => {
+                this.buf.push_str(&text);
+                Poll::Ready(Err(err))
+            }
+            (Err(err), Err(_)) => Poll::Ready(Err(err)),
+        }
+    }
+}
+
+pub(crate) fn not_utf8() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
+}
+
 pin_project_lite::pin_project! {
     /// The lines of a reader: Tokio's [`next_line`](Lines::next_line) and a
     /// [`Stream`] of `io::Result<String>`. Made by [`AsyncBufReadExt::lines`].
@@ -183,10 +231,7 @@ impl<R: AsyncBufRead> Lines<R> {
         }
         match String::from_utf8(bytes) {
             Ok(line) => Poll::Ready(Ok(Some(line))),
-            Err(_) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            ))),
+            Err(_) => Poll::Ready(Err(not_utf8())),
         }
     }
 }

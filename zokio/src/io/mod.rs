@@ -27,6 +27,9 @@
 //!
 //! - `read_exact` returns the count (`io::Result<usize>`), as Tokio's, where
 //!   futures-lite's returns `()`;
+//! - `read_line` and `read_to_string` append to the `String` they are given
+//!   and leave it as it was on invalid UTF-8, as Tokio's and std's do
+//!   (futures-lite's 2.6 replace its contents);
 //! - `lines()` and `split(byte)` return [`Lines`] and [`Split`], which have
 //!   Tokio's `next_line()` / `next_segment()` *and* implement futures-lite's
 //!   `Stream` (of `io::Result<String>` / `io::Result<Vec<u8>>`), so both
@@ -76,14 +79,14 @@ mod split;
 mod stdio;
 mod write_ext;
 
-pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, Split};
+pub use buf_read_ext::{AsyncBufReadExt, Lines, NextLine, NextSegment, ReadLine, Split};
 pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use cooperative::{Empty, Repeat, Sink, empty, repeat, sink};
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{DuplexStream, duplex};
-pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber};
+pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber, ReadToString};
 pub use seek_ext::{AsyncSeekExt, Rewind};
 pub use simplex::{SimplexStream, simplex};
 pub use split::{ReadHalf, UnsplitError, WriteHalf, split};

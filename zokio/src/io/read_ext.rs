@@ -75,16 +75,22 @@ pub trait AsyncReadExt: AsyncRead {
         lite::AsyncReadExt::read_to_end(self, buf)
     }
 
-    /// Reads to the end of the stream, appending to `buf`; an error of kind
-    /// `InvalidData` if the bytes are not UTF-8 (and then `buf` is unchanged).
-    fn read_to_string<'a>(
-        &'a mut self,
-        buf: &'a mut String,
-    ) -> lite::ReadToStringFuture<'a, Self>
+    /// Reads to the end of the stream, appending to `buf`; returns how many
+    /// bytes were appended.
+    ///
+    /// As Tokio's (and std's): if the bytes are not UTF-8 (an error of kind
+    /// `InvalidData`) or an I/O error ends the read, `buf` is left as it
+    /// was. (futures-lite's `read_to_string` replaces what `buf` held
+    /// instead of appending to it.)
+    fn read_to_string<'a>(&'a mut self, buf: &'a mut String) -> ReadToString<'a, Self>
     where
         Self: Unpin,
     {
-        lite::AsyncReadExt::read_to_string(self, buf)
+        ReadToString {
+            reader: self,
+            buf,
+            bytes: Vec::new(),
+        }
     }
 
     /// Fills `buf` entirely and returns its length, as Tokio's does
@@ -288,5 +294,56 @@ impl<R: AsyncRead + Unpin + ?Sized, B: BufMut + ?Sized> Future for ReadBuf<'_, R
         // (zeroed, then written by the reader).
         unsafe { this.buf.advance_mut(n) };
         Poll::Ready(Ok(n))
+    }
+}
+
+/// Future of [`AsyncReadExt::read_to_string`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadToString<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut String,
+    // What was read so far, appended to `buf` once it is known to be UTF-8.
+    bytes: Vec<u8>,
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        loop {
+            let start = this.bytes.len();
+            if this.bytes.capacity() - start < 32 {
+                this.bytes.reserve(start.max(32));
+            }
+            this.bytes.resize(this.bytes.capacity(), 0);
+            let read = Pin::new(&mut *this.reader).poll_read(cx, &mut this.bytes[start..]);
+            let room = this.bytes.len() - start;
+            match read {
+                Poll::Ready(Ok(0)) => {
+                    this.bytes.truncate(start);
+                    break;
+                }
+                Poll::Ready(Ok(n)) => this.bytes.truncate(start + n.min(room)),
+                Poll::Ready(Err(err)) => {
+                    this.bytes.clear();
+                    return Poll::Ready(Err(err));
+                }
+                Poll::Pending => {
+                    this.bytes.truncate(start);
+                    return Poll::Pending;
+                }
+            }
+        }
+        let bytes = std::mem::take(&mut this.bytes);
+        let n = bytes.len();
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                this.buf.push_str(&text);
+                Poll::Ready(Ok(n))
+            }
+            Err(_) => Poll::Ready(Err(super::buf_read_ext::not_utf8())),
+        }
     }
 }

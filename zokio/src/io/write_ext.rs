@@ -169,6 +169,12 @@ pub trait AsyncWriteExt: AsyncWrite {
 
 impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}
 
+/// How many chunks of a `Buf` one write offers: a `Buf` made of several
+/// (a `Chain`, a rope) goes out in one vectored write, not one per chunk
+/// (a writer without vectored writes takes the first chunk, as a plain
+/// write).
+const MAX_SLICES: usize = 64;
+
 fn write_zero() -> io::Error {
     io::Error::new(io::ErrorKind::WriteZero, "the writer took no bytes")
 }
@@ -228,9 +234,10 @@ impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteBuf<'_, W,
         if !this.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let chunk = this.buf.chunk();
-        let n = ready!(Pin::new(&mut *this.writer).poll_write(cx, chunk))?;
-        this.buf.advance(n.min(chunk.len()));
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = this.buf.chunks_vectored(&mut slices);
+        let n = ready!(Pin::new(&mut *this.writer).poll_write_vectored(cx, &slices[..count]))?;
+        this.buf.advance(n.min(this.buf.remaining()));
         Poll::Ready(Ok(n))
     }
 }
@@ -248,9 +255,6 @@ impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteAllBuf<'_,
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
         while this.buf.has_remaining() {
-            // A `Buf` made of several chunks (a `Chain`, a rope) goes out in
-            // one vectored write rather than one write per chunk.
-            const MAX_SLICES: usize = 64;
             let mut slices = [IoSlice::new(&[]); MAX_SLICES];
             let count = this.buf.chunks_vectored(&mut slices);
             let n = ready!(Pin::new(&mut *this.writer).poll_write_vectored(cx, &slices[..count]))?;
