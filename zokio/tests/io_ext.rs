@@ -4,7 +4,9 @@
 //! io_read_buf.rs (1 of 2), io_write_all_buf.rs (3 of 3), io_write_buf.rs
 //! (2 of 2), io_read_line.rs (5 of 5), io_read_until.rs (3 of 3),
 //! io_chain.rs (2 of 2), io_take.rs (1 of 4), io_read_to_end.rs (1 of 5),
-//! io_read_to_string.rs (4 of 4).
+//! io_read_to_string.rs (4 of 4), io_read.rs (1 of 2), io_write.rs (2 of 2),
+//! io_write_all.rs (1 of 1) (`write_all` there is `write_all_counts_writes`
+//! here, as io_write_buf.rs has a `write_all` too).
 //!
 //! The test readers and writers implement futures-io's traits (`&mut [u8]`
 //! rather than `ReadBuf`, `poll_close` for `poll_shutdown`). Tokio's
@@ -12,8 +14,8 @@
 //! that hands out the same reads in the same order. Left out: the tests of
 //! `ReadBuf` itself and of its uninitialized-memory tracking
 //! (io_read_buf::issue_5588, io_take::issue_4435, io_take's bad-reader
-//! tests, io_read_to_end's uninit and capacity tests), which have no
-//! counterpart over `&mut [u8]`.
+//! tests, io_read_to_end's uninit and capacity tests, io_read's
+//! read_buf_bad_async_read), which have no counterpart over `&mut [u8]`.
 #![cfg(not(loom))]
 
 use std::cmp;
@@ -771,4 +773,121 @@ async fn to_string_appends() {
 
     assert_eq!(len, 3);
     assert_eq!(s, "abcdef");
+}
+
+// io_read.rs (1 of 2; the other hands back a `ReadBuf` of its own, which a
+// `&mut [u8]` reader cannot), io_write.rs (2 of 2), io_write_all.rs (1 of 1)
+
+#[zokio::test]
+async fn read() {
+    #[derive(Default)]
+    struct Rd {
+        poll_cnt: usize,
+    }
+
+    impl AsyncRead for Rd {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            assert_eq!(0, self.poll_cnt);
+            self.poll_cnt += 1;
+            buf[..11].copy_from_slice(b"hello world");
+            Poll::Ready(Ok(11))
+        }
+    }
+
+    let mut buf = Box::new([0; 11]);
+    let mut rd = Rd::default();
+
+    let n = assert_ok!(rd.read(&mut buf[..]).await);
+    assert_eq!(n, 11);
+    assert_eq!(buf[..], b"hello world"[..]);
+}
+
+#[zokio::test]
+async fn write() {
+    struct Wr {
+        buf: BytesMut,
+        cnt: usize,
+    }
+
+    impl AsyncWrite for Wr {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            assert_eq!(self.cnt, 0);
+            self.buf.extend(&buf[0..4]);
+            Ok(4).into()
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Ok(()).into()
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Ok(()).into()
+        }
+    }
+
+    let mut wr = Wr {
+        buf: BytesMut::with_capacity(64),
+        cnt: 0,
+    };
+
+    let n = assert_ok!(wr.write(b"hello world").await);
+    assert_eq!(n, 4);
+    assert_eq!(wr.buf, b"hell"[..]);
+}
+
+#[zokio::test]
+async fn write_cursor() {
+    let mut wr = zokio::io::Cursor::new(Vec::new());
+
+    let n = assert_ok!(wr.write(b"hello world").await);
+    assert_eq!(n, 11);
+    assert_eq!(wr.get_ref().as_slice(), &b"hello world"[..]);
+}
+
+#[zokio::test]
+async fn write_all_counts_writes() {
+    struct Wr {
+        buf: BytesMut,
+        cnt: usize,
+    }
+
+    impl AsyncWrite for Wr {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let n = cmp::min(4, buf.len());
+            let buf = &buf[0..n];
+
+            self.cnt += 1;
+            self.buf.extend(buf);
+            Ok(buf.len()).into()
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Ok(()).into()
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Ok(()).into()
+        }
+    }
+
+    let mut wr = Wr {
+        buf: BytesMut::with_capacity(64),
+        cnt: 0,
+    };
+
+    assert_ok!(wr.write_all(b"hello world").await);
+    assert_eq!(wr.buf, b"hello world"[..]);
+    assert_eq!(wr.cnt, 3);
 }

@@ -57,12 +57,14 @@
 //!
 //! # The rest of Tokio's io
 //!
-//! [`copy_bidirectional`], [`duplex`] and [`simplex`] (in-memory pipes),
-//! [`split`] with `unsplit`, [`BufStream`], [`stdin`]/[`stdout`]/[`stderr`]
+//! [`copy`] and [`copy_buf`] (flushing whenever the reader makes them
+//! wait, and spending the budget, as Tokio's do; futures-lite's do
+//! neither), [`copy_bidirectional`], [`duplex`] and [`simplex`] (in-memory pipes),
+//! [`split`] with `unsplit` and its inverse [`join`], [`BufStream`], [`stdin`]/[`stdout`]/[`stderr`]
 //! (on the blocking pool), and [`empty`], [`repeat`] and [`sink`], which
 //! spend the cooperative budget as Tokio's do (futures-lite's never yield,
-//! so a loop over them would never let a `timeout` fire). `copy`, `Cursor`,
-//! `Take`, `Chain` and the rest are futures-lite's.
+//! so a loop over them would never let a `timeout` fire). `Cursor`, `Take`,
+//! `Chain` and the rest are futures-lite's.
 
 mod blocking_io;
 mod buf_read_ext;
@@ -70,8 +72,10 @@ mod buf_reader;
 mod buf_stream;
 mod buf_writer;
 mod cooperative;
+mod copy;
 mod copy_bidirectional;
 mod duplex;
+mod join;
 mod read_ext;
 mod seek_ext;
 mod simplex;
@@ -84,8 +88,10 @@ pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use cooperative::{Empty, Repeat, Sink, empty, repeat, sink};
+pub use copy::{copy, copy_buf};
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{DuplexStream, duplex};
+pub use join::{Join, join};
 pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber, ReadToString};
 pub use seek_ext::{AsyncSeekExt, Rewind};
 pub use simplex::{SimplexStream, simplex};
@@ -95,7 +101,7 @@ pub use write_ext::{AsyncWriteExt, WriteAllBuf, WriteBuf, WriteNumber};
 
 // Everything else of futures-lite's `io`; the items above of the same names
 // (the pooled buffers, the extension traits, the budget-aware `empty`,
-// `repeat` and `sink`, `split` with `unsplit`) take the place of its own.
+// `repeat`, `sink` and `copy`, `split` with `unsplit`) take the place of its own.
 #[doc(inline)]
 pub use futures_lite::io::*;
 
