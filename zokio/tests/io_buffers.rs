@@ -207,7 +207,10 @@ fn unflushed_writes_stay_in_a_buf_stream() {
         stream.write_all(b"held").await.unwrap();
         let mut buf = [0; 4];
         use futures_util::FutureExt;
-        assert!(far.read(&mut buf).now_or_never().is_none(), "nothing sent before a flush");
+        assert!(
+            far.read(&mut buf).now_or_never().is_none(),
+            "nothing sent before a flush"
+        );
         stream.flush().await.unwrap();
         far.read_exact(&mut buf).await.unwrap();
         assert_eq!(&buf, b"held");

@@ -186,7 +186,10 @@ fn method_delegation() {
 async fn copy_buf_writes_from_the_readers_buffer_and_is_cooperative() {
     let mut reader = zokio::io::BufReader::with_capacity(4, &b"0123456789"[..]);
     let mut writer = Vec::new();
-    assert_eq!(zokio::io::copy_buf(&mut reader, &mut writer).await.unwrap(), 10);
+    assert_eq!(
+        zokio::io::copy_buf(&mut reader, &mut writer).await.unwrap(),
+        10
+    );
     assert_eq!(writer, b"0123456789");
 
     zokio::select! {
@@ -203,6 +206,8 @@ async fn copy_buf_writes_from_the_readers_buffer_and_is_cooperative() {
 #[zokio::test]
 async fn copy_takes_a_reader_by_value_as_futures_lite_does() {
     let mut writer = Vec::new();
-    let n = zokio::io::copy(zokio::io::repeat(3).take(5), &mut writer).await.unwrap();
+    let n = zokio::io::copy(zokio::io::repeat(3).take(5), &mut writer)
+        .await
+        .unwrap();
     assert_eq!((n, writer), (5, vec![3; 5]));
 }

@@ -5,9 +5,7 @@
 //! of halves of two streams returns an error rather than panicking.
 #![cfg(not(loom))]
 
-use zokio::io::{
-    AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf, split,
-};
+use zokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf, split};
 
 use std::io;
 use std::pin::Pin;

@@ -73,12 +73,16 @@ fn echo_in_a_runtime() {
         let mut out = zokio::io::stdout();
         let mut count = 0;
         while let Some(line) = lines.next_line().await.unwrap() {
-            out.write_all(format!("echo {line}\n").as_bytes()).await.unwrap();
+            out.write_all(format!("echo {line}\n").as_bytes())
+                .await
+                .unwrap();
             count += 1;
         }
         out.flush().await.unwrap();
         let mut err = zokio::io::stderr();
-        err.write_all(format!("lines: {count}\n").as_bytes()).await.unwrap();
+        err.write_all(format!("lines: {count}\n").as_bytes())
+            .await
+            .unwrap();
         err.shutdown().await.unwrap();
     });
 }
@@ -98,5 +102,8 @@ fn stdio_outside_a_runtime() {
     let payload = vec![b'x'; 300_000];
     let (out, _) = run_child("stdio_outside_a_runtime", &payload);
     let at = out.find("got ").expect("the child's output");
-    assert_eq!(out[at + 4..].bytes().take_while(|&b| b == b'x').count(), 300_000);
+    assert_eq!(
+        out[at + 4..].bytes().take_while(|&b| b == b'x').count(),
+        300_000
+    );
 }

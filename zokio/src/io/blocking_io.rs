@@ -124,7 +124,11 @@ impl<T: Send + 'static> Blocking<T> {
 }
 
 impl<T: Read + Send + 'static> Blocking<T> {
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, dst: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         loop {
             if let State::Idle(idle) = &mut self.state {
                 let ahead = &idle.buf[idle.pos..];
@@ -157,7 +161,11 @@ impl<T: Read + Send + 'static> Blocking<T> {
 impl<T: Write + Send + 'static> Blocking<T> {
     /// Copies what it can of `src` and writes it in the background; the
     /// outcome of that write comes back from the next write or flush.
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
         ready!(self.poll_idle(cx))?;
         if src.is_empty() {
             return Poll::Ready(Ok(0));

@@ -164,7 +164,12 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let read = ready!(poll_until(Pin::new(&mut *this.reader), cx, b'\n', &mut this.bytes));
+        let read = ready!(poll_until(
+            Pin::new(&mut *this.reader),
+            cx,
+            b'\n',
+            &mut this.bytes
+        ));
         let bytes = std::mem::take(&mut this.bytes);
         let n = bytes.len();
         let text = String::from_utf8(bytes);
@@ -184,7 +189,10 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
 }
 
 pub(crate) fn not_utf8() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
 }
 
 pin_project_lite::pin_project! {

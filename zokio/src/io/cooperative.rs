@@ -46,7 +46,11 @@ pub fn empty() -> Empty {
 }
 
 impl AsyncRead for Empty {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, _: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        _: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         ready!(spend(cx));
         Poll::Ready(Ok(0))
     }
@@ -62,7 +66,11 @@ impl AsyncBufRead for Empty {
 }
 
 impl AsyncWrite for Empty {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         ready!(spend(cx));
         Poll::Ready(Ok(buf.len()))
     }
@@ -124,7 +132,11 @@ pub fn repeat(byte: u8) -> Repeat {
 }
 
 impl AsyncRead for Repeat {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         ready!(spend(cx));
         buf.fill(self.byte);
         Poll::Ready(Ok(buf.len()))
@@ -153,7 +165,11 @@ pub fn sink() -> Sink {
 }
 
 impl AsyncWrite for Sink {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         ready!(spend(cx));
         Poll::Ready(Ok(buf.len()))
     }

@@ -74,7 +74,11 @@ impl CopyBuffer {
                 progress.made_progress();
             }
             while self.pos < self.cap {
-                let n = ready!(writer.as_mut().poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                let n = ready!(
+                    writer
+                        .as_mut()
+                        .poll_write(cx, &self.buf[self.pos..self.cap])
+                )?;
                 if n == 0 {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
@@ -149,7 +153,16 @@ where
     let mut reader = pin!(reader);
     let mut amt = 0;
     let mut need_flush = false;
-    poll_fn(|cx| poll_copy_buf(cx, reader.as_mut(), Pin::new(&mut *writer), &mut amt, &mut need_flush)).await
+    poll_fn(|cx| {
+        poll_copy_buf(
+            cx,
+            reader.as_mut(),
+            Pin::new(&mut *writer),
+            &mut amt,
+            &mut need_flush,
+        )
+    })
+    .await
 }
 
 fn poll_copy_buf<R, W>(

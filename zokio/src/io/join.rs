@@ -105,7 +105,11 @@ impl<R: AsyncBufRead, W> AsyncBufRead for Join<R, W> {
 }
 
 impl<R, W: AsyncWrite> AsyncWrite for Join<R, W> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.project().writer.poll_write(cx, buf)
     }
 

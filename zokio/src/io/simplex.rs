@@ -184,7 +184,11 @@ impl AsyncRead for SimplexStream {
 }
 
 impl AsyncWrite for SimplexStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         budgeted(cx, |cx| this.write_unbudgeted(cx, buf))
     }

@@ -57,7 +57,9 @@ pub fn split<T: AsyncRead + AsyncWrite>(stream: T) -> (ReadHalf<T>, WriteHalf<T>
 /// A panic in the other half's poll leaves the stream as it was at the
 /// panic; the half goes on with it, as Tokio's does.
 fn lock<T>(inner: &Mutex<T>) -> MutexGuard<'_, T> {
-    inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    inner
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<T> ReadHalf<T> {
@@ -140,7 +142,11 @@ impl<T: AsyncRead> AsyncRead for ReadHalf<T> {
 }
 
 impl<T: AsyncWrite> AsyncWrite for WriteHalf<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let mut stream = lock(&self.inner);
         // SAFETY: as in `ReadHalf::poll_read`: the stream stays put in its `Arc`.
         unsafe { Pin::new_unchecked(&mut *stream) }.poll_write(cx, buf)
