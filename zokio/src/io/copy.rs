@@ -51,27 +51,39 @@ impl CopyBuffer {
         W: AsyncWrite + ?Sized,
     {
         loop {
-            if self.pos == self.cap && !self.read_done {
+            if self.pos == self.cap {
+                self.pos = 0;
+                self.cap = 0;
+            }
+            // Read while there is room, also behind bytes still waiting to
+            // be written, so that writes are as large as the buffer allows.
+            if self.cap < self.buf.len() && !self.read_done {
                 // A reader that is always ready (an in-memory one, a mock)
                 // would otherwise keep this task here forever.
                 let progress = ready!(budget::poll_proceed(cx));
-                match reader.as_mut().poll_read(cx, &mut self.buf) {
-                    Poll::Ready(Ok(0)) => self.read_done = true,
+                match reader.as_mut().poll_read(cx, &mut self.buf[self.cap..]) {
+                    Poll::Ready(Ok(0)) => {
+                        self.read_done = true;
+                        progress.made_progress();
+                    }
                     Poll::Ready(Ok(n)) => {
-                        self.pos = 0;
-                        self.cap = n.min(self.buf.len());
+                        self.cap += n.min(self.buf.len() - self.cap);
+                        progress.made_progress();
                     }
                     Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                     Poll::Pending => {
                         drop(progress);
-                        if self.need_flush {
-                            ready!(writer.as_mut().poll_flush(cx))?;
-                            self.need_flush = false;
+                        if self.pos == self.cap {
+                            // Nothing to write while we wait: push out what
+                            // a buffered writer holds.
+                            if self.need_flush {
+                                ready!(writer.as_mut().poll_flush(cx))?;
+                                self.need_flush = false;
+                            }
+                            return Poll::Pending;
                         }
-                        return Poll::Pending;
                     }
                 }
-                progress.made_progress();
             }
             while self.pos < self.cap {
                 let n = ready!(

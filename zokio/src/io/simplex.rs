@@ -1,11 +1,11 @@
 //! A bounded in-memory byte pipe, one way: what [`duplex`](super::duplex)
 //! builds its two directions from.
 
-use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 
+use bytes::{Buf, BytesMut};
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use zokio_core::budget;
 
@@ -34,7 +34,9 @@ use super::split::{ReadHalf, WriteHalf, split};
 /// ```
 #[derive(Debug)]
 pub struct SimplexStream {
-    buffer: VecDeque<u8>,
+    // Unread bytes; consumed from the front, and once it is empty the
+    // space is reused from the start, so it stays one `max_buf_size` block.
+    buffer: BytesMut,
     max_buf_size: usize,
     // Set when either side goes away: reads then drain and see end of
     // stream, writes fail.
@@ -89,7 +91,7 @@ impl SimplexStream {
     /// value (see [`simplex`] for two).
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
         SimplexStream {
-            buffer: VecDeque::new(),
+            buffer: BytesMut::new(),
             max_buf_size,
             closed: false,
             read_waker: None,
@@ -121,9 +123,7 @@ impl SimplexStream {
         }
         if !self.buffer.is_empty() {
             let n = buf.len().min(self.buffer.len());
-            for (dst, src) in buf.iter_mut().zip(self.buffer.drain(..n)) {
-                *dst = src;
-            }
+            self.buffer.copy_to_slice(&mut buf[..n]);
             return (Poll::Ready(Ok(n)), Wake(self.write_waker.take()));
         }
         if self.closed {
@@ -152,7 +152,7 @@ impl SimplexStream {
             return (Poll::Pending, Wake(None));
         }
         let n = room.min(buf.len());
-        self.buffer.extend(&buf[..n]);
+        self.buffer.extend_from_slice(&buf[..n]);
         (Poll::Ready(Ok(n)), Wake(self.read_waker.take()))
     }
 }
