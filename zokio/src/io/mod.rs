@@ -59,9 +59,9 @@
 //!
 //! [`copy`] and [`copy_buf`] (flushing whenever the reader makes them
 //! wait, and spending the budget, as Tokio's do; futures-lite's do
-//! neither), [`copy_bidirectional`], [`duplex`] and [`simplex`] (in-memory pipes),
-//! [`split`] with `unsplit` and its inverse [`join`], [`BufStream`], [`stdin`]/[`stdout`]/[`stderr`]
-//! (on the blocking pool), and [`empty`], [`repeat`] and [`sink`], which
+//! neither), [`copy_bidirectional`], [`duplex`] and [`simplex`] (in-memory
+//! pipes), [`split`] with `unsplit` and its inverse [`join`],
+//! [`BufStream`], [`stdin`]/[`stdout`]/[`stderr`] (on the blocking pool), and [`empty`], [`repeat`] and [`sink`], which
 //! spend the cooperative budget as Tokio's do (futures-lite's never yield,
 //! so a loop over them would never let a `timeout` fire). `Cursor`, `Take`,
 //! `Chain` and the rest are futures-lite's.
@@ -92,16 +92,17 @@ pub use copy::{copy, copy_buf};
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{DuplexStream, duplex};
 pub use join::{Join, join};
-pub use read_ext::{AsyncReadExt, ReadBuf, ReadExact, ReadNumber, ReadToString};
+pub use read_ext::{AsyncReadExt, ReadBufFuture, ReadExact, ReadNumber, ReadToString};
 pub use seek_ext::{AsyncSeekExt, Rewind};
 pub use simplex::{SimplexStream, simplex};
 pub use split::{ReadHalf, UnsplitError, WriteHalf, split};
 pub use stdio::{Stderr, Stdin, Stdout, stderr, stdin, stdout};
-pub use write_ext::{AsyncWriteExt, WriteAllBuf, WriteBuf, WriteNumber};
+pub use write_ext::{AsyncWriteExt, WriteAllBufFuture, WriteBufFuture, WriteNumber};
 
 // Everything else of futures-lite's `io`; the items above of the same names
 // (the pooled buffers, the extension traits, the budget-aware `empty`,
-// `repeat`, `sink` and `copy`, `split` with `unsplit`) take the place of its own.
+// `repeat`, `sink` and `copy`, `split` with `unsplit`) take the place of
+// its own.
 #[doc(inline)]
 pub use futures_lite::io::*;
 

@@ -121,12 +121,12 @@ pub trait AsyncReadExt: AsyncRead {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadBuf<'a, Self, B>
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadBufFuture<'a, Self, B>
     where
         Self: Unpin,
         B: BufMut + ?Sized,
     {
-        ReadBuf { reader: self, buf }
+        ReadBufFuture { reader: self, buf }
     }
 
     /// A reader that yields at most `limit` bytes of this one.
@@ -259,12 +259,12 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadNumber<'_, R, T> {
 
 /// Future of [`AsyncReadExt::read_buf`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadBuf<'a, R: ?Sized, B: ?Sized> {
+pub struct ReadBufFuture<'a, R: ?Sized, B: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut B,
 }
 
-impl<R: AsyncRead + Unpin + ?Sized, B: BufMut + ?Sized> Future for ReadBuf<'_, R, B> {
+impl<R: AsyncRead + Unpin + ?Sized, B: BufMut + ?Sized> Future for ReadBufFuture<'_, R, B> {
     type Output = io::Result<usize>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {

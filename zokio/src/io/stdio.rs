@@ -26,7 +26,10 @@ use super::blocking_io::Blocking;
 /// with a timeout.
 ///
 /// Each value reads ahead into a buffer of its own: do not read standard
-/// input through two values (or one and `std::io::stdin`) at once.
+/// input through two values (or one and `std::io::stdin`) at once. A read
+/// cannot be cancelled: dropping the future (or the `Stdin`) leaves the
+/// blocking read running, and what it reads then goes to the next read of
+/// this value, or is lost with it.
 pub struct Stdin {
     inner: Blocking<io::Stdin>,
 }

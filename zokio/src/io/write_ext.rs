@@ -77,12 +77,12 @@ pub trait AsyncWriteExt: AsyncWrite {
 
     /// Writes some of `buf`'s remaining bytes and advances it past them, as
     /// Tokio's `write_buf` does; returns how many (0 if `buf` is empty).
-    fn write_buf<'a, B>(&'a mut self, buf: &'a mut B) -> WriteBuf<'a, Self, B>
+    fn write_buf<'a, B>(&'a mut self, buf: &'a mut B) -> WriteBufFuture<'a, Self, B>
     where
         Self: Unpin,
         B: Buf + ?Sized,
     {
-        WriteBuf { writer: self, buf }
+        WriteBufFuture { writer: self, buf }
     }
 
     /// Writes all of `buf`'s remaining bytes, advancing it as they go out.
@@ -100,12 +100,12 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    fn write_all_buf<'a, B>(&'a mut self, buf: &'a mut B) -> WriteAllBuf<'a, Self, B>
+    fn write_all_buf<'a, B>(&'a mut self, buf: &'a mut B) -> WriteAllBufFuture<'a, Self, B>
     where
         Self: Unpin,
         B: Buf + ?Sized,
     {
-        WriteAllBuf { writer: self, buf }
+        WriteAllBufFuture { writer: self, buf }
     }
 
     /// Flushes what the writer buffers.
@@ -221,12 +221,12 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteNumber<'_, W> {
 
 /// Future of [`AsyncWriteExt::write_buf`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteBuf<'a, W: ?Sized, B: ?Sized> {
+pub struct WriteBufFuture<'a, W: ?Sized, B: ?Sized> {
     writer: &'a mut W,
     buf: &'a mut B,
 }
 
-impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteBuf<'_, W, B> {
+impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteBufFuture<'_, W, B> {
     type Output = io::Result<usize>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
@@ -244,12 +244,12 @@ impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteBuf<'_, W,
 
 /// Future of [`AsyncWriteExt::write_all_buf`].
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteAllBuf<'a, W: ?Sized, B: ?Sized> {
+pub struct WriteAllBufFuture<'a, W: ?Sized, B: ?Sized> {
     writer: &'a mut W,
     buf: &'a mut B,
 }
 
-impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteAllBuf<'_, W, B> {
+impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteAllBufFuture<'_, W, B> {
     type Output = io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
