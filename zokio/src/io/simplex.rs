@@ -67,22 +67,31 @@ pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<Simpl
     split(SimplexStream::new_unsplit(max_buf_size))
 }
 
-/// A waker to wake once the caller has let go of any lock around the pipe.
+/// A waker to wake, or a replaced one to drop, once the caller has let go
+/// of any lock around the pipe (a waker's wake or drop may run user code).
 #[must_use = "wake it after releasing the lock"]
-pub(crate) struct Wake(Option<Waker>);
+pub(crate) struct Wake(Option<Waker>, Option<Waker>);
 
 impl Wake {
+    const NONE: Wake = Wake(None, None);
+
+    fn one(waker: Option<Waker>) -> Wake {
+        Wake(waker, None)
+    }
+
     pub(crate) fn wake(self) {
         if let Some(waker) = self.0 {
             waker.wake();
         }
+        drop(self.1);
     }
 }
 
-fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
+/// Stores the task's waker in `slot`; returns the one it replaces, to drop.
+fn store(slot: &mut Option<Waker>, cx: &Context<'_>) -> Wake {
     match slot {
-        Some(waker) if waker.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
+        Some(waker) if waker.will_wake(cx.waker()) => Wake::NONE,
+        _ => Wake(None, slot.replace(cx.waker().clone())),
     }
 }
 
@@ -103,13 +112,13 @@ impl SimplexStream {
     /// stream.
     pub(crate) fn close_write(&mut self) -> Wake {
         self.closed = true;
-        Wake(self.read_waker.take())
+        Wake::one(self.read_waker.take())
     }
 
     /// Ends the read side: writes fail from now on.
     pub(crate) fn close_read(&mut self) -> Wake {
         self.closed = true;
-        Wake(self.write_waker.take())
+        Wake::one(self.write_waker.take())
     }
 
     /// A read without the budget; the waker returned is the writer's.
@@ -119,18 +128,17 @@ impl SimplexStream {
         buf: &mut [u8],
     ) -> (Poll<io::Result<usize>>, Wake) {
         if buf.is_empty() {
-            return (Poll::Ready(Ok(0)), Wake(None));
+            return (Poll::Ready(Ok(0)), Wake::NONE);
         }
         if !self.buffer.is_empty() {
             let n = buf.len().min(self.buffer.len());
             self.buffer.copy_to_slice(&mut buf[..n]);
-            return (Poll::Ready(Ok(n)), Wake(self.write_waker.take()));
+            return (Poll::Ready(Ok(n)), Wake::one(self.write_waker.take()));
         }
         if self.closed {
-            return (Poll::Ready(Ok(0)), Wake(None));
+            return (Poll::Ready(Ok(0)), Wake::NONE);
         }
-        store(&mut self.read_waker, cx);
-        (Poll::Pending, Wake(None))
+        (Poll::Pending, store(&mut self.read_waker, cx))
     }
 
     /// A write without the budget; the waker returned is the reader's.
@@ -141,19 +149,18 @@ impl SimplexStream {
     ) -> (Poll<io::Result<usize>>, Wake) {
         if self.closed {
             let err = io::Error::new(io::ErrorKind::BrokenPipe, "the pipe's other end is closed");
-            return (Poll::Ready(Err(err)), Wake(None));
+            return (Poll::Ready(Err(err)), Wake::NONE);
         }
         if buf.is_empty() {
-            return (Poll::Ready(Ok(0)), Wake(None));
+            return (Poll::Ready(Ok(0)), Wake::NONE);
         }
         let room = self.max_buf_size - self.buffer.len();
         if room == 0 {
-            store(&mut self.write_waker, cx);
-            return (Poll::Pending, Wake(None));
+            return (Poll::Pending, store(&mut self.write_waker, cx));
         }
         let n = room.min(buf.len());
         self.buffer.extend_from_slice(&buf[..n]);
-        (Poll::Ready(Ok(n)), Wake(self.read_waker.take()))
+        (Poll::Ready(Ok(n)), Wake::one(self.read_waker.take()))
     }
 }
 

@@ -25,7 +25,9 @@ pub struct WriteHalf<T> {
 /// The halves share the stream behind a lock, held only for one
 /// `poll_read` or `poll_write` of it, so the two rarely wait on each other;
 /// a socket type with its own split (`TcpStream::split`, `into_split`) needs
-/// no lock and is the better choice where there is one.
+/// no lock and is the better choice where there is one. As with Tokio's
+/// split, the lock is held for the whole poll of the inner stream, so a
+/// waker that stream wakes or drops during the poll runs under it.
 ///
 /// ```
 /// use zokio::io::{AsyncReadExt, AsyncWriteExt};
