@@ -891,3 +891,23 @@ async fn write_all_counts_writes() {
     assert_eq!(wr.buf, b"hello world"[..]);
     assert_eq!(wr.cnt, 3);
 }
+
+/// Zokio's `Lines::next_line` keeps a partly read line in the `Lines`, so a
+/// dropped `next_line` future loses nothing (Tokio documents the same).
+#[test]
+fn next_line_is_cancel_safe() {
+    use futures_util::FutureExt;
+
+    let (mut tx, rx) = zokio::io::duplex(64);
+    let mut lines = BufReader::new(rx).lines();
+    zokio::block_on(tx.write_all(b"first ha")).unwrap();
+    // Polled once: it reads "first ha", finds no newline, and waits.
+    assert!(lines.next_line().now_or_never().is_none());
+    zokio::block_on(tx.write_all(b"lf\nsecond\n")).unwrap();
+    drop(tx);
+    zokio::block_on(async {
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("first half"));
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("second"));
+        assert_eq!(lines.next_line().await.unwrap(), None);
+    });
+}
