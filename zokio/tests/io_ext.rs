@@ -906,7 +906,10 @@ fn next_line_is_cancel_safe() {
     zokio::block_on(tx.write_all(b"lf\nsecond\n")).unwrap();
     drop(tx);
     zokio::block_on(async {
-        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("first half"));
+        assert_eq!(
+            lines.next_line().await.unwrap().as_deref(),
+            Some("first half")
+        );
         assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("second"));
         assert_eq!(lines.next_line().await.unwrap(), None);
     });
