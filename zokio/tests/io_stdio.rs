@@ -2,7 +2,8 @@
 //! for them): this test binary runs itself as a child process with piped
 //! standard streams, and the child echoes its input through Zokio's stdio,
 //! inside a runtime (on its blocking pool) and outside one (on the
-//! fallback threads).
+//! fallback threads); and the write-behind and dropped-read behaviours the
+//! docs promise.
 #![cfg(not(loom))]
 
 use std::io::Write;
@@ -16,6 +17,14 @@ const CHILD: &str = "ZOKIO_IO_STDIO_CHILD";
 /// Runs this binary's test `name` as a child with `input` on its standard
 /// input; returns its standard output and error, or fails after a bound.
 fn run_child(name: &str, input: &[u8]) -> (String, String) {
+    run_child_with(name, input, false)
+}
+
+/// As [`run_child`]; with `close_stdout`, the read end of the child's
+/// standard output is closed once the test harness has said it is running
+/// the test, so the test's writes fail (and so may the harness's summary:
+/// the exit status is then not checked).
+fn run_child_with(name: &str, input: &[u8], close_stdout: bool) -> (String, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([name, "--exact", "--nocapture", "--test-threads=1", "-q"])
         .env(CHILD, "1")
@@ -24,6 +33,13 @@ fn run_child(name: &str, input: &[u8]) -> (String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    if close_stdout {
+        use std::io::Read;
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 256];
+        let _ = stdout.read(&mut first);
+        drop(stdout);
+    }
     // Feed and drain the pipes on threads of their own: the child writes
     // while it reads, and a full pipe would stall both processes.
     let mut stdin = child.stdin.take().unwrap();
@@ -39,7 +55,10 @@ fn run_child(name: &str, input: &[u8]) -> (String, String) {
     };
     let out = out.unwrap();
     feeder.join().unwrap().unwrap();
-    assert!(out.status.success(), "child {name} failed: {out:?}");
+    assert!(
+        close_stdout || out.status.success(),
+        "child {name} failed: {out:?}"
+    );
     (
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
@@ -106,4 +125,56 @@ fn stdio_outside_a_runtime() {
         out[at + 4..].bytes().take_while(|&b| b == b'x').count(),
         300_000
     );
+}
+
+/// A write to a closed pipe fails in the background; the error comes back
+/// from a later write or flush, not lost (the test harness ignores SIGPIPE,
+/// as every Rust program does, so the write gets EPIPE).
+#[test]
+fn a_write_error_comes_back_on_a_later_call() {
+    if std::env::var_os(CHILD).is_some() {
+        let rt = zokio::Runtime::new().unwrap();
+        let err = rt.block_on(async {
+            let mut out = zokio::io::stdout();
+            for _ in 0..100 {
+                if let Err(err) = out.write_all(&[b'x'; 1024]).await {
+                    return err;
+                }
+            }
+            out.flush().await.unwrap_err()
+        });
+        eprintln!("write error: {:?}", err.kind());
+        return;
+    }
+    let (_, err) = run_child_with("a_write_error_comes_back_on_a_later_call", b"", true);
+    assert!(err.contains("write error: BrokenPipe"), "{err}");
+}
+
+/// A read dropped while its blocking job runs does not lose what that job
+/// reads: the next read of the same `Stdin` gets it.
+#[test]
+fn a_dropped_stdin_read_is_not_lost() {
+    use futures_util::FutureExt;
+
+    if std::env::var_os(CHILD).is_some() {
+        let rt = zokio::Runtime::new().unwrap();
+        rt.block_on(async {
+            let mut stdin = zokio::io::stdin();
+            let mut buf = [0u8; 64];
+            // Starts the blocking read, then drops the future (unless the
+            // job was quick enough to finish within the one poll).
+            let mut all = match stdin.read(&mut buf).now_or_never() {
+                Some(read) => buf[..read.unwrap()].to_vec(),
+                None => Vec::new(),
+            };
+            stdin.read_to_end(&mut all).await.unwrap();
+            let mut out = zokio::io::stdout();
+            out.write_all(b"read: ").await.unwrap();
+            out.write_all(&all).await.unwrap();
+            out.flush().await.unwrap();
+        });
+        return;
+    }
+    let (out, _) = run_child("a_dropped_stdin_read_is_not_lost", b"every byte");
+    assert!(out.contains("read: every byte"), "{out}");
 }
