@@ -8,8 +8,10 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::{Context, Poll, ready};
 
-use zokio_core::blocking::{Blocking as Pool, BlockingHandle};
-use zokio_core::task::{JoinError, JoinHandle, Runnable};
+use zokio_core::blocking::BlockingHandle;
+use zokio_core::task::{JoinError, JoinHandle};
+
+use super::fallback_pool::FallbackPool;
 
 /// The most bytes one operation moves (Tokio's figure): a larger write is
 /// taken in parts, as a short write.
@@ -44,27 +46,13 @@ pub(crate) struct Blocking<T> {
     need_flush: bool,
 }
 
-/// One thread per job, for stdio used outside a Zokio runtime (under
-/// another executor), where no blocking pool is current.
-struct ThreadPerJob;
-
-impl Pool for ThreadPerJob {
-    fn run(&self, job: Runnable) {
-        // If no thread can be had, the job drops with the closure, and its
-        // handle reports it cancelled, which becomes an io::Error.
-        let _ = std::thread::Builder::new()
-            .name("zokio-stdio".into())
-            .spawn(move || job.run());
-    }
-}
-
 fn spawn<R: Send + 'static>(job: impl FnOnce() -> R + Send + 'static) -> JoinHandle<R> {
     match zokio_core::context::try_current::<BlockingHandle>() {
         Ok(pool) => pool.spawn_blocking(job),
         Err(_) => {
             static FALLBACK: OnceLock<BlockingHandle> = OnceLock::new();
             FALLBACK
-                .get_or_init(|| BlockingHandle::new(ThreadPerJob))
+                .get_or_init(|| BlockingHandle::new(FallbackPool::default()))
                 .spawn_blocking(job)
         }
     }

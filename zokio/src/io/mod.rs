@@ -75,6 +75,7 @@ mod cooperative;
 mod copy;
 mod copy_bidirectional;
 mod duplex;
+mod fallback_pool;
 mod join;
 mod read_ext;
 mod seek_ext;

@@ -4,8 +4,9 @@
 //! Standard streams may be terminals, pipes or files, and most of those
 //! cannot be made non-blocking without changing them for every other
 //! process that shares them, so each read or write runs as a blocking job
-//! (on the runtime's blocking pool, or, outside a Zokio runtime, on a
-//! thread of its own).
+//! (on the runtime's blocking pool, or, outside a Zokio runtime, on threads
+//! kept for the purpose, each job on a thread of its own so that a pending
+//! read never holds up a write).
 
 use std::io;
 use std::pin::Pin;
