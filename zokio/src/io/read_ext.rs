@@ -9,16 +9,22 @@ use std::task::{Context, Poll, ready};
 use bytes::BufMut;
 use futures_lite::io::{self as lite, AsyncRead};
 
+use super::number::{LittleEndian, Number};
+
 macro_rules! read_numbers {
-    ($($name:ident -> $ty:ty, $decode:ident, $what:literal;)*) => {$(
+    ($($name:ident -> $number:ty, $what:literal;)*) => {$(
         #[doc = concat!("Reads ", $what, "; an error of kind `UnexpectedEof` if the stream ends first.")]
         ///
         /// Not cancel-safe: bytes read before the future is dropped are lost.
-        fn $name(&mut self) -> ReadNumber<'_, Self, $ty>
+        fn $name(&mut self) -> ReadNumber<'_, Self, $number>
         where
             Self: Unpin,
         {
-            ReadNumber::new(self, size_of::<$ty>(), |bytes| <$ty>::$decode(head(bytes)))
+            ReadNumber {
+                reader: self,
+                bytes: Default::default(),
+                filled: 0,
+            }
         }
     )*};
 }
@@ -163,39 +169,32 @@ pub trait AsyncReadExt: AsyncRead {
     }
 
     read_numbers! {
-        read_u8 -> u8, from_be_bytes, "an unsigned byte";
-        read_i8 -> i8, from_be_bytes, "a signed byte";
-        read_u16 -> u16, from_be_bytes, "a big-endian `u16`";
-        read_i16 -> i16, from_be_bytes, "a big-endian `i16`";
-        read_u32 -> u32, from_be_bytes, "a big-endian `u32`";
-        read_i32 -> i32, from_be_bytes, "a big-endian `i32`";
-        read_u64 -> u64, from_be_bytes, "a big-endian `u64`";
-        read_i64 -> i64, from_be_bytes, "a big-endian `i64`";
-        read_u128 -> u128, from_be_bytes, "a big-endian `u128`";
-        read_i128 -> i128, from_be_bytes, "a big-endian `i128`";
-        read_f32 -> f32, from_be_bytes, "a big-endian `f32`";
-        read_f64 -> f64, from_be_bytes, "a big-endian `f64`";
-        read_u16_le -> u16, from_le_bytes, "a little-endian `u16`";
-        read_i16_le -> i16, from_le_bytes, "a little-endian `i16`";
-        read_u32_le -> u32, from_le_bytes, "a little-endian `u32`";
-        read_i32_le -> i32, from_le_bytes, "a little-endian `i32`";
-        read_u64_le -> u64, from_le_bytes, "a little-endian `u64`";
-        read_i64_le -> i64, from_le_bytes, "a little-endian `i64`";
-        read_u128_le -> u128, from_le_bytes, "a little-endian `u128`";
-        read_i128_le -> i128, from_le_bytes, "a little-endian `i128`";
-        read_f32_le -> f32, from_le_bytes, "a little-endian `f32`";
-        read_f64_le -> f64, from_le_bytes, "a little-endian `f64`";
+        read_u8 -> u8, "an unsigned byte";
+        read_i8 -> i8, "a signed byte";
+        read_u16 -> u16, "a big-endian `u16`";
+        read_i16 -> i16, "a big-endian `i16`";
+        read_u32 -> u32, "a big-endian `u32`";
+        read_i32 -> i32, "a big-endian `i32`";
+        read_u64 -> u64, "a big-endian `u64`";
+        read_i64 -> i64, "a big-endian `i64`";
+        read_u128 -> u128, "a big-endian `u128`";
+        read_i128 -> i128, "a big-endian `i128`";
+        read_f32 -> f32, "a big-endian `f32`";
+        read_f64 -> f64, "a big-endian `f64`";
+        read_u16_le -> LittleEndian<u16>, "a little-endian `u16`";
+        read_i16_le -> LittleEndian<i16>, "a little-endian `i16`";
+        read_u32_le -> LittleEndian<u32>, "a little-endian `u32`";
+        read_i32_le -> LittleEndian<i32>, "a little-endian `i32`";
+        read_u64_le -> LittleEndian<u64>, "a little-endian `u64`";
+        read_i64_le -> LittleEndian<i64>, "a little-endian `i64`";
+        read_u128_le -> LittleEndian<u128>, "a little-endian `u128`";
+        read_i128_le -> LittleEndian<i128>, "a little-endian `i128`";
+        read_f32_le -> LittleEndian<f32>, "a little-endian `f32`";
+        read_f64_le -> LittleEndian<f64>, "a little-endian `f64`";
     }
 }
 
 impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
-
-/// The first `N` bytes of `bytes` (`N` is at most 16: the widest number).
-fn head<const N: usize>(bytes: &[u8; 16]) -> [u8; N] {
-    let mut out = [0; N];
-    out.copy_from_slice(&bytes[..N]);
-    out
-}
 
 /// Future of [`AsyncReadExt::read_exact`]: the length of the filled buffer.
 #[derive(Debug)]
@@ -216,33 +215,22 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
 
 /// Future of [`AsyncReadExt::read_u32`] and the other number readers.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadNumber<'a, R: ?Sized, T> {
+pub struct ReadNumber<'a, R: ?Sized, N: Number> {
     reader: &'a mut R,
-    bytes: [u8; 16],
-    len: usize,
+    bytes: N::Bytes,
     filled: usize,
-    decode: fn(&[u8; 16]) -> T,
 }
 
-impl<'a, R: ?Sized, T> ReadNumber<'a, R, T> {
-    fn new(reader: &'a mut R, len: usize, decode: fn(&[u8; 16]) -> T) -> Self {
-        ReadNumber {
-            reader,
-            bytes: [0; 16],
-            len,
-            filled: 0,
-            decode,
-        }
-    }
-}
+impl<R: AsyncRead + Unpin + ?Sized, N: Number> Future for ReadNumber<'_, R, N> {
+    type Output = io::Result<N::Output>;
 
-impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadNumber<'_, R, T> {
-    type Output = io::Result<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<N::Output>> {
         let this = &mut *self;
-        while this.filled < this.len {
-            let rest = &mut this.bytes[this.filled..this.len];
+        loop {
+            let rest = &mut this.bytes.as_mut()[this.filled..];
+            if rest.is_empty() {
+                return Poll::Ready(Ok(N::decode(this.bytes)));
+            }
             let room = rest.len();
             let n = ready!(Pin::new(&mut *this.reader).poll_read(cx, rest))?;
             if n == 0 {
@@ -253,7 +241,6 @@ impl<R: AsyncRead + Unpin + ?Sized, T> Future for ReadNumber<'_, R, T> {
             }
             this.filled += n.min(room);
         }
-        Poll::Ready(Ok((this.decode)(&this.bytes)))
     }
 }
 
