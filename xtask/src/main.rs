@@ -592,6 +592,11 @@ mod loom_coverage {
         ("CancellationToken tree", "zokio", "cancellation"),
         ("pool depot", "zokio-mem", "depot"),
         ("readiness word", "zokio-io", "readiness"),
+        (
+            "signal pending flag and listener broadcast",
+            "zokio-io",
+            "signal",
+        ),
     ];
 
     #[test]

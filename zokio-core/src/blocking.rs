@@ -35,7 +35,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::context::{self, Layer, LayerHandle};
-use crate::task::{JoinHandle, Runnable, Schedule, ScheduleHint};
+use crate::task::{Builder, JoinHandle, Runnable, Schedule, ScheduleHint};
 
 /// A pool that runs blocking jobs.
 pub trait Blocking: Send + Sync + 'static {
@@ -67,8 +67,18 @@ impl BlockingHandle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        self.spawn_blocking_with(Builder::new(), f)
+    }
+
+    /// [`spawn_blocking`](BlockingHandle::spawn_blocking), with the job's
+    /// task named (and otherwise built) by `builder`.
+    pub fn spawn_blocking_with<F, R>(&self, builder: Builder<'_>, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let schedule = JobSchedule(self.pool.clone());
-        let (runnable, handle) = crate::task::spawn(async move { f() }, schedule);
+        let (runnable, handle) = builder.spawn(async move { f() }, schedule);
         runnable.schedule();
         handle
     }

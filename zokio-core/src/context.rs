@@ -135,6 +135,9 @@ pub(crate) struct Context {
     /// The run whose task harness has not been entered yet (a `*mut RunSlot`,
     /// which only `task::harness` reads and writes).
     pub(crate) run_slot: Cell<*mut ()>,
+    /// The metadata of the task whose run is in progress (a `*const
+    /// TaskMeta`, null outside any run), which only `task::harness` writes.
+    pub(crate) current_task: Cell<*const ()>,
     /// Task ids this thread may hand out: `next..end`.
     pub(crate) ids: Cell<(u64, u64)>,
     /// The scheduler's own state for this thread, while it runs a worker loop.
@@ -158,6 +161,7 @@ impl Context {
             wake_origin: Cell::new(None),
             wake_behind: Cell::new(false),
             run_slot: Cell::new(std::ptr::null_mut()),
+            current_task: Cell::new(std::ptr::null()),
             ids: Cell::new((0, 0)),
             worker: Cell::new(None),
             layers: Cell::new(std::ptr::null()),

@@ -72,11 +72,36 @@ impl<T: AsFd> Async<T> {
     }
 
     pub(crate) fn register(io: T, handle: &Handle, readiness: Readiness) -> io::Result<Async<T>> {
-        let registration = Registration::new(io.as_fd(), handle, readiness)?;
-        Ok(Async {
-            io: Some(io),
-            registration,
-        })
+        Async::try_register(io, handle, readiness).map_err(|(_, e)| e)
+    }
+
+    /// [`register`](Self::register) that gives `io` back when it fails.
+    pub(crate) fn try_register(
+        io: T,
+        handle: &Handle,
+        readiness: Readiness,
+    ) -> Result<Async<T>, (T, io::Error)> {
+        match Registration::new(io.as_fd(), handle, readiness) {
+            Ok(registration) => Ok(Async {
+                io: Some(io),
+                registration,
+            }),
+            Err(e) => Err((io, e)),
+        }
+    }
+
+    /// The inner descriptor, mutably (for operations that need `&mut T`).
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.io
+            .as_mut()
+            .expect("`io` is only taken by `into_inner`")
+    }
+
+    /// The registration itself, for crate types that drive the readiness
+    /// wait by hand (a signal listener checks its broadcast between waits;
+    /// the readiness API waits on an interest).
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
     }
 
     /// The handle of the reactor this source is registered with.
@@ -401,6 +426,25 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
     }
     // SAFETY: as above; F_SETFL takes an integer flag set.
     if unsafe { libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Clears `O_NONBLOCK` on `fd`, for a descriptor handed back to blocking code.
+pub(crate) fn set_blocking(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let raw = fd.as_raw_fd();
+    // SAFETY: `fd` is a borrowed, open descriptor for the whole call, and
+    // F_GETFL takes no pointer argument.
+    let flags = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if flags & libc::O_NONBLOCK == 0 {
+        return Ok(());
+    }
+    // SAFETY: as above; F_SETFL takes an integer flag set.
+    if unsafe { libc::fcntl(raw, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())

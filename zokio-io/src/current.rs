@@ -61,7 +61,7 @@ impl Handle {
 
 /// The background reactor, started once per process. A failure to start is
 /// remembered (as kind and message, since `io::Error` is not `Clone`).
-fn background() -> io::Result<Handle> {
+pub(crate) fn background() -> io::Result<Handle> {
     static BACKGROUND: OnceLock<Result<Handle, (io::ErrorKind, String)>> = OnceLock::new();
     let started =
         BACKGROUND.get_or_init(|| start_background().map_err(|e| (e.kind(), e.to_string())));

@@ -55,6 +55,11 @@
 //!   [`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
 //!   with futures-io `AsyncRead`/`AsyncWrite` and conversions from and into
 //!   std's types.
+//! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signal listeners
+//!   ([`signal::unix::signal`]), with Tokio's names and semantics.
+//! - [`process`] (Linux): [`Command`](process::Command) and
+//!   [`Child`](process::Child) with Tokio's API, children reaped through
+//!   pidfds registered with the reactor.
 //!
 //! ```
 //! use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
@@ -90,17 +95,27 @@
 mod async_fd;
 mod current;
 mod driver;
+mod interest;
+mod io_ready;
 pub mod net;
+mod offload;
 mod origin;
+#[cfg(target_os = "linux")]
+pub mod process;
 mod reactor;
 mod readiness;
+mod ready;
 mod registration;
+pub mod signal;
 mod sys;
+pub mod unix;
 
 #[cfg(all(test, loom))]
 mod loom_models;
 
 pub use async_fd::Async;
 pub use driver::{IoDriver, IoUnparker};
+pub use interest::Interest;
 pub use reactor::Handle;
+pub use ready::Ready;
 pub use zokio_core::context::{EnterGuard, TryCurrentError};

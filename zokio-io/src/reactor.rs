@@ -80,6 +80,17 @@ impl fmt::Debug for Handle {
     }
 }
 
+impl Handle {
+    /// Whether this reactor's driver has shut down (or been dropped).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.reactor.lock().shut_down
+    }
+
+    pub(crate) fn same_reactor(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.reactor, &other.reactor)
+    }
+}
+
 impl Reactor {
     pub(crate) fn selector(&self) -> &Selector {
         &self.selector

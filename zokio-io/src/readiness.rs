@@ -56,6 +56,21 @@ impl Direction {
 pub(crate) struct ReadyEvent {
     tick: usize,
     direction: Direction,
+    /// The direction's final readiness (hang-up or failure) was set.
+    is_final: bool,
+}
+
+impl ReadyEvent {
+    /// The direction this event made ready.
+    pub(crate) fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// Whether the direction has reached its end (see
+    /// [`Readiness::mark_final`]): an operation would return at once.
+    pub(crate) fn is_final(&self) -> bool {
+        self.is_final
+    }
 }
 
 /// The readiness state of one source, shared by the reactor (which sets it)
@@ -211,6 +226,7 @@ fn check(state: usize, direction: Direction) -> Option<io::Result<ReadyEvent>> {
     (state & (direction.bit() | direction.final_bit()) != 0).then_some(Ok(ReadyEvent {
         tick: state >> TICK_SHIFT,
         direction,
+        is_final: state & direction.final_bit() != 0,
     }))
 }
 

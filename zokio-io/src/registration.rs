@@ -51,6 +51,11 @@ impl Registration {
         self.io.readiness.poll_ready(direction, cx)
     }
 
+    /// The readiness of `direction` now, registering no waker.
+    pub(crate) fn ready_event(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+        self.io.readiness.ready_event(direction)
+    }
+
     pub(crate) fn clear(&self, event: ReadyEvent) {
         self.io.readiness.clear(event);
     }

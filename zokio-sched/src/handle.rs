@@ -7,11 +7,22 @@ use zokio_core::sync::Arc;
 
 use zokio_core::blocking::{Blocking, BlockingHandle};
 use zokio_core::context::{self, EnterGuard, Handles, Layer, LayerHandle, TryCurrentError};
-use zokio_core::task::{JoinHandle, Runnable};
+use zokio_core::task::{Builder, JoinHandle, Runnable};
 
 use crate::blocking::BlockingPool;
 use crate::current_thread::shared as current;
+use crate::metrics::Metrics;
 use crate::multi_thread::shared as multi;
+
+/// Which kind of scheduler a [`Handle`] leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Flavor {
+    /// [`CurrentThread`](crate::CurrentThread): tasks run on the thread in `block_on`.
+    CurrentThread,
+    /// [`MultiThread`](crate::MultiThread): work-stealing worker threads.
+    MultiThread,
+}
 
 /// A cheap, cloneable handle to a running scheduler ([`MultiThread`] or
 /// [`CurrentThread`]), whatever its driver. `Send + Sync`.
@@ -79,19 +90,82 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.clone().spawn_owned(future)
+        self.clone().spawn_owned(Builder::new(), future)
+    }
+
+    /// Spawns `future` onto the scheduler, with a name and the other options
+    /// of `builder`.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_core::task::Builder;
+    /// use zokio_sched::{Config, CurrentThread};
+    ///
+    /// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// let task = rt.handle().spawn_with(Builder::new().name("answer"), async { 42 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 42);
+    /// ```
+    pub fn spawn_with<F>(&self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.clone().spawn_owned(builder, future)
     }
 
     /// `spawn`, giving this handle's reference to the task.
     #[inline]
-    fn spawn_owned<F>(self, future: F) -> JoinHandle<F::Output>
+    fn spawn_owned<F>(self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self.inner {
-            Scheduler::Multi(shared) => multi::spawn(shared, future),
-            Scheduler::Current(shared) => current::spawn(shared, future),
+            Scheduler::Multi(shared) => multi::spawn(shared, builder, future),
+            Scheduler::Current(shared) => current::spawn(shared, builder, future),
+        }
+    }
+
+    /// Which scheduler this handle leads to.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_sched::{Config, CurrentThread, Flavor};
+    ///
+    /// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// assert_eq!(rt.handle().flavor(), Flavor::CurrentThread);
+    /// ```
+    pub fn flavor(&self) -> Flavor {
+        match self.inner {
+            Scheduler::Multi(_) => Flavor::MultiThread,
+            Scheduler::Current(_) => Flavor::CurrentThread,
+        }
+    }
+
+    /// A number unique to this scheduler among all created in the process.
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_sched::{Config, CurrentThread};
+    ///
+    /// let a = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// let b = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
+    /// assert_ne!(a.handle().id(), b.handle().id());
+    /// assert_eq!(a.handle().id(), a.handle().id());
+    /// ```
+    pub fn id(&self) -> std::num::NonZeroU64 {
+        match &self.inner {
+            Scheduler::Multi(shared) => shared.id,
+            Scheduler::Current(shared) => shared.id,
+        }
+    }
+
+    /// A snapshot of the scheduler's counters. A current-thread scheduler's
+    /// queue depth is known only on its own thread, and reads 0 elsewhere.
+    pub fn metrics(&self) -> Metrics {
+        match &self.inner {
+            Scheduler::Multi(shared) => shared.metrics(),
+            Scheduler::Current(shared) => shared.metrics(),
         }
     }
 
@@ -242,7 +316,7 @@ where
     F::Output: Send + 'static,
 {
     match Handle::try_current() {
-        Ok(handle) => handle.spawn_owned(future),
+        Ok(handle) => handle.spawn_owned(Builder::new(), future),
         Err(err) => panic!("{err}"),
     }
 }

@@ -72,6 +72,7 @@ mod config;
 mod current_thread;
 mod driver_cell;
 mod handle;
+mod id;
 mod idle;
 mod inbox;
 mod lifo;
@@ -87,8 +88,8 @@ mod loom_models;
 
 pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
 pub use current_thread::CurrentThread;
-pub use current_thread::shared::spawn_local;
-pub use handle::{Handle, spawn, spawn_blocking};
+pub use current_thread::shared::{spawn_local, spawn_local_with};
+pub use handle::{Flavor, Handle, spawn, spawn_blocking};
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
 pub use zokio_core::context::{EnterGuard, TryCurrentError};

@@ -457,8 +457,7 @@ fn order_of_receiver_and_spawned(wake: fn(&std::task::Waker)) -> Vec<&'static st
         wake(&waker);
         receiver.await.unwrap();
         queued.await.unwrap();
-        let order = log.lock().unwrap().clone();
-        order
+        log.lock().unwrap().clone()
     }))
     .unwrap()
 }

@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | tasks, `JoinHandle`, `block_on`, the contracts | [`zokio_core`] | [`task`], [`block_on`] |
 //! | work-stealing and current-thread schedulers, blocking pool | [`zokio_sched`] | [`runtime`], [`spawn`] |
-//! | reactor and sockets | [`zokio_io`] | [`net`] |
+//! | reactor, sockets, signals, processes | [`zokio_io`] | [`net`], [`signal`], `process` |
 //! | timers | [`zokio_time`] | [`time`] |
 //! | pooled memory | [`zokio_mem`] | [`mem`] |
 //!
@@ -97,10 +97,26 @@ pub mod time {
     }
 }
 
-/// Networking: TCP, UDP and Unix sockets implementing the futures-io traits,
-/// from [`zokio_io`].
+/// Networking with Tokio's names (`TcpListener`, `TcpStream`, `TcpSocket`,
+/// `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`, `lookup_host`)
+/// and the futures-io traits, from [`zokio_io`]; host names resolve on the
+/// blocking pool, never on a worker.
 pub mod net {
     pub use zokio_io::net::*;
+}
+
+/// Signals: [`ctrl_c`](signal::ctrl_c) and, on Unix, listeners for any
+/// signal, from [`zokio_io::signal`] (whose module documentation explains
+/// the model).
+pub mod signal {
+    pub use zokio_io::signal::*;
+}
+
+/// Child processes with Tokio's API (`Command`, `Child`, async pipes),
+/// reaped through pidfds, from [`zokio_io::process`] (Linux).
+#[cfg(target_os = "linux")]
+pub mod process {
+    pub use zokio_io::process::*;
 }
 
 /// Pooled memory: buffer and object pools, from [`zokio_mem`] (whose pools

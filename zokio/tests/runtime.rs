@@ -386,3 +386,49 @@ fn timers_on_a_runtime_without_time_say_which_setting_is_missing() {
     // The worker survived the panic.
     assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
 }
+
+#[test]
+fn a_current_thread_block_on_woken_by_its_own_driver_parks_once_per_event() {
+    use zokio::io::AsyncReadExt;
+    // The main future waits on a socket; each byte a thread writes wakes it
+    // from the driver's dispatch, on the runtime's own thread. Each event
+    // must cost one park: an unpark from that wake would make the next park
+    // return at once, for nothing, and count a second one.
+    const BYTES: u64 = 40;
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        for _ in 0..BYTES {
+            std::thread::sleep(Duration::from_millis(2));
+            b.write_all(&[1]).unwrap();
+        }
+    });
+    let parks = rt.block_on(async move {
+        let mut a = zokio::net::UnixStream::from_std(a).unwrap();
+        let before = zokio::runtime::Handle::current()
+            .metrics()
+            .worker(0)
+            .unwrap()
+            .parks;
+        let mut byte = [0u8; 1];
+        for _ in 0..BYTES {
+            a.read_exact(&mut byte).await.unwrap();
+        }
+        zokio::runtime::Handle::current()
+            .metrics()
+            .worker(0)
+            .unwrap()
+            .parks
+            - before
+    });
+    writer.join().unwrap();
+    assert!(parks >= BYTES, "a park per byte at least: {parks}");
+    assert!(
+        parks < BYTES * 3 / 2,
+        "about one park per byte, not two: {parks}"
+    );
+}

@@ -60,36 +60,75 @@ impl RunSlot {
     }
 }
 
-/// Swaps the offered slot (the context's `run_slot`, null when none is
-/// offered) for `slot`. While the thread exits there is no context: then no
-/// slot is offered, and a run reports nothing.
-#[inline]
-fn replace_slot(slot: *mut RunSlot) -> *mut RunSlot {
-    context::with(|cx| cx.run_slot.replace(slot.cast()).cast()).unwrap_or(ptr::null_mut())
+/// Where the run offering a slot leaves the thread's context when it ends:
+/// the slot and current task it found there.
+struct RestoreSlot {
+    slot: *mut RunSlot,
+    task: *const (),
 }
 
-/// Puts the slot back as it was, even if a schedule callback panics out of
-/// the run: a dangling slot must never be left behind.
-struct RestoreSlot(*mut RunSlot);
-
 impl Drop for RestoreSlot {
+    /// Puts the context back as it was, even if a schedule callback panics
+    /// out of the run: a dangling slot or task must never be left behind.
     #[inline]
     fn drop(&mut self) {
-        replace_slot(self.0);
+        let _ = context::with(|cx| {
+            cx.run_slot.set(self.slot.cast());
+            cx.current_task.set(self.task);
+        });
     }
 }
 
 /// Runs `f` (one async-task run) with `slot` offered to the harness it enters.
 #[inline]
 pub(crate) fn with_slot<R>(slot: &mut RunSlot, f: impl FnOnce() -> R) -> R {
-    let _restore = RestoreSlot(replace_slot(slot));
+    let offered = ptr::from_mut(slot);
+    // While the thread exits there is no context: then no slot is offered,
+    // and a run reports nothing.
+    let _restore = context::with(|cx| RestoreSlot {
+        slot: cx.run_slot.replace(offered.cast()).cast(),
+        task: cx.current_task.get(),
+    });
     f()
 }
 
-/// Takes the offered slot: only the first harness entered after the offer gets it.
+/// Takes the offered slot (only the first harness entered after the offer
+/// gets it) and makes its task the current one until the run ends.
 #[inline]
 fn take_slot() -> *mut RunSlot {
-    replace_slot(ptr::null_mut())
+    context::with(|cx| {
+        let slot: *mut RunSlot = cx.run_slot.replace(ptr::null_mut()).cast();
+        if !slot.is_null() {
+            // SAFETY: a non-null slot is the one the run below us offered; its
+            // frame owns it and is alive.
+            cx.current_task.set(unsafe { (*slot).meta }.cast());
+        }
+        slot
+    })
+    .unwrap_or(ptr::null_mut())
+}
+
+/// Runs `f` (the drop of a finished task's output, outside any run of it)
+/// with the task of `meta` current, as it would be in the task's own run.
+pub(crate) fn with_current_task<R>(meta: &TaskMeta, f: impl FnOnce() -> R) -> R {
+    struct Restore(*const ());
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = context::with(|cx| cx.current_task.set(self.0));
+        }
+    }
+    let _restore = context::with(|cx| Restore(cx.current_task.replace(ptr::from_ref(meta).cast())));
+    f()
+}
+
+/// The id of the task whose run is in progress on this thread, if any.
+pub(crate) fn current_task_id() -> Option<Id> {
+    let meta = context::with(|cx| cx.current_task.get()).unwrap_or(ptr::null());
+    // SAFETY: non-null only between a harness taking its run's slot and the
+    // end of that run (`RestoreSlot`), or inside `with_current_task`, and we
+    // are on that thread, below it on the stack: the run (async-task) or the
+    // caller's handle keeps the task's header, and so its metadata, alive.
+    (!meta.is_null()).then(|| unsafe { (*meta.cast::<TaskMeta>()).id() })
 }
 
 /// Tells the run in `slot` (if any) that a task that had waited is done.

@@ -104,8 +104,10 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         // Dropping an async-task handle would cancel the task; ours detaches.
+        // A finished task's output is dropped here, with the task current (as
+        // in Tokio, its `Drop` sees the task's id).
         if let Some(task) = self.task.take() {
-            task.detach();
+            super::harness::with_current_task(self.abort.meta(), || task.detach());
         }
     }
 }

@@ -32,6 +32,39 @@ use harness::Harness;
 use id::TaskMeta;
 pub use schedule::{Schedule, ScheduleHint};
 
+/// The id of the task being polled (or whose future is being dropped by a
+/// run) on this thread, or `None` outside a task, as in Tokio.
+///
+/// ```
+/// use zokio_core::task::{spawn, try_id};
+///
+/// assert_eq!(try_id(), None);
+/// let (runnable, handle) = spawn(async { try_id() }, |_, _| {});
+/// let id = runnable.id();
+/// runnable.run();
+/// assert_eq!(zokio_core::block_on(handle).unwrap(), Some(id));
+/// ```
+pub fn try_id() -> Option<Id> {
+    harness::current_task_id()
+}
+
+/// The id of the task being polled on this thread.
+///
+/// # Panics
+///
+/// Outside a task, with Tokio's message; see [`try_id`].
+///
+/// ```
+/// let (runnable, handle) = zokio_core::task::spawn(async { zokio_core::task::id() }, |_, _| {});
+/// let id = runnable.id();
+/// runnable.run();
+/// assert_eq!(zokio_core::block_on(handle).unwrap(), id);
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    try_id().expect("Can't get a task id when not inside a task")
+}
+
 /// Configures a task before it is spawned.
 ///
 /// ```

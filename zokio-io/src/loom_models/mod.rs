@@ -3,3 +3,4 @@
 //! internals.
 
 mod readiness;
+mod signal;

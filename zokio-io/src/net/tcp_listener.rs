@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::{poll_fn, ready};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -12,7 +12,7 @@ use futures_lite::Stream;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::net::addr::each_addr;
+use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::tcp_stream::TcpStream;
 
 /// Connections waiting in the kernel before `accept` takes them.
@@ -57,7 +57,14 @@ impl TcpListener {
         socket.set_reuse_address(true)?;
         socket.set_nonblocking(true)?;
         socket.bind(&addr.into())?;
-        socket.listen(BACKLOG)?;
+        TcpListener::listen_socket(socket, BACKLOG)
+    }
+
+    /// Makes the bound `socket` listen, with room for `backlog` pending
+    /// connections, and registers it.
+    pub(crate) fn listen_socket(socket: Socket, backlog: i32) -> io::Result<TcpListener> {
+        socket.set_nonblocking(true)?;
+        socket.listen(backlog)?;
         Ok(TcpListener {
             inner: Async::new_nonblocking(std::net::TcpListener::from(socket))?,
         })

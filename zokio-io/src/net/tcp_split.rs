@@ -132,19 +132,21 @@ impl OwnedReadHalf {
         self.stream.peer_addr()
     }
 
-    /// Puts the two halves of one stream back together; gives them back if
-    /// they belong to different streams.
-    pub fn reunite(
-        self,
-        mut write: OwnedWriteHalf,
-    ) -> Result<TcpStream, (OwnedReadHalf, OwnedWriteHalf)> {
+    /// Puts the two halves of one stream back together; gives them back (in
+    /// a [`ReuniteError`]) if they belong to different streams.
+    pub fn reunite(self, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
         if !Arc::ptr_eq(&self.stream, &write.stream) {
-            return Err((self, write));
+            return Err(ReuniteError(self, write));
         }
         write.shutdown_on_drop = false;
         drop(write);
-        Arc::try_unwrap(self.stream)
-            .map_err(|_| unreachable!("the two halves were the only owners"))
+        // The two halves were the only owners, and the write half is gone.
+        Arc::try_unwrap(self.stream).map_err(|stream| {
+            ReuniteError(
+                OwnedReadHalf::new(stream.clone()),
+                OwnedWriteHalf::new(stream),
+            )
+        })
     }
 
     /// The stream, if the write half has been dropped; otherwise the half
@@ -166,7 +168,30 @@ impl OwnedWriteHalf {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.peer_addr()
     }
+
+    /// Puts the halves back together; see [`OwnedReadHalf::reunite`].
+    pub fn reunite(self, read: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
+        read.reunite(self)
+    }
+
+    /// Drops the half without shutting down the write side.
+    pub fn forget(mut self) {
+        self.shutdown_on_drop = false;
+    }
 }
+
+/// The halves given to [`OwnedReadHalf::reunite`] belong to different
+/// streams; here they are back.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl std::error::Error for ReuniteError {}
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
@@ -249,3 +274,91 @@ impl_read!(ReadHalf<'_>);
 impl_read!(OwnedReadHalf);
 impl_write!(WriteHalf<'_>);
 impl_write!(OwnedWriteHalf);
+
+/// Tokio's readiness methods on the halves, forwarded to the stream.
+macro_rules! impl_half_ready {
+    (read $ty:ty) => {
+        impl $ty {
+            /// The local address of the connection.
+            pub fn local_addr(&self) -> io::Result<SocketAddr> {
+                self.stream.local_addr()
+            }
+
+            /// Waits for any readiness of `interest`; see [`TcpStream::ready`].
+            pub async fn ready(&self, interest: crate::Interest) -> io::Result<crate::Ready> {
+                self.stream.ready(interest).await
+            }
+
+            /// Waits until the stream is readable; see [`TcpStream::readable`].
+            pub async fn readable(&self) -> io::Result<()> {
+                self.stream.readable().await
+            }
+
+            /// Reads without waiting; see [`TcpStream::try_read`].
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.stream.try_read(buf)
+            }
+
+            /// Reads into several buffers without waiting; see
+            /// [`TcpStream::try_read_vectored`].
+            pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+                self.stream.try_read_vectored(bufs)
+            }
+
+            /// Reads into a buffer's spare capacity without waiting; see
+            /// [`TcpStream::try_read_buf`].
+            pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+                self.stream.try_read_buf(buf)
+            }
+
+            /// Receives without removing from the queue; see
+            /// [`TcpStream::peek`].
+            pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.stream.peek(buf).await
+            }
+
+            /// The poll form of [`peek`](Self::peek).
+            pub fn poll_peek(
+                &self,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.stream.poll_peek(cx, buf)
+            }
+        }
+    };
+    (write $ty:ty) => {
+        impl $ty {
+            /// The local address of the connection.
+            pub fn local_addr(&self) -> io::Result<SocketAddr> {
+                self.stream.local_addr()
+            }
+
+            /// Waits for any readiness of `interest`; see [`TcpStream::ready`].
+            pub async fn ready(&self, interest: crate::Interest) -> io::Result<crate::Ready> {
+                self.stream.ready(interest).await
+            }
+
+            /// Waits until the stream is writable; see [`TcpStream::writable`].
+            pub async fn writable(&self) -> io::Result<()> {
+                self.stream.writable().await
+            }
+
+            /// Writes without waiting; see [`TcpStream::try_write`].
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                self.stream.try_write(buf)
+            }
+
+            /// Writes from several buffers without waiting; see
+            /// [`TcpStream::try_write_vectored`].
+            pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+                self.stream.try_write_vectored(bufs)
+            }
+        }
+    };
+}
+
+impl_half_ready!(read ReadHalf<'_>);
+impl_half_ready!(read OwnedReadHalf);
+impl_half_ready!(write WriteHalf<'_>);
+impl_half_ready!(write OwnedWriteHalf);

@@ -2,13 +2,15 @@
 
 use std::fmt;
 use std::io::{self, IoSliceMut};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::async_fd::Async;
-use crate::net::addr::each_addr;
+use crate::net::addr::{ToSocketAddrs, each_addr};
 use crate::net::queue_hint::QueueHint;
 use crate::reactor::Handle;
 use crate::readiness::Readiness;
@@ -58,6 +60,12 @@ impl TcpStream {
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+        TcpStream::connect_socket(socket, addr).await
+    }
+
+    /// Connects `socket` (as configured by its owner) to `addr` without
+    /// blocking the thread.
+    pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
         socket.set_nonblocking(true)?;
         match socket.connect(&addr.into()) {
             Ok(()) => {}
@@ -111,6 +119,48 @@ impl TcpStream {
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read_with(|s| s.peek(buf)).await
+    }
+
+    /// The poll form of [`peek`](Self::peek).
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |s| s.peek(buf))
+    }
+
+    /// Reads `SO_LINGER`: how long closing the socket waits for unsent
+    /// data, if set.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket2::SockRef::from(self.inner.get_ref()).linger()
+    }
+
+    /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes a close reset the
+    /// connection instead of finishing it; `None` restores the default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_io::net::{TcpListener, TcpStream};
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     stream.set_linger(Some(Duration::from_secs(1)))?;
+    ///     assert_eq!(stream.linger()?, Some(Duration::from_secs(1)));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket2::SockRef::from(self.inner.get_ref()).set_linger(linger)
+    }
+
+    /// Sets `SO_LINGER` to zero: closing resets the connection (the peer
+    /// reads `ConnectionReset`) instead of finishing it.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(Duration::ZERO))
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get_ref().take_error()
     }
 
     /// One read for futures-io, through the receive-queue hint.
@@ -199,3 +249,12 @@ impl fmt::Debug for TcpStream {
 }
 
 crate::net::stream_io::impl_stream_io!(TcpStream);
+
+crate::net::stream_ready::impl_stream_ready!(
+    TcpStream,
+    r#"use zokio_io::net::{TcpListener, TcpStream};
+futures_lite::future::block_on(async {
+let listener = TcpListener::bind("127.0.0.1:0").await?;
+let a = TcpStream::connect(listener.local_addr()?).await?;
+let (b, _) = listener.accept().await?;"#
+);

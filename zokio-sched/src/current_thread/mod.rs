@@ -37,6 +37,8 @@ use shared::{Local, Shared};
 struct MainWaker<U> {
     woken: AtomicBool,
     unpark: U,
+    /// The scheduler whose `block_on` drives the future.
+    shared: Arc<Shared>,
 }
 
 impl<U: Unpark> Wake for MainWaker<U> {
@@ -46,7 +48,13 @@ impl<U: Unpark> Wake for MainWaker<U> {
 
     fn wake_by_ref(self: &std::sync::Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.unpark.unpark();
+        // On the thread in `block_on` the loop is running (a task or the
+        // driver's dispatch woke the future) and looks at the flag before it
+        // parks again: an unpark would only make the next park return at
+        // once, at the price of a system call per wake.
+        if !self.shared.is_owner_thread() {
+            self.unpark.unpark();
+        }
     }
 }
 
@@ -94,6 +102,7 @@ impl<D: Driver> CurrentThread<D> {
         .validate()?;
         let unparker = driver.unparker();
         let shared = Arc::new(Shared {
+            id: crate::id::next(),
             state: RunState::new(),
             remote: ConcurrentQueue::unbounded(),
             unpark: Box::new(move || unparker.unpark()),
@@ -121,7 +130,11 @@ impl<D: Driver> CurrentThread<D> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        shared::spawn(self.local.shared.clone(), future)
+        shared::spawn(
+            self.local.shared.clone(),
+            zokio_core::task::Builder::new(),
+            future,
+        )
     }
 
     /// Spawns a future that need not be `Send`; it runs inside the next
@@ -131,7 +144,8 @@ impl<D: Driver> CurrentThread<D> {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.local.spawn_local(future)
+        self.local
+            .spawn_local(zokio_core::task::Builder::new(), future)
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
@@ -150,14 +164,7 @@ impl<D: Driver> CurrentThread<D> {
 
     /// A snapshot of the counters (one worker: this thread).
     pub fn metrics(&self) -> Metrics {
-        let shared = &self.local.shared;
-        let depth = self.local.queue.try_borrow().map_or(0, |q| q.len());
-        Metrics {
-            workers: vec![shared.counters.snapshot(depth)],
-            injector_depth: shared.remote.len(),
-            owned_tasks: shared.owned.len(),
-            blocking: shared.blocking.metrics(),
-        }
+        self.local.shared.metrics()
     }
 
     /// Runs `future` to completion on this thread, running the spawned tasks
@@ -185,6 +192,7 @@ impl<D: Driver> CurrentThread<D> {
         let main = std::sync::Arc::new(MainWaker {
             woken: AtomicBool::new(true),
             unpark: self.driver.borrow().unparker(),
+            shared: shared.clone(),
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);

@@ -11,7 +11,7 @@ use concurrent_queue::ConcurrentQueue;
 use zokio_core::Schedule;
 use zokio_core::context::{self, Handles};
 use zokio_core::sync::Arc;
-use zokio_core::task::{JoinHandle, Runnable, ScheduleHint};
+use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 
 use crate::blocking::BlockingPool;
 use crate::metrics::WorkerCounters;
@@ -20,6 +20,8 @@ use crate::shutdown::RunState;
 
 /// The part of a `CurrentThread` that handles and tasks share.
 pub(crate) struct Shared {
+    /// Unique among the process's schedulers.
+    pub(crate) id: std::num::NonZeroU64,
     pub(crate) state: RunState,
     pub(crate) remote: ConcurrentQueue<Runnable>,
     /// Wakes the driver, whatever its type, for a task woken elsewhere.
@@ -39,7 +41,10 @@ pub(crate) struct Local {
 
 /// This thread's local queue if it is inside `block_on` of the scheduler at
 /// `shared` (of any current-thread scheduler, for `None`).
-fn with_local<R>(shared: Option<*const Shared>, f: impl FnOnce(Option<&Local>) -> R) -> R {
+pub(crate) fn with_local<R>(
+    shared: Option<*const Shared>,
+    f: impl FnOnce(Option<&Local>) -> R,
+) -> R {
     context::with_worker(|local: Option<&Local>| {
         f(local.filter(|l| shared.is_none_or(|s| ptr::eq(Arc::as_ptr(&l.shared), s))))
     })
@@ -54,6 +59,25 @@ impl Schedule for TaskSchedule {
 }
 
 impl Shared {
+    /// True on the thread inside this scheduler's `block_on`.
+    pub(crate) fn is_owner_thread(&self) -> bool {
+        with_local(Some(ptr::from_ref(self)), |local| local.is_some())
+    }
+
+    /// A snapshot of the counters; the local queue's depth is read only on
+    /// the scheduler's own thread (inside its `block_on`), and is 0 elsewhere.
+    pub(crate) fn metrics(&self) -> crate::metrics::Metrics {
+        let depth = with_local(Some(ptr::from_ref(self)), |local| {
+            local.map_or(0, |l| l.queue.try_borrow().map_or(0, |q| q.len()))
+        });
+        crate::metrics::Metrics {
+            workers: vec![self.counters.snapshot(depth)],
+            injector_depth: self.remote.len(),
+            owned_tasks: self.owned.len(),
+            blocking: self.blocking.metrics(),
+        }
+    }
+
     fn schedule(&self, task: Runnable) {
         with_local(Some(self), |local| match local {
             Some(local) => local.queue.borrow_mut().push_back(task),
@@ -83,14 +107,18 @@ impl Shared {
 
 /// Spawns a `Send` future onto the scheduler `shared` points to; `shared`
 /// becomes the task's schedule handle.
-pub(crate) fn spawn<F>(shared: Arc<Shared>, future: F) -> JoinHandle<F::Output>
+pub(crate) fn spawn<F>(
+    shared: Arc<Shared>,
+    builder: Builder<'_>,
+    future: F,
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     with_local(Some(Arc::as_ptr(&shared)), |local| match local {
         Some(local) => {
-            let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared));
+            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared));
             if !local.shared.state.is_running() {
                 drop(runnable); // shut down: cancelled, and the handle reports it
                 return handle;
@@ -99,7 +127,7 @@ where
             handle
         }
         None => {
-            let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared.clone()));
+            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared.clone()));
             if !shared.state.is_running() {
                 drop(runnable);
                 return handle;
@@ -138,7 +166,23 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let spawned = with_local(None, |local| local.map(|local| local.spawn_local(future)));
+    spawn_local_with(Builder::new(), future)
+}
+
+/// [`spawn_local`], with a name and the other options of `builder`.
+///
+/// # Panics
+///
+/// As [`spawn_local`].
+#[track_caller]
+pub fn spawn_local_with<F>(builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let spawned = with_local(None, |local| {
+        local.map(|local| local.spawn_local(builder, future))
+    });
     match spawned {
         Some(handle) => handle,
         None => panic!(
@@ -149,7 +193,7 @@ where
 }
 
 impl Local {
-    pub(crate) fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_local<F>(&self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -160,9 +204,8 @@ impl Local {
         // remote queue, and after shutdown leave it there. The output's
         // `JoinHandle` is `!Send` if the output is.
         // SAFETY: so `spawn_unchecked`'s same-thread requirements hold.
-        let (runnable, handle) = unsafe {
-            zokio_core::task::Builder::new().spawn_unchecked(future, TaskSchedule(shared.clone()))
-        };
+        let (runnable, handle) =
+            unsafe { builder.spawn_unchecked(future, TaskSchedule(shared.clone())) };
         if !shared.state.is_running() {
             drop(runnable); // on the owner thread: sound for `!Send`
             return handle;

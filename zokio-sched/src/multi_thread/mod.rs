@@ -73,6 +73,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
         let (queues, stealers): (Vec<_>, Vec<_>) = (0..workers).map(|_| local_queue()).unzip();
         let unparker = driver.unparker();
         let shared = Arc::new(Shared {
+            id: crate::id::next(),
             state: RunState::new(),
             remotes: parkers
                 .iter()
@@ -132,7 +133,11 @@ impl<D: Driver> MultiThread<D> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        shared::spawn(self.shared.clone(), future)
+        shared::spawn(
+            self.shared.clone(),
+            zokio_core::task::Builder::new(),
+            future,
+        )
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].

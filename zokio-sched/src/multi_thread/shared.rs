@@ -14,7 +14,7 @@ use concurrent_queue::ConcurrentQueue;
 use zokio_core::context::{self, Handles};
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Arc, Condvar, Mutex};
-use zokio_core::task::{JoinHandle, Runnable, ScheduleHint};
+use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 use zokio_core::{Schedule, ThreadUnparker, Unpark, placement};
 
 use crate::blocking::BlockingPool;
@@ -44,6 +44,8 @@ pub(crate) struct Remote {
 
 /// The state shared by a multi-thread scheduler's workers and handles.
 pub(crate) struct Shared {
+    /// Unique among the process's schedulers.
+    pub(crate) id: std::num::NonZeroU64,
     pub(crate) state: RunState,
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) injector: ConcurrentQueue<Runnable>,
@@ -225,14 +227,18 @@ impl Shared {
 /// Spawns `future` onto the scheduler `shared` points to; `shared` becomes
 /// the task's schedule handle.
 #[inline]
-pub(crate) fn spawn<F>(shared: Arc<Shared>, future: F) -> JoinHandle<F::Output>
+pub(crate) fn spawn<F>(
+    shared: Arc<Shared>,
+    builder: Builder<'_>,
+    future: F,
+) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     with_worker(Arc::as_ptr(&shared), |cx| match cx {
         Some(cx) => {
-            let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared));
+            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared));
             if !cx.shared.is_running() {
                 // Shut down: cancelled at once; the handle reports it.
                 drop(runnable);
@@ -244,7 +250,7 @@ where
             handle
         }
         None => {
-            let (runnable, handle) = zokio_core::task::spawn(future, TaskSchedule(shared.clone()));
+            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared.clone()));
             if !shared.is_running() {
                 drop(runnable);
                 return handle;

@@ -101,6 +101,14 @@ pub use simplex::{SimplexStream, simplex};
 pub use split::{ReadHalf, UnsplitError, WriteHalf, split};
 pub use stdio::{Stderr, Stdin, Stdout, stderr, stdin, stdout};
 pub use write_ext::{AsyncWriteExt, WriteAllBufFuture, WriteBufFuture, WriteNumber};
+pub use zokio_io::{Interest, Ready};
+
+/// Descriptors made asynchronous with Tokio's readiness-guard API
+/// ([`AsyncFd`](unix::AsyncFd)), from [`zokio_io::unix`], at Tokio's path
+/// `tokio::io::unix`.
+pub mod unix {
+    pub use zokio_io::unix::*;
+}
 
 // Everything else of futures-lite's `io`; the items above of the same names
 // (the pooled buffers, the extension traits, the budget-aware `empty`,

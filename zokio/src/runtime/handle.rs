@@ -6,6 +6,8 @@ use std::future::Future;
 use zokio_core::context::{Handles, Layer};
 use zokio_core::task::JoinHandle;
 
+use super::metrics::RuntimeMetrics;
+
 /// Keeps a runtime current on this thread; see [`Handle::enter`]. Guards
 /// must be dropped in the reverse order of their creation: dropping one out
 /// of order panics, as in Tokio.
@@ -57,6 +59,33 @@ const IO_DISABLED: &str = "zokio: this runtime was built without I/O: call `enab
 
 const TIME_DISABLED: &str = "zokio: this runtime was built without timers: call `enable_time` \
      (or `enable_all`) on its `runtime::Builder` to use `sleep`, `timeout` or `interval` on it";
+
+/// The kind of a runtime, as Tokio's `RuntimeFlavor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Tasks run on the thread inside `block_on`.
+    CurrentThread,
+    /// Work-stealing worker threads.
+    MultiThread,
+}
+
+/// An opaque id of a runtime, unique among the runtimes of this process, as
+/// Tokio's `runtime::Id`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(std::num::NonZeroU64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
 
 /// A handle to a runtime: spawn onto it, or enter it, from any thread.
 ///
@@ -118,6 +147,45 @@ impl Handle {
         R: Send + 'static,
     {
         self.scheduler.spawn_blocking(f)
+    }
+
+    /// The kind of runtime this handle leads to.
+    ///
+    /// ```
+    /// use zokio::runtime::{Builder, RuntimeFlavor};
+    ///
+    /// let rt = Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    /// let rt = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::MultiThread);
+    /// ```
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match self.scheduler.flavor() {
+            zokio_sched::Flavor::CurrentThread => RuntimeFlavor::CurrentThread,
+            _ => RuntimeFlavor::MultiThread,
+        }
+    }
+
+    /// The runtime's id, unique among the runtimes of this process.
+    ///
+    /// ```
+    /// let a = zokio::Runtime::new().unwrap();
+    /// let b = zokio::Runtime::new().unwrap();
+    /// assert_ne!(a.handle().id(), b.handle().id());
+    /// assert_eq!(a.handle().id(), a.handle().clone().id());
+    /// ```
+    pub fn id(&self) -> Id {
+        Id(self.scheduler.id())
+    }
+
+    /// A snapshot of the runtime's counters.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.scheduler.metrics())
     }
 
     /// Makes the runtime current on this thread (so `zokio::spawn`, timers

@@ -42,7 +42,7 @@ use zokio_sched::{Config, CurrentThread, MultiThread};
 
 pub use builder::{Builder, CurrentThreadFlavor, MultiThreadFlavor};
 pub use driver::{DefaultDriver, DefaultUnparker};
-pub use handle::{EnterGuard, Handle, Layers, TryCurrentError};
+pub use handle::{EnterGuard, Handle, Id, Layers, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use scheduler::Scheduler;
 #[doc(no_inline)]

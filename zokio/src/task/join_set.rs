@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use zokio_core::task::{AbortHandle, JoinError, JoinHandle};
+use zokio_core::task::{AbortHandle, Id, JoinError, JoinHandle};
 
 use crate::runtime::Handle;
 
@@ -130,16 +130,80 @@ impl<T> JoinSet<T> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
+    /// Like [`join_next`](JoinSet::join_next), with the id of the task that
+    /// finished (a failed task's id is in its [`JoinError`]).
+    ///
+    /// ```
+    /// let rt = zokio::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = zokio::task::JoinSet::new();
+    ///     let id = set.spawn(async { 1 }).id();
+    ///     assert_eq!(set.join_next_with_id().await.unwrap().unwrap(), (id, 1));
+    /// });
+    /// ```
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
     /// The result of a task that has already finished, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        match self.poll_join_next(&mut Context::from_waker(Waker::noop())) {
+        self.try_join_next_with_id()
+            .map(|result| result.map(|(_, output)| output))
+    }
+
+    /// Like [`try_join_next`](JoinSet::try_join_next), with the task's id.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        // Not a wait, so no budget is spent: as in Tokio, a loop of these
+        // drains every finished task.
+        match self.poll_ready_entries(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(result) => result,
             Poll::Pending => None,
         }
     }
 
+    /// Waits for every task and returns their outputs in the order they
+    /// finished.
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked, with its panic (the other tasks are aborted when
+    /// the set is dropped); if one was cancelled, with a message saying so.
+    ///
+    /// ```
+    /// let rt = zokio::Runtime::new().unwrap();
+    /// let mut outputs = rt.block_on(async {
+    ///     let mut set = zokio::task::JoinSet::new();
+    ///     for i in 0..3 {
+    ///         set.spawn(async move { i });
+    ///     }
+    ///     set.join_all().await
+    /// });
+    /// outputs.sort();
+    /// assert_eq!(outputs, [0, 1, 2]);
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len);
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("{err}"),
+            }
+        }
+        outputs
+    }
+
     /// Polls for the next finished task.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx)
+            .map(|next| next.map(|result| result.map(|(_, output)| output)))
+    }
+
+    /// Polls for the next finished task, with its id.
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
         // One unit of budget per call; the entries below are polled without
         // budget, or an exhausted budget would make every entry wake itself
         // (re-queueing its index) instead of reporting its state.
@@ -151,7 +215,10 @@ impl<T> JoinSet<T> {
         result
     }
 
-    fn poll_ready_entries(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+    fn poll_ready_entries(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
         loop {
             if self.len == 0 {
                 return Poll::Ready(None);
@@ -177,10 +244,11 @@ impl<T> JoinSet<T> {
             if let Poll::Ready(result) =
                 Pin::new(&mut handle).poll(&mut Context::from_waker(&waker))
             {
+                let id = entry.handle.id();
                 self.entries[index] = None;
                 self.free.push(index);
                 self.len -= 1;
-                return Poll::Ready(Some(result));
+                return Poll::Ready(Some(result.map(|output| (id, output))));
             }
         }
     }
@@ -237,6 +305,36 @@ impl<T: Send + 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
     {
         self.insert(crate::task::spawn_blocking(f))
+    }
+}
+
+impl<T: 'static> JoinSet<T> {
+    /// Spawns the `!Send` `future` on the current-thread runtime running this
+    /// thread's `block_on` and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a current-thread runtime's `block_on`, as
+    /// [`task::spawn_local`](crate::task::spawn_local) does.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// let n = rt.block_on(async {
+    ///     let mut set = zokio::task::JoinSet::new();
+    ///     let shared = Rc::new(2);
+    ///     set.spawn_local(async move { *shared * 3 });
+    ///     set.join_next().await.unwrap().unwrap()
+    /// });
+    /// assert_eq!(n, 6);
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(crate::task::spawn_local(future))
     }
 }
 

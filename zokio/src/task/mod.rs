@@ -1,13 +1,43 @@
 //! Tasks: spawning, joining, aborting, yielding, and task-local values.
 
+mod builder;
 mod join_set;
 mod local;
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::task::Poll;
 
+pub use builder::Builder;
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
-pub use zokio_core::task::{AbortHandle, Id, JoinError, JoinHandle, YieldNow, yield_now};
+pub use zokio_core::budget::{Unconstrained, unconstrained};
+pub use zokio_core::task::{
+    AbortHandle, Id, JoinError, JoinHandle, YieldNow, id, try_id, yield_now,
+};
+
+/// Spends one unit of the task's cooperative budget, yielding to the
+/// scheduler first if the budget is used up, as Tokio's does: for a loop that
+/// does work without awaiting anything that would spend it.
+///
+/// ```
+/// let rt = zokio::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut sum = 0u64;
+///     for i in 0..10_000 {
+///         sum += i; // CPU work that never awaits a resource
+///         zokio::task::consume_budget().await;
+///     }
+///     assert_eq!(sum, 49_995_000);
+/// });
+/// ```
+pub async fn consume_budget() {
+    poll_fn(|cx| {
+        let progress = std::task::ready!(zokio_core::budget::poll_proceed(cx));
+        progress.made_progress();
+        Poll::Ready(())
+    })
+    .await
+}
 
 /// Spawns a task on the current runtime; see [`crate::spawn`].
 #[track_caller]

@@ -14,6 +14,8 @@ use futures_lite::Stream;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::async_fd::Async;
+use crate::net::unix::addr::{socket_addr, socket_path};
+use crate::net::unix::ucred::{UCred, peer_cred};
 use crate::reactor::Handle;
 use crate::readiness::Readiness;
 
@@ -45,9 +47,48 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
-    /// Binds to `path` (which must not exist yet) and listens.
+    /// Binds to `path` (which must not exist yet) and listens. On Linux a
+    /// path that starts with a NUL byte (`"\0name"`) is an abstract name.
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use zokio_io::net::{UnixListener, UnixStream};
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let name = format!("\0zokio-doc-{}", std::process::id());
+    ///     let listener = UnixListener::bind(&name)?;
+    ///     let _client = UnixStream::connect(&name).await?;
+    ///     let (_server, _) = listener.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # }
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+        let addr = socket_addr(path.as_ref())?;
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(&addr)?)
+    }
+
+    /// Binds to `addr` (a path or an abstract name) and listens.
+    ///
+    /// ```
+    /// use std::os::unix::net::SocketAddr;
+    /// use zokio_io::net::{UnixListener, UnixStream};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("zokio-bind-addr-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let addr = SocketAddr::from_pathname(dir.join("l.sock"))?;
+    /// futures_lite::future::block_on(async {
+    ///     let listener = UnixListener::bind_addr(&addr)?;
+    ///     let _client = UnixStream::connect_addr(&addr).await?;
+    ///     let (_server, _) = listener.accept().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(addr)?)
     }
 
     /// Waits for a connection and accepts it. Errors of `accept(2)` leave the
@@ -126,9 +167,19 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket at `path`, without blocking the thread.
+    /// Connects to the socket at `path`, without blocking the thread. On
+    /// Linux a path that starts with a NUL byte is an abstract name.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let address = SockAddr::unix(path)?;
+        UnixStream::connect_sockaddr(SockAddr::unix(path)?).await
+    }
+
+    /// Connects to the socket at `addr` (a path or an abstract name; an
+    /// unnamed address is an `InvalidInput` error).
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::connect_sockaddr(SockAddr::unix(socket_path(addr)?)?).await
+    }
+
+    async fn connect_sockaddr(address: SockAddr) -> io::Result<UnixStream> {
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
         match socket.connect(&address) {
@@ -172,6 +223,46 @@ impl UnixStream {
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get_ref().local_addr()
+    }
+
+    /// Receives data without removing it from the queue: the next read
+    /// returns the same bytes. Waits until at least one byte (or the end of
+    /// the stream, `Ok(0)`) is there.
+    ///
+    /// ```
+    /// use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+    /// use zokio_io::net::UnixStream;
+    ///
+    /// futures_lite::future::block_on(async {
+    ///     let (mut a, mut b) = UnixStream::pair()?;
+    ///     a.write_all(b"look").await?;
+    ///     let mut peeked = [0; 4];
+    ///     let n = b.peek(&mut peeked).await?;
+    ///     let mut read = vec![0; n];
+    ///     b.read_exact(&mut read).await?;
+    ///     assert_eq!(&peeked[..n], &read[..]);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_peek(cx, buf)).await
+    }
+
+    /// The poll form of [`peek`](Self::peek).
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner.poll_read_with(cx, |s| peek(s, buf))
+    }
+
+    /// The credentials of the peer process, as the kernel recorded them
+    /// when the connection was made.
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        peer_cred(self.inner.get_ref())
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get_ref().take_error()
     }
 
     /// Shuts down the read side, the write side, or both.
@@ -239,3 +330,36 @@ impl_conversions!(UnixListener, std::os::unix::net::UnixListener);
 impl_conversions!(UnixStream, std::os::unix::net::UnixStream);
 
 crate::net::stream_io::impl_stream_io!(UnixStream);
+
+crate::net::stream_ready::impl_stream_ready!(
+    UnixStream,
+    r#"use zokio_io::net::UnixStream;
+futures_lite::future::block_on(async {
+let (a, b) = UnixStream::pair()?;"#
+);
+
+/// `recv` with `MSG_PEEK` (std's `UnixStream::peek` is not stable).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn peek(stream: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+    let (n, _) = rustix::net::recv(stream, buf, rustix::net::RecvFlags::PEEK)?;
+    Ok(n)
+}
+
+/// `recv` with `MSG_PEEK` (std's `UnixStream::peek` is not stable).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn peek(stream: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the descriptor is open for the borrow of `stream`, and `buf`
+    // is a live, writable buffer of the length passed.
+    let n = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_PEEK,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
