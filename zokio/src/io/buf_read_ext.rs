@@ -137,7 +137,7 @@ fn poll_until<R: AsyncBufRead + ?Sized>(
         if available.is_empty() {
             return Poll::Ready(Ok(!bytes.is_empty()));
         }
-        let (used, done) = match available.iter().position(|&b| b == delimiter) {
+        let (used, done) = match memchr::memchr(delimiter, available) {
             Some(at) => (at + 1, true),
             None => (available.len(), false),
         };
