@@ -1,5 +1,6 @@
 //! `zokio::io::BufReader` and `BufWriter`: buffering, pass-through, seeking,
 //! errors, and their buffers' round trip through the pool.
+//! Then `BufStream`, both buffers over one stream.
 #![cfg(not(loom))]
 
 use std::io::{self, SeekFrom};
@@ -153,4 +154,65 @@ fn buffers_come_from_the_pool_and_go_back_to_it() {
     drop(again);
     let writer = BufWriter::with_capacity(16 << 10, Vec::<u8>::new());
     assert_eq!(writer.buffer().as_ptr(), address);
+}
+
+// `BufStream` (Tokio has no test file of its own for it).
+
+#[test]
+fn a_buf_stream_buffers_both_ways_over_a_socket() {
+    use zokio::io::BufStream;
+
+    zokio::run(async {
+        let work = async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let server = zokio::spawn(async move {
+                let (stream, _) = listener.accept().await?;
+                let mut conn = BufStream::new(stream);
+                let mut line = String::new();
+                while conn.read_line(&mut line).await? != 0 {
+                    conn.write_all(line.to_uppercase().as_bytes()).await?;
+                    // The answer waits in the write buffer until flushed.
+                    conn.flush().await?;
+                    line.clear();
+                }
+                io::Result::Ok(())
+            });
+            let mut client = BufStream::with_capacity(16, 16, TcpStream::connect(addr).await?);
+            for word in ["alpha", "beta", "gamma"] {
+                client.write_all(format!("{word}\n").as_bytes()).await?;
+                assert!(client.get_ref().peer_addr().is_ok());
+                client.flush().await?;
+                let mut answer = String::new();
+                client.read_line(&mut answer).await?;
+                assert_eq!(answer, format!("{}\n", word.to_uppercase()));
+            }
+            client.into_inner().shutdown(std::net::Shutdown::Write)?;
+            server.await.unwrap()
+        };
+        zokio::time::timeout(std::time::Duration::from_secs(20), work)
+            .await
+            .expect("timed out")
+    })
+    .unwrap();
+}
+
+#[test]
+fn unflushed_writes_stay_in_a_buf_stream() {
+    use zokio::io::BufStream;
+
+    zokio::block_on(async {
+        let (near, mut far) = zokio::io::duplex(64);
+        let mut stream = BufStream::new(near);
+        stream.write_all(b"held").await.unwrap();
+        let mut buf = [0; 4];
+        use futures_util::FutureExt;
+        assert!(
+            far.read(&mut buf).now_or_never().is_none(),
+            "nothing sent before a flush"
+        );
+        stream.flush().await.unwrap();
+        far.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"held");
+    });
 }
