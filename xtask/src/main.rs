@@ -36,6 +36,17 @@ const SANITIZED_CRATES: &[&str] = &[
     "zokio-time",
 ];
 
+/// The facade's fs test files, which `ci` runs a second time on the
+/// blocking-pool backend (`ZOKIO_FS_BACKEND=blocking`).
+const FS_TESTS: &[&str] = &[
+    "fs_file",
+    "fs_file_semantics",
+    "fs_paths",
+    "fs_dir",
+    "fs_open_options",
+    "fs_prop",
+];
+
 /// The facade's own unsafe code and atomics are its sync primitives: under
 /// the sanitizers its unit tests (which include their invariants) and these
 /// test files run, not its ecosystem and example tests.
@@ -182,6 +193,23 @@ fn ci() -> Result {
     } else {
         run(&mut cargo(&["test", "--workspace", all]))?;
     }
+    // The fs tests once more with the ring off: files then run on the
+    // blocking pool, the backend of kernels without io_uring.
+    let mut blocking_fs = cargo(&["test", "-p", "zokio", all]);
+    for test in FS_TESTS {
+        blocking_fs.args(["--test", test]);
+    }
+    run(blocking_fs.env("ZOKIO_FS_BACKEND", "blocking"))?;
+    run(cargo(&[
+        "test",
+        "-p",
+        "zokio-io",
+        all,
+        "--lib",
+        "--test",
+        "fs_standalone",
+    ])
+    .env("ZOKIO_FS_BACKEND", "blocking"))?;
     // Task sizes depend on async-task's `std` feature, which the workspace
     // build unifies on through peers' dev-dependencies: measure them in the
     // graph a zokio user gets (see zokio-core/tests/task_size.rs).

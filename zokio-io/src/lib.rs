@@ -98,10 +98,10 @@
 mod async_fd;
 mod current;
 mod driver;
-mod interest;
-mod io_ready;
 #[cfg(not(loom))]
 pub mod fs;
+mod interest;
+mod io_ready;
 pub mod net;
 mod offload;
 mod origin;
