@@ -10,7 +10,7 @@
 //! one.
 
 mod async_fd;
-mod guard;
 
-pub use async_fd::{AsyncFd, AsyncFdTryNewError};
-pub use guard::{AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
+pub use async_fd::{
+    AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdTryNewError, TryIoError,
+};
