@@ -21,8 +21,8 @@ use zokio_core::task::JoinHandle;
 
 /// Runs `f` on a blocking pool and resolves to its result.
 ///
-/// Dropping the future before it completes does not stop `f` once it runs;
-/// its result is dropped.
+/// Dropping the future before it completes does not cancel `f`: it runs to
+/// its end (a file's last write may depend on it) and its result is dropped.
 pub(crate) fn spawn_blocking<T, F>(f: F) -> Offloaded<T>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -39,6 +39,11 @@ where
         )))),
     };
     Offloaded(state)
+}
+
+/// An offloaded call that never started: it fails with `err`.
+pub(crate) fn failed<T>(err: io::Error) -> Offloaded<T> {
+    Offloaded(State::Failed(Some(err)))
 }
 
 /// The future of [`spawn_blocking`].

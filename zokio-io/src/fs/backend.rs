@@ -60,11 +60,8 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use zokio_core::blocking::BlockingHandle;
-use zokio_core::context;
-use zokio_core::task::JoinHandle;
-
 use super::buf::{Buf, Operation};
+use crate::offload::{self, Offloaded};
 
 /// The environment variable that picks the backend.
 pub(crate) const ENV_VAR: &str = "ZOKIO_FS_BACKEND";
@@ -108,12 +105,9 @@ pub(crate) fn selected() -> io::Result<Backend> {
 pub(crate) struct Job<T>(JobState<T>);
 
 enum JobState<T> {
-    /// On the runtime's blocking pool.
-    Pool(JoinHandle<T>),
-    /// On smol's pool; `None` once the result was taken.
-    Unblock(Option<blocking::Task<T>>),
-    /// Never started; the error is handed out once.
-    Failed(Option<io::Error>),
+    /// On a thread where blocking is fine: the runtime's blocking pool, or
+    /// smol's outside a runtime (see `crate::offload`).
+    Thread(Offloaded<T>),
     /// On the reactor's io_uring.
     #[cfg(target_os = "linux")]
     Ring(Pin<Box<dyn Future<Output = T> + Send>>),
@@ -124,36 +118,9 @@ impl<T> Future for Job<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
         match &mut self.0 {
-            JobState::Pool(handle) => Pin::new(handle).poll(cx).map_err(|err| {
-                io::Error::other(format!("zokio::fs: background job failed: {err}"))
-            }),
-            JobState::Unblock(task) => match task.as_mut() {
-                Some(running) => {
-                    let out = std::task::ready!(Pin::new(running).poll(cx));
-                    *task = None;
-                    Poll::Ready(Ok(out))
-                }
-                None => Poll::Ready(Err(io::Error::other(
-                    "zokio::fs: background job polled after it completed",
-                ))),
-            },
-            JobState::Failed(err) => Poll::Ready(Err(err.take().unwrap_or_else(|| {
-                io::Error::other("zokio::fs: background job polled after it failed")
-            }))),
+            JobState::Thread(job) => Pin::new(job).poll(cx),
             #[cfg(target_os = "linux")]
             JobState::Ring(op) => op.as_mut().poll(cx).map(Ok),
-        }
-    }
-}
-
-impl<T> Drop for Job<T> {
-    fn drop(&mut self) {
-        // smol's task cancels on drop; an operation handed over must finish
-        // (a dropped `File`'s last write depends on it).
-        if let JobState::Unblock(task) = &mut self.0 {
-            if let Some(task) = task.take() {
-                task.detach();
-            }
         }
     }
 }
@@ -164,17 +131,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    if let Err(err) = selected() {
-        return Job(JobState::Failed(Some(err)));
-    }
-    match context::try_current::<BlockingHandle>() {
-        Ok(pool) => Job(JobState::Pool(pool.spawn_blocking(f))),
-        Err(err) if err.is_missing_context() || err.is_thread_local_destroyed() => {
-            Job(JobState::Unblock(Some(blocking::unblock(f))))
-        }
-        Err(err) => Job(JobState::Failed(Some(io::Error::other(format!(
-            "zokio::fs: no blocking pool to run on: {err}"
-        ))))),
+    match selected() {
+        Ok(_) => Job(JobState::Thread(offload::spawn_blocking(f))),
+        Err(err) => Job(JobState::Thread(offload::failed(err))),
     }
 }
 
