@@ -716,10 +716,11 @@ pub fn with_worker<W: Any, R>(f: impl FnOnce(Option<&W>) -> R) -> R {
     let state = with(|cx| cx.worker.get()).flatten();
     let worker = match state {
         Some((type_id, ptr)) if type_id == TypeId::of::<W>() => {
-            // SAFETY: `set_worker` stored a pointer to a live `W` (the type id
+            // `set_worker` stored a pointer to a live `W` (the type id
             // says so) and removes it before the borrow it came from ends;
             // we are inside that call, further up this thread's stack, so
             // the `W` outlives this call to `f`.
+            // SAFETY: a live `W`, set by `set_worker` further up this stack.
             Some(unsafe { &*ptr.cast::<W>() })
         }
         _ => None,

@@ -124,10 +124,11 @@ pub(crate) fn with_current_task<R>(meta: &TaskMeta, f: impl FnOnce() -> R) -> R 
 /// The id of the task whose run is in progress on this thread, if any.
 pub(crate) fn current_task_id() -> Option<Id> {
     let meta = context::with(|cx| cx.current_task.get()).unwrap_or(ptr::null());
-    // SAFETY: non-null only between a harness taking its run's slot and the
+    // Non-null only between a harness taking its run's slot and the
     // end of that run (`RestoreSlot`), or inside `with_current_task`, and we
     // are on that thread, below it on the stack: the run (async-task) or the
     // caller's handle keeps the task's header, and so its metadata, alive.
+    // SAFETY: inside that run or call, so the metadata is alive.
     (!meta.is_null()).then(|| unsafe { (*meta.cast::<TaskMeta>()).id() })
 }
 
@@ -220,10 +221,11 @@ impl<F: Future> Future for Harness<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let slot = take_slot();
-        // SAFETY: a non-null slot was offered by the run that is polling us
+        // A non-null slot was offered by the run that is polling us
         // (see the module doc); its frame owns the slot and outlives this poll,
         // its `meta` points into this task's header, and its `closed` (if not
         // null) to a flag the run borrows.
+        // SAFETY: the slot, its task and its flag outlive this poll.
         let abort = !slot.is_null()
             && unsafe {
                 (*(*slot).meta).is_abort_requested()

@@ -139,12 +139,13 @@ impl Globals {
                     // A full pipe already holds a wake-up; nothing else can fail.
                     let _ = (&*sender).write(&[1]);
                 };
-                // SAFETY: `action` is async-signal-safe: an atomic store and
+                // `action` is async-signal-safe: an atomic store and
                 // one write(2) on a non-blocking socket, with no lock, no
                 // allocation and no panic (`io::Error` of an OS code does not
                 // allocate); signal-hook-registry saves and restores `errno`
                 // around it. `signum` passed `validate`, so it is none of the
                 // signals the registry forbids.
+                // SAFETY: `action` is async-signal-safe and `signum` is allowed.
                 let registered = unsafe { signal_hook_registry::register(signum, action) };
                 registered.map(drop).map_err(|e| {
                     SharedError::from(&io::Error::new(

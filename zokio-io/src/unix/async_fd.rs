@@ -25,10 +25,11 @@ struct RawAsFd<T> {
 
 impl<T: AsRawFd> AsFd for RawAsFd<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: `fd` was checked non-negative (so never -1) when this was
+        // `fd` was checked non-negative (so never -1) when this was
         // built, and `AsyncFd`'s contract (as Tokio's) is that `T` owns, or
         // keeps open, that descriptor for as long as `T` lives; the borrow
         // ends with the borrow of `self`, which holds `T`.
+        // SAFETY: `fd` is valid and open for as long as `self` is borrowed.
         unsafe { BorrowedFd::borrow_raw(self.fd) }
     }
 }

@@ -355,10 +355,11 @@ impl Ring {
     fn push(&self, state: &mut State, entries: &[squeue::Entry]) -> io::Result<()> {
         let _ = state;
         for _ in 0..2 {
-            // SAFETY: the submission queue is only viewed while `state` is
+            // The submission queue is only viewed while `state` is
             // locked (the caller's `&mut State` proves it). The entries'
             // pointers point into memory their slot owns until the
             // completions are reaped.
+            // SAFETY: queue locked; every entry's memory is owned until reaped.
             let pushed = unsafe { self.uring.submission_shared().push_multiple(entries) };
             if pushed.is_ok() {
                 return Ok(());

@@ -262,10 +262,11 @@ impl<R: AsyncRead + Unpin + ?Sized, B: BufMut + ?Sized> Future for ReadBufFuture
         let chunk = this.buf.chunk_mut();
         let len = chunk.len();
         let ptr = chunk.as_mut_ptr();
-        // SAFETY: `ptr` is valid for writes of `len` bytes (it is the chunk
+        // `ptr` is valid for writes of `len` bytes (it is the chunk
         // `chunk_mut` just lent us); zeroing makes them initialized, so they
         // may be lent out as a `&mut [u8]` for as long as `this.buf` is not
         // touched, which is until `advance_mut` below.
+        // SAFETY: `len` writable bytes at `ptr`, initialized by the zeroing.
         let dst = unsafe {
             std::ptr::write_bytes(ptr, 0, len);
             std::slice::from_raw_parts_mut(ptr, len)

@@ -100,10 +100,11 @@ impl<T: ?Sized> Drop for OwnedUnlock<T> {
     }
 }
 
-// SAFETY: the value is reached only through a guard, and the semaphore's one
+// The value is reached only through a guard, and the semaphore's one
 // permit admits a single guard at a time, so sharing the mutex only ever
 // moves the value between threads: `T: Send` suffices, as for
 // `std::sync::Mutex`.
+// SAFETY: one guard at a time, so `T: Send` suffices.
 unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 // SAFETY: as above: one guard at a time, so `&Mutex<T>` never lets two
 // threads touch the value at once.

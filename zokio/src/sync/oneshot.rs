@@ -62,11 +62,12 @@ struct Inner<T> {
     tx_waker: AtomicWaker,
 }
 
-// SAFETY: the value moves from the sender's thread to the receiver's
+// The value moves from the sender's thread to the receiver's
 // (`T: Send`); the cell is written by the sender before `VALUE_SENT` and
 // read by the receiver after it, or taken back by the sender when the
 // receiver closed first and so never reads it (see the module docs). The
 // receiver's waker slot is used by one side at a time, as `RX_WAKER` says.
+// SAFETY: by that hand-off, `T: Send` suffices.
 unsafe impl<T: Send> Send for Inner<T> {}
 // SAFETY: as for `Send`: the state word orders every access to the cell.
 unsafe impl<T: Send> Sync for Inner<T> {}

@@ -110,10 +110,11 @@ pub(crate) struct Queue<T> {
     head: CachePadded<UnsafeCell<Head<T>>>,
 }
 
-// SAFETY: values move from senders to the receiver, so `T: Send` suffices;
+// Values move from senders to the receiver, so `T: Send` suffices;
 // slots are handed from one thread to another by the protocol above (a
 // value is written only by the sender that claimed its slot and read only
 // by the receiver after `written`), and `head` only by the one receiver.
+// SAFETY: by that protocol, `T: Send` is all a move needs.
 unsafe impl<T: Send> Send for Queue<T> {}
 // SAFETY: as for `Send`.
 unsafe impl<T: Send> Sync for Queue<T> {}
@@ -245,10 +246,11 @@ impl<T> Queue<T> {
                     if self.closed_at.load(Ordering::Acquire) == head.position {
                         return Pop::Closed;
                     }
-                    // SAFETY: the head block is alive (only we free blocks);
+                    // The head block is alive (only we free blocks);
                     // its last slot was read, and its writer linked `next` in
                     // before writing it, so `next` is set and seen (Acquire
                     // on `written` then, and on `next` now).
+                    // SAFETY: the head block is alive and its `next` published.
                     let next = unsafe { (*head.block).next.load(Ordering::Acquire) };
                     debug_assert!(!next.is_null());
                     // SAFETY: every slot of the old block was written and

@@ -30,10 +30,11 @@ pub(super) struct RxWaker {
     waker: UnsafeCell<Option<Waker>>,
 }
 
-// SAFETY: the cell is written only by the receiver while the state is
+// The cell is written only by the receiver while the state is
 // AWAKE (no other thread reads it then: readers first move ASLEEP to
 // WAKING), and read (through `&Waker`) by one waker while WAKING or by the
 // receiver; `Waker` is `Send + Sync`.
+// SAFETY: by that state protocol, and `Waker: Send + Sync`.
 unsafe impl Send for RxWaker {}
 // SAFETY: as for `Send`.
 unsafe impl Sync for RxWaker {}
@@ -63,8 +64,9 @@ impl RxWaker {
             ASLEEP => {
                 // Still registered from an earlier poll: keep the
                 // registration if it wakes the same task.
-                // SAFETY: reading is allowed in every state (writers need
+                // Reading is allowed in every state (writers need
                 // AWAKE, which only the receiver, we, can bring about).
+                // SAFETY: a read, allowed in every state.
                 let same = self
                     .waker
                     .with(|cell| unsafe { (*cell).as_ref().is_some_and(|w| w.will_wake(waker)) });
