@@ -45,6 +45,7 @@ const FS_TESTS: &[&str] = &[
     "fs_dir",
     "fs_open_options",
     "fs_prop",
+    "fs_metadata",
 ];
 
 /// The facade's own unsafe code and atomics are its sync primitives: under
