@@ -224,6 +224,7 @@ fn ci() -> Result {
         "--ignored",
     ]))?;
     run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    other_unixes()?;
     loom(&[])?;
     sanitize(&[])?;
     // Proves the bench harness end to end on tiny sizes; judges no speed.
@@ -454,6 +455,31 @@ fn valgrind_lifecycle() -> Result {
         ])
         .arg(&binary)
         .arg("--test-threads=1"))
+}
+
+/// Unix targets the library crates must build for, though only Linux runs
+/// the tests here: what differs elsewhere (`polling` for the reactor, the
+/// `SIGCHLD` reaper for processes, no io_uring) is type-checked.
+const OTHER_UNIXES: &[&str] = &["x86_64-apple-darwin", "x86_64-unknown-freebsd"];
+
+/// `cargo check` of the library crates for [`OTHER_UNIXES`], installing
+/// their standard libraries with rustup if missing.
+fn other_unixes() -> Result {
+    for target in OTHER_UNIXES {
+        run(Command::new("rustup").args(["target", "add", target]))?;
+        run(&mut cargo(&[
+            "check",
+            "--target",
+            target,
+            "-p",
+            "zokio",
+            "-p",
+            "zokio-io",
+            "--features",
+            "zokio/hyper",
+        ]))?;
+    }
+    Ok(())
 }
 
 /// Runs the tests under AddressSanitizer, then ThreadSanitizer.
