@@ -262,15 +262,15 @@ fn loom(args: &[String]) -> Result {
 }
 
 /// The bench targets only (`--benches` would also run every library and
-/// binary under libtest, which rejects `--quick`), with the feature the HTTP
-/// workload needs.
+/// binary under libtest, which rejects `--quick`), with the features the HTTP
+/// workload and the Tokio bridge's need.
 const BENCH_ARGS: &[&str] = &[
     "bench",
     "--workspace",
     "--bench",
     "*",
     "--features",
-    "zokio/hyper",
+    "zokio/hyper,zokio/tokio-rt",
 ];
 
 /// Builds every bench target, runs them all with `args` (`--quick`,
