@@ -238,11 +238,11 @@ impl<F: Future> Future for Harness<F> {
         if abort {
             let dropped = self.drop_future();
             report_finished(slot, was_waiting);
-            return Poll::Ready(dropped.and(Err(Failure::Cancelled)));
+            return Poll::Ready(dropped.and(Err(Failure::cancelled())));
         }
         let Some(future) = self.as_mut().future() else {
             // async-task never polls a future that returned `Ready`.
-            return Poll::Ready(Err(Failure::Cancelled));
+            return Poll::Ready(Err(Failure::cancelled()));
         };
         let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => {
