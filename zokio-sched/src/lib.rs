@@ -79,6 +79,7 @@ mod lifo;
 mod metrics;
 mod multi_thread;
 mod owned;
+mod waker_slab;
 mod queue;
 mod shutdown;
 mod worker_cpus;
