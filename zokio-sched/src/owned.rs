@@ -425,7 +425,9 @@ mod tests {
                 std::thread::spawn(move || {
                     while !stop.load(Ordering::Acquire) || !queue.is_empty() {
                         match queue.pop() {
-                            Ok(task) => drop(owned.run(task, worker)),
+                            Ok(task) => {
+                                owned.run(task, worker);
+                            }
                             Err(_) => std::thread::yield_now(),
                         }
                     }
