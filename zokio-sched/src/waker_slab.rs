@@ -138,10 +138,11 @@ impl Page {
     fn into_wakers(self, out: &mut Vec<Waker>) {
         for slot in 0..PAGE {
             if self.is_occupied(slot) {
-                // SAFETY: an occupied slot holds the data pointer of a waker
-                // whose ownership `insert` took (by not dropping it), and the
-                // page's vtable is that waker's: rebuilding it once, here,
-                // gives that ownership back.
+                // An occupied slot holds the data pointer of a waker whose
+                // ownership `insert` took (by not dropping it), and the page's
+                // vtable is that waker's; the page is consumed here, so each
+                // slot is read once.
+                // SAFETY: rebuilding the waker once gives that ownership back.
                 out.push(unsafe { Waker::new(self.slots[slot], self.vtable) });
             }
         }
@@ -200,9 +201,9 @@ impl WakerSlab {
         let data = page.give_back(slot);
         let vtable = page.vtable;
         let emptied = page.used == 0;
-        // SAFETY: the slot held the data pointer of a waker whose ownership
-        // `insert` took, and the page's vtable is that waker's; the slot is
-        // free now, so the waker is rebuilt exactly once.
+        // The slot held the data pointer of a waker whose ownership `insert`
+        // took, and the page's vtable is that waker's; the slot is free now.
+        // SAFETY: so the waker is rebuilt exactly once, from its own parts.
         let waker = unsafe { Waker::new(data, vtable) };
         let key = std::ptr::from_ref(vtable).addr();
         let number = number as u32;

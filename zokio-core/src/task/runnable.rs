@@ -50,6 +50,8 @@ impl Runnable {
     /// complete in their first poll report nothing and cost nothing. The two
     /// reports of one task come from different runs, possibly on different
     /// threads, so they may reach the scheduler in either order.
+    /// [`run_owned`](Runnable::run_owned) has the task record both itself,
+    /// from inside its runs, which leaves no such race.
     ///
     /// ```
     /// use std::sync::mpsc;
