@@ -174,7 +174,15 @@ fn has_nextest() -> bool {
 /// zokio-core/tests/task_size.rs). smol's `blocking` crate once did, unseen.
 fn async_task_std_stays_off() -> Result {
     for features in [None, Some("--all-features")] {
-        let mut args = vec!["tree", "-p", "zokio", "-e", "normal,features", "-i", "async-task"];
+        let mut args = vec![
+            "tree",
+            "-p",
+            "zokio",
+            "-e",
+            "normal,features",
+            "-i",
+            "async-task",
+        ];
         args.extend(features);
         let out = cargo(&args)
             .output()

@@ -114,11 +114,18 @@ mod tests {
         let pool: &'static FallbackPool = Box::leak(Box::default());
         let own = BlockingHandle::new(pool);
         for i in 0..4 {
-            assert_eq!(futures_lite::future::block_on(own.spawn_blocking(move || i)).unwrap(), i);
+            assert_eq!(
+                futures_lite::future::block_on(own.spawn_blocking(move || i)).unwrap(),
+                i
+            );
             // Let the thread go back to waiting before the next job.
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert_eq!(pool.jobs.lock().unwrap().threads, 1, "one thread ran them all");
+        assert_eq!(
+            pool.jobs.lock().unwrap().threads,
+            1,
+            "one thread ran them all"
+        );
     }
 
     #[test]

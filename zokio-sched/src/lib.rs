@@ -79,9 +79,9 @@ mod lifo;
 mod metrics;
 mod multi_thread;
 mod owned;
-mod waker_slab;
 mod queue;
 mod shutdown;
+mod waker_slab;
 mod worker_cpus;
 
 #[cfg(all(test, loom))]

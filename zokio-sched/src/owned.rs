@@ -125,7 +125,9 @@ impl OwnedTasks {
                 return WaitKey::NONE;
             }
             match guard.slab.insert(waker) {
-                Ok(index) => return WaitKey::new(((index as u32) << self.shard_bits) | shard as u32),
+                Ok(index) => {
+                    return WaitKey::new(((index as u32) << self.shard_bits) | shard as u32);
+                }
                 Err(back) => waker = back,
             }
         }
@@ -175,7 +177,11 @@ impl OwnedTasks {
         let kept: usize = (0..self.shards.len())
             .map(|s| self.lock(s).slab.len())
             .sum();
-        kept + self.overflow.lock().unwrap_or_else(|e| e.into_inner()).len()
+        kept + self
+            .overflow
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 }
 
@@ -263,7 +269,10 @@ mod tests {
             owned: &owned,
             shard: 0,
         };
-        assert!(r3.run_owned(&AtomicBool::new(false), &home), "it was rescheduled");
+        assert!(
+            r3.run_owned(&AtomicBool::new(false), &home),
+            "it was rescheduled"
+        );
         assert_eq!(owned.len(), 0, "nothing is kept after close");
         drop(rx.recv().unwrap());
         assert!(zokio_core::block_on(h3).unwrap_err().is_cancelled());
@@ -450,7 +459,11 @@ mod tests {
         while let Ok(task) = queue.pop() {
             drop(task);
         }
-        assert_eq!(drops.load(Ordering::SeqCst), TASKS, "a future was not dropped");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            TASKS,
+            "a future was not dropped"
+        );
         for handle in handles {
             assert!(zokio_core::block_on(handle).unwrap_err().is_cancelled());
         }
@@ -469,7 +482,11 @@ mod tests {
             })
             .collect();
         assert_eq!(owned.lock(0).slab.len(), PAGE);
-        assert_eq!(owned.lock(1).slab.len(), PAGE, "the home shard spilled over");
+        assert_eq!(
+            owned.lock(1).slab.len(),
+            PAGE,
+            "the home shard spilled over"
+        );
         assert_eq!(owned.len(), 2 * PAGE + 1, "and the last one into overflow");
         let wakers = owned.close_and_take();
         assert_eq!(wakers.len(), 2 * PAGE + 1);

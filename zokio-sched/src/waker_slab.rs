@@ -328,9 +328,17 @@ mod tests {
         slab.remove(a).unwrap().wake();
         assert_eq!(c.wakes.load(Ordering::Relaxed), 1);
         assert!(slab.remove(a).is_none(), "removed once only");
-        assert_eq!(slab.insert(Waker::from(c.clone())).unwrap(), a, "slot reused");
+        assert_eq!(
+            slab.insert(Waker::from(c.clone())).unwrap(),
+            a,
+            "slot reused"
+        );
         drop(slab);
-        assert_eq!(Arc::strong_count(&c), 1, "dropping the slab drops its wakers");
+        assert_eq!(
+            Arc::strong_count(&c),
+            1,
+            "dropping the slab drops its wakers"
+        );
     }
 
     #[test]
@@ -374,7 +382,9 @@ mod tests {
         // Both pages are in use: the limit refuses a page for another vtable.
         let refused = slab.insert(Waker::from(Arc::new(Other)));
         assert!(refused.is_err(), "no page number is left");
-        first.into_iter().for_each(|i| drop(slab.remove(i).unwrap()));
+        first
+            .into_iter()
+            .for_each(|i| drop(slab.remove(i).unwrap()));
         let other = slab.insert(Waker::from(Arc::new(Other))).unwrap();
         assert_eq!(other / PAGE, 0, "the emptied page went to the other vtable");
         assert_eq!(slab.len(), 2);
@@ -387,7 +397,10 @@ mod tests {
         assert_eq!(slab.len(), 1);
         assert!(slab.remove(i).is_some());
         assert!(slab.remove(i).is_none());
-        assert!(slab.remove(10 * PAGE).is_none(), "an unknown index is no entry");
+        assert!(
+            slab.remove(10 * PAGE).is_none(),
+            "an unknown index is no entry"
+        );
     }
 
     #[test]

@@ -74,7 +74,11 @@ fn shutdown_while_a_first_wait_is_recorded_drops_the_task() {
         for task in take(&queue) {
             owned.run(task, 1);
         }
-        assert_eq!(drops.load(Ordering::SeqCst), 1, "the future was not dropped");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "the future was not dropped"
+        );
         assert!(output(handle).unwrap_err().is_cancelled());
         assert_eq!(owned.len(), 0);
     });
