@@ -169,6 +169,38 @@ fn has_nextest() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// `task_size` measures tasks in zokio-core's own graph; its figure holds for
+/// a Zokio user only while nothing in the facade's graph turns async-task's
+/// `std` feature on (16 more bytes in every task, see
+/// zokio-core/tests/task_size.rs). smol's `blocking` crate once did, unseen.
+fn async_task_std_stays_off() -> Result {
+    for features in [None, Some("--all-features")] {
+        let mut args = vec![
+            "tree",
+            "-p",
+            "zokio",
+            "-e",
+            "normal,features",
+            "-i",
+            "async-task",
+        ];
+        args.extend(features);
+        let out = cargo(&args)
+            .output()
+            .map_err(|e| format!("could not run cargo tree: {e}"))?;
+        let tree = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || tree.contains("async-task feature \"std\"") {
+            return Err(format!(
+                "async-task's `std` feature is on in zokio's graph ({}), which makes every \
+                 task 16 bytes bigger:\n{tree}{}",
+                features.unwrap_or("default features"),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn ci() -> Result {
     run(&mut cargo(&["fmt", "--all", "--", "--check"]))?;
     // Every feature on: the ecosystem adapters are off by default but tested.
@@ -223,6 +255,7 @@ fn ci() -> Result {
         "--",
         "--ignored",
     ]))?;
+    async_task_std_stays_off()?;
     run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     other_unixes()?;
     loom(&[])?;
@@ -605,6 +638,11 @@ mod loom_coverage {
         ("worker inbox hand-off (placement)", "zokio-sched", "inbox"),
         ("the workers' shared driver", "zokio-sched", "driver_cell"),
         (
+            "owned-task registry (first wait recorded in the run, finish on another worker, shutdown)",
+            "zokio-sched",
+            "owned",
+        ),
+        (
             "task state (wake, abort, detach, join)",
             "zokio-core",
             "task",
@@ -693,6 +731,11 @@ mod loom_coverage {
             "loom coverage gaps:\n{}",
             missing.join("\n")
         );
+    }
+
+    #[test]
+    fn async_task_std_is_off_in_the_facade_graph() {
+        super::async_task_std_stays_off().unwrap();
     }
 
     #[test]

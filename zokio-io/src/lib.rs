@@ -99,6 +99,8 @@ mod async_fd;
 mod current;
 mod driver;
 #[cfg(not(loom))]
+mod fallback_pool;
+#[cfg(not(loom))]
 pub mod fs;
 mod interest;
 mod io_ready;

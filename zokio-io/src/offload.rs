@@ -5,10 +5,10 @@
 //! through [`BlockingHandle`] in the thread's context (zokio-io depends on
 //! zokio-core only, so the pool is reached through that contract). Outside a
 //! runtime (under `futures_lite::future::block_on`, smol or tokio) no pool is
-//! entered, and the call runs on the [`blocking`] crate's thread pool,
-//! smol's (except in `--cfg loom` builds, which leave that crate out: there
-//! a call outside a runtime is an error). A runtime whose pool is disabled
-//! or gone is an `io::Error`, not a panic.
+//! entered, and the call runs on a process-wide fallback pool started on
+//! demand (see `fallback_pool`; not in `--cfg loom` builds, where a call
+//! outside a runtime is an error). A runtime whose pool is disabled or gone
+//! is an `io::Error`, not a panic.
 
 use std::future::Future;
 use std::io;
@@ -32,7 +32,7 @@ where
         Ok(pool) => State::Pool(pool.spawn_blocking(f)),
         #[cfg(not(loom))]
         Err(err) if err.is_missing_context() || err.is_thread_local_destroyed() => {
-            State::Unblock(Some(blocking::unblock(f)))
+            State::Pool(crate::fallback_pool::handle().spawn_blocking(f))
         }
         Err(err) => State::Failed(Some(io::Error::other(format!(
             "zokio-io: no blocking pool to run on: {err}"
@@ -51,11 +51,8 @@ pub(crate) fn failed<T>(err: io::Error) -> Offloaded<T> {
 pub(crate) struct Offloaded<T>(State<T>);
 
 enum State<T> {
-    /// On the runtime's blocking pool.
+    /// On the runtime's blocking pool, or the fallback pool.
     Pool(JoinHandle<T>),
-    /// On smol's pool; `None` once the result was taken.
-    #[cfg(not(loom))]
-    Unblock(Option<blocking::Task<T>>),
     /// Never started; the error is handed out once.
     Failed(Option<io::Error>),
 }
@@ -68,33 +65,9 @@ impl<T> Future for Offloaded<T> {
             State::Pool(handle) => Pin::new(handle).poll(cx).map_err(|err| {
                 io::Error::other(format!("zokio-io: blocking job did not complete: {err}"))
             }),
-            #[cfg(not(loom))]
-            State::Unblock(task) => match task.as_mut() {
-                Some(running) => {
-                    let out = std::task::ready!(Pin::new(running).poll(cx));
-                    *task = None;
-                    Poll::Ready(Ok(out))
-                }
-                None => Poll::Ready(Err(io::Error::other(
-                    "zokio-io: blocking job polled after it completed",
-                ))),
-            },
             State::Failed(err) => Poll::Ready(Err(err.take().unwrap_or_else(|| {
                 io::Error::other("zokio-io: blocking job polled after it failed")
             }))),
-        }
-    }
-}
-
-impl<T> Drop for Offloaded<T> {
-    fn drop(&mut self) {
-        // smol's task is cancelled when dropped; detach it so a call already
-        // handed over ends as a pool job does, its result dropped.
-        #[cfg(not(loom))]
-        if let State::Unblock(task) = &mut self.0 {
-            if let Some(task) = task.take() {
-                task.detach();
-            }
         }
     }
 }

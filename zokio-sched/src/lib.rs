@@ -81,6 +81,7 @@ mod multi_thread;
 mod owned;
 mod queue;
 mod shutdown;
+mod waker_slab;
 mod worker_cpus;
 
 #[cfg(all(test, loom))]

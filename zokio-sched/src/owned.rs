@@ -3,18 +3,21 @@
 //!
 //! A task that is queued is found in the queues at shutdown; only a task that
 //! waits needs to be remembered. Every task is run through [`OwnedTasks::run`],
-//! which reads the task's [`Id`] and then its [`RunReport`]: the run in which a
-//! task first returns `Pending` hands over its waker, kept under the id, and the
-//! run in which such a task finishes removes it. A task that completes in its
-//! first poll (most short tasks) costs no lock, and no task carries a field for
-//! this: the id is in every task's header already.
+//! which hands the task this registry (a [`WaitRegistry`]): in the poll in
+//! which a task first returns `Pending` it stores its waker here and keeps
+//! the [`WaitKey`] it gets in its own block, and in the run in which such a
+//! task finishes it removes the waker by that key. A task that completes in
+//! its first poll (most short tasks) costs no lock and nothing here.
 //!
-//! Entries are sharded by `id`, so a task's two reports find the same shard
-//! from any thread. The two reports come from different runs, which may be on
-//! different workers: a task can be woken, stolen and finished before the
-//! worker that ran its first poll records the wait. Whichever report comes
-//! second removes the entry; the first leaves either the waker or, for a
-//! finish that overtook its wait, an empty mark.
+//! Both records happen inside the task's own runs, which never overlap, so
+//! a task woken, stolen and finished on another worker cannot have its
+//! finish recorded before its wait: that worker's run starts only after the
+//! run that recorded the wait has returned.
+//!
+//! The wakers are kept in shards, a [`WakerSlab`] each, one word per waiting
+//! task. A first wait goes to the shard of the worker that polled it (no
+//! contention between workers that record waits at once); the key says
+//! which shard, so the finish finds it from any worker.
 //!
 //! At shutdown the registry is marked closed, every shard is emptied and
 //! each waiting task is woken. From then on every run cancels its task
@@ -23,49 +26,20 @@
 //! found the task already queued by another, that earlier run (a worker
 //! that took a task just before the mark would otherwise poll it, see it
 //! wait again unrecorded, and never drop it). A `Runnable` the scheduler
-//! drops without running is cancelled as well. A task whose first wait is
-//! recorded after its shard closed is woken at once for the same end.
+//! drops without running is cancelled as well. A task whose first wait
+//! reaches a shard after it closed is woken at once, from inside that poll,
+//! so it is run once more, by a run that cancels it.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::task::Waker;
 
 use zokio_core::sync::Mutex;
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
-use zokio_core::task::{Id, RunReport, Runnable};
+use zokio_core::task::{Runnable, WaitKey, WaitRegistry};
 
-/// Task ids are unique and come in runs of consecutive numbers: one multiply,
-/// folded, spreads them over both the bucket bits and the tag bits.
-#[derive(Default)]
-struct IdHasher(u64);
+use crate::waker_slab::WakerSlab;
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed; this keeps the hasher total anyway.
-        for &byte in bytes {
-            self.write_u64(self.0.rotate_left(8) ^ u64::from(byte));
-        }
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        let product = u128::from(n) * 0x9E37_79B9_7F4A_7C15;
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
-    }
-}
-
-#[derive(Default)]
 struct Shard {
-    /// `Some`: the task waits. `None`: the task finished before its first
-    /// wait was recorded; the late record removes the mark.
-    entries: HashMap<u64, Option<Waker>, BuildHasherDefault<IdHasher>>,
-    /// Entries that are `Some`.
-    waiting: usize,
+    slab: WakerSlab,
     closed: bool,
 }
 
@@ -75,81 +49,110 @@ struct PaddedShard(Mutex<Shard>);
 
 pub(crate) struct OwnedTasks {
     /// Set first thing at shutdown: from then on a run cancels its task
-    /// instead of polling it (see `Runnable::run_unless_closed`).
+    /// instead of polling it (see `Runnable::run_owned`).
     closed: AtomicBool,
     shards: Box<[PaddedShard]>,
-    /// `shards.len() - 1`; the length is a power of two.
-    mask: usize,
+    /// A key is `index << shard_bits | shard`.
+    shard_bits: u32,
+    /// Wakers that found every shard full (more than 2^32 waiting tasks,
+    /// which no memory holds; kept so that even then none is lost): kept
+    /// until shutdown, under `WaitKey::NONE`.
+    overflow: Mutex<Vec<Waker>>,
+}
+
+/// The registry as one run sees it: the shard of the worker running it first.
+struct Home<'a> {
+    owned: &'a OwnedTasks,
+    shard: usize,
 }
 
 impl OwnedTasks {
     /// At least `shards` shards (rounded up to a power of two).
     pub(crate) fn new(shards: usize) -> OwnedTasks {
-        let count = shards.max(1).next_power_of_two();
+        Self::with_max_index(shards, usize::MAX)
+    }
+
+    /// As `new`, with each shard's slab indices kept below `max_index` as
+    /// well as below what the key holds (tests make shards fill up).
+    fn with_max_index(shards: usize, max_index: usize) -> OwnedTasks {
+        let count = shards.clamp(1, 1 << 16).next_power_of_two();
+        let shard_bits = count.trailing_zeros();
+        // Every index below this makes a key below `WaitKey::NONE`.
+        let key_room = (u32::MAX >> shard_bits) as usize;
         OwnedTasks {
             closed: AtomicBool::new(false),
             shards: (0..count)
-                .map(|_| PaddedShard(Mutex::new(Shard::default())))
+                .map(|_| {
+                    PaddedShard(Mutex::new(Shard {
+                        slab: WakerSlab::new(key_room.min(max_index)),
+                        closed: false,
+                    }))
+                })
                 .collect(),
-            mask: count - 1,
+            shard_bits,
+            overflow: Mutex::new(Vec::new()),
         }
     }
 
-    /// Runs `task` once and records whether it started or stopped waiting.
-    /// Returns what [`Runnable::run`] returns. Takes no lock unless the task
-    /// waited for the first time or finished after waiting.
+    /// Runs `task` once, on the worker numbered `worker`, and returns what
+    /// [`Runnable::run`] returns. Takes no lock unless the task waits for
+    /// the first time or finishes after waiting.
     #[inline]
-    pub(crate) fn run(&self, task: Runnable) -> bool {
-        let report = task.run_unless_closed(&self.closed);
-        let yielded = report.yielded;
-        if let Some(id) = report.id {
-            self.record(id, report);
-        }
-        yielded
+    pub(crate) fn run(&self, task: Runnable, worker: usize) -> bool {
+        let home = Home {
+            owned: self,
+            shard: worker & (self.shards.len() - 1),
+        };
+        task.run_owned(&self.closed, &home)
     }
 
-    fn shard(&self, id: Id) -> &Mutex<Shard> {
-        &self.shards[id.as_u64() as usize & self.mask].0
+    fn lock(&self, shard: usize) -> zokio_core::sync::MutexGuard<'_, Shard> {
+        self.shards[shard]
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     #[cold]
-    fn record(&self, id: Id, report: RunReport) {
-        let mut shard = self.shard(id).lock().unwrap_or_else(|e| e.into_inner());
-        if shard.closed {
-            drop(shard);
-            // Shutting down: be scheduled once more, so as to be dropped. (A
-            // task that finished is not woken by this.)
-            if let Some(waker) = report.first_wait {
+    fn insert(&self, home: usize, mut waker: Waker) -> WaitKey {
+        // The home shard, and only if it is full the others in turn.
+        for shard in (0..self.shards.len()).map(|i| (home + i) & (self.shards.len() - 1)) {
+            let mut guard = self.lock(shard);
+            if guard.closed {
+                drop(guard);
+                // Shutting down: be run once more, so as to be dropped.
                 waker.wake();
+                return WaitKey::NONE;
             }
+            match guard.slab.insert(waker) {
+                Ok(index) => {
+                    return WaitKey::new(((index as u32) << self.shard_bits) | shard as u32);
+                }
+                Err(back) => waker = back,
+            }
+        }
+        let mut overflow = self.overflow.lock().unwrap_or_else(|e| e.into_inner());
+        if self.closed.load(Ordering::Acquire) {
+            drop(overflow);
+            waker.wake();
+        } else {
+            overflow.push(waker);
+        }
+        WaitKey::NONE
+    }
+
+    #[cold]
+    fn remove(&self, key: WaitKey) {
+        if key == WaitKey::NONE {
             return;
         }
-        let key = id.as_u64();
-        // Taken out of the map but dropped after the lock: dropping a waker
-        // may free its task, which drops the task's output.
-        let released = match (shard.entries.entry(key), report.first_wait) {
-            // The task finished on another worker before this wait was recorded.
-            (Entry::Occupied(mark), Some(waker)) => {
-                mark.remove();
-                Some(waker)
-            }
-            (Entry::Occupied(entry), None) => {
-                let waker = entry.remove();
-                shard.waiting -= usize::from(waker.is_some());
-                waker
-            }
-            (Entry::Vacant(entry), Some(waker)) => {
-                entry.insert(Some(waker));
-                shard.waiting += 1;
-                None
-            }
-            // Finished before its first wait was recorded: leave the mark.
-            (Entry::Vacant(entry), None) => {
-                entry.insert(None);
-                None
-            }
-        };
-        drop(shard);
+        let key = key.get() as usize;
+        let shard = key & (self.shards.len() - 1);
+        let mut guard = self.lock(shard);
+        // Taken out of the slab but dropped after the lock: dropping a waker
+        // may free its task.
+        let released = guard.slab.remove(key >> self.shard_bits);
+        drop(guard);
         drop(released);
     }
 
@@ -159,33 +162,52 @@ impl OwnedTasks {
         // Before the wakes: each wake publishes it to the run it leads to.
         self.closed.store(true, Ordering::Release);
         let mut all = Vec::new();
-        for shard in self.shards.iter() {
-            let mut guard = shard.0.lock().unwrap_or_else(|e| e.into_inner());
+        for shard in 0..self.shards.len() {
+            let mut guard = self.lock(shard);
             guard.closed = true;
-            guard.waiting = 0;
-            let entries = std::mem::take(&mut guard.entries);
-            drop(guard);
-            all.extend(entries.into_values().flatten());
+            guard.slab.drain_into(&mut all);
         }
+        let mut overflow = self.overflow.lock().unwrap_or_else(|e| e.into_inner());
+        all.append(&mut overflow);
         all
     }
 
     /// Tasks recorded as waiting now: they have waited at least once and not finished.
     pub(crate) fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.0.lock().unwrap_or_else(|e| e.into_inner()).waiting)
-            .sum()
+        let kept: usize = (0..self.shards.len())
+            .map(|s| self.lock(s).slab.len())
+            .sum();
+        kept + self
+            .overflow
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+}
+
+impl WaitRegistry for Home<'_> {
+    fn insert(&self, waker: Waker) -> WaitKey {
+        self.owned.insert(self.shard, waker)
+    }
+
+    fn remove(&self, key: WaitKey) {
+        self.owned.remove(key);
     }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::waker_slab::PAGE;
     use std::future::Future;
     use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc;
     use std::task::{Context, Poll};
+    use std::time::{Duration, Instant};
+
+    use concurrent_queue::ConcurrentQueue;
 
     /// Pending on its first poll (without arranging a wake), ready after that.
     struct OnceIdle(bool);
@@ -198,6 +220,15 @@ mod tests {
             } else {
                 Poll::Pending
             }
+        }
+    }
+
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
         }
     }
 
@@ -219,27 +250,35 @@ mod tests {
         let (tx, rx) = mpsc::channel::<Runnable>();
         let (r1, h1) = spawn(&tx, async { 1 });
         let (r2, h2) = spawn(&tx, std::future::pending::<()>());
-        owned.run(r1);
+        owned.run(r1, 0);
         assert_eq!(owned.len(), 0, "a task done in one poll is never recorded");
-        owned.run(r2);
+        owned.run(r2, 1);
         assert_eq!(owned.len(), 1);
         assert_eq!(zokio_core::block_on(h1).unwrap(), 1);
         let wakers = owned.close_and_take();
         assert_eq!(wakers.len(), 1);
+        assert_eq!(owned.len(), 0);
         wakers.iter().for_each(Waker::wake_by_ref);
         drop(rx.recv().unwrap()); // the scheduler drops it: cancelled
         assert!(zokio_core::block_on(h2).unwrap_err().is_cancelled());
-        // A first wait recorded after close (its run began before the mark):
-        // the task wakes itself, to be dropped.
+        // A first wait that reaches a closed shard (its run began before the
+        // mark, here replayed with a flag still clear): the task wakes
+        // itself, to be dropped.
         let (r3, h3) = spawn(&tx, std::future::pending::<()>());
-        let id = r3.id();
-        let report = r3.run_reporting();
-        owned.record(id, report);
+        let home = Home {
+            owned: &owned,
+            shard: 0,
+        };
+        assert!(
+            r3.run_owned(&AtomicBool::new(false), &home),
+            "it was rescheduled"
+        );
+        assert_eq!(owned.len(), 0, "nothing is kept after close");
         drop(rx.recv().unwrap());
         assert!(zokio_core::block_on(h3).unwrap_err().is_cancelled());
         // A run that begins after the mark cancels its task at once.
         let (r4, h4) = spawn(&tx, std::future::pending::<()>());
-        owned.run(r4);
+        owned.run(r4, 0);
         assert!(rx.try_recv().is_err());
         assert!(zokio_core::block_on(h4).unwrap_err().is_cancelled());
     }
@@ -250,7 +289,7 @@ mod tests {
         let (tx, rx) = mpsc::channel::<Runnable>();
         let (runnable, handle) = spawn(&tx, std::future::pending::<()>());
         let waker = runnable.waker();
-        owned.run(runnable);
+        owned.run(runnable, 0);
         assert_eq!(owned.len(), 1, "it waits");
         // Something else wakes it: a run is queued on some worker.
         waker.wake_by_ref();
@@ -261,7 +300,7 @@ mod tests {
         assert!(rx.try_recv().is_err());
         // The worker then runs what it had queued: the task must go, not wait
         // again where nothing will ever wake it.
-        owned.run(queued);
+        owned.run(queued, 0);
         assert!(
             handle.is_finished(),
             "the task was polled again instead of dropped"
@@ -270,59 +309,207 @@ mod tests {
     }
 
     #[test]
-    fn a_finished_task_is_forgotten() {
+    fn a_finished_task_is_forgotten_wherever_it_finishes() {
         let owned = OwnedTasks::new(4);
         let (tx, rx) = mpsc::channel::<Runnable>();
         let (runnable, handle) = spawn(&tx, OnceIdle(false));
         let waker = runnable.waker();
-        owned.run(runnable);
+        owned.run(runnable, 2);
         assert_eq!(owned.len(), 1);
         waker.wake();
-        owned.run(rx.recv().unwrap());
+        // Finished on another worker: the key leads it to the first one's shard.
+        owned.run(rx.recv().unwrap(), 1);
         assert_eq!(owned.len(), 0);
         assert_eq!(zokio_core::block_on(handle).unwrap(), 3);
         assert!(owned.close_and_take().is_empty());
     }
 
     #[test]
-    fn a_finish_recorded_before_its_wait_leaves_nothing_behind() {
-        // The race between two workers, replayed by hand: the wait of the
-        // first run is recorded only after the second run's finish.
+    fn aborted_and_panicking_waiters_are_forgotten() {
         let owned = OwnedTasks::new(1);
         let (tx, rx) = mpsc::channel::<Runnable>();
-        let (runnable, handle) = spawn(&tx, OnceIdle(false));
-        let id = runnable.id();
-        let waker = runnable.waker();
-        let first = runnable.run_reporting();
-        assert!(first.first_wait.is_some());
-        waker.wake();
-        let second = rx.recv().unwrap().run_reporting();
-        assert!(second.finished_after_wait);
-        owned.record(id, second);
-        assert_eq!(owned.len(), 0, "a mark is not a waiting task");
-        owned.record(id, first);
+        let (aborted, ha) = spawn(&tx, std::future::pending::<()>());
+        owned.run(aborted, 0);
+        let (panics, hp) = spawn(&tx, async {
+            zokio_core::task::yield_now().await;
+            panic!("after a wait");
+        });
+        owned.run(panics, 0);
+        assert_eq!(owned.len(), 2);
+        ha.abort();
+        while let Ok(task) = rx.try_recv() {
+            owned.run(task, 0);
+        }
         assert_eq!(owned.len(), 0);
-        assert!(owned.close_and_take().is_empty(), "the mark is gone too");
-        assert_eq!(zokio_core::block_on(handle).unwrap(), 3);
+        assert!(zokio_core::block_on(ha).unwrap_err().is_cancelled());
+        assert!(zokio_core::block_on(hp).unwrap_err().is_panic());
+    }
+
+    /// The race the registry must survive: a task is woken from another
+    /// thread while its first poll is still returning (its wait not yet
+    /// recorded), and that thread runs and finishes it as soon as it can.
+    #[test]
+    fn a_task_woken_and_finished_elsewhere_during_its_first_wait_leaves_nothing() {
+        const TASKS: usize = 2_000;
+        let owned = Arc::new(OwnedTasks::new(2));
+        let (wake_tx, wake_rx) = mpsc::channel::<Waker>();
+        let (run_tx, run_rx) = mpsc::channel::<Runnable>();
+        let other = {
+            let owned = owned.clone();
+            std::thread::spawn(move || {
+                let mut finished = 0;
+                while finished < TASKS {
+                    // Wake the task the moment its poll hands its waker out...
+                    if let Ok(waker) = wake_rx.recv_timeout(Duration::from_secs(10)) {
+                        waker.wake();
+                    }
+                    // ...and run whatever that made runnable, on worker 1.
+                    while let Ok(task) = run_rx.try_recv() {
+                        owned.run(task, 1);
+                        finished += 1;
+                    }
+                    assert!(finished <= TASKS);
+                }
+                while let Ok(task) = run_rx.recv_timeout(Duration::from_millis(50)) {
+                    owned.run(task, 1);
+                }
+            })
+        };
+        let mut handles = Vec::new();
+        for i in 0..TASKS {
+            let wake_tx = wake_tx.clone();
+            let mut sent = false;
+            let future = std::future::poll_fn(move |cx| {
+                if std::mem::replace(&mut sent, true) {
+                    Poll::Ready(i)
+                } else {
+                    wake_tx.send(cx.waker().clone()).unwrap();
+                    Poll::Pending
+                }
+            });
+            let (runnable, handle) = spawn(&run_tx, future);
+            owned.run(runnable, 0);
+            handles.push(handle);
+        }
+        other.join().unwrap();
+        for (i, handle) in handles.into_iter().enumerate() {
+            assert_eq!(zokio_core::block_on(handle).unwrap(), i);
+        }
+        assert_eq!(owned.len(), 0, "every recorded wait was removed");
+        assert!(owned.close_and_take().is_empty());
+    }
+
+    /// Shutdown while two workers are recording first waits: every future is
+    /// dropped, whether its wait was taken by the close, refused by a closed
+    /// shard, or its run began after the mark.
+    #[test]
+    fn shutdown_while_tasks_are_mid_registration_drops_every_future() {
+        const TASKS: usize = 4_000;
+        let owned = Arc::new(OwnedTasks::new(2));
+        let queue = Arc::new(ConcurrentQueue::<Runnable>::unbounded());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut handles = Vec::new();
+        for _ in 0..TASKS {
+            let counted = Counted(drops.clone());
+            let queue2 = queue.clone();
+            let (runnable, handle) = zokio_core::task::spawn(
+                async move {
+                    let _counted = counted;
+                    std::future::pending::<()>().await;
+                },
+                move |t, _| {
+                    // After the scheduler stops taking tasks, it drops them.
+                    if let Err(e) = queue2.push(t) {
+                        drop(e.into_inner());
+                    }
+                },
+            );
+            queue.push(runnable).unwrap();
+            handles.push(handle);
+        }
+        let workers: Vec<_> = (0..2)
+            .map(|worker| {
+                let (owned, queue, stop) = (owned.clone(), queue.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Acquire) || !queue.is_empty() {
+                        match queue.pop() {
+                            Ok(task) => {
+                                owned.run(task, worker);
+                            }
+                            Err(_) => std::thread::yield_now(),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while owned.len() < TASKS / 4 && Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        let wakers = owned.close_and_take();
+        wakers.iter().for_each(Waker::wake_by_ref);
+        drop(wakers);
+        stop.store(true, Ordering::Release);
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        // What a scheduler's last step does: drop what is still queued.
+        queue.close();
+        while let Ok(task) = queue.pop() {
+            drop(task);
+        }
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            TASKS,
+            "a future was not dropped"
+        );
+        for handle in handles {
+            assert!(zokio_core::block_on(handle).unwrap_err().is_cancelled());
+        }
+        assert_eq!(owned.len(), 0);
     }
 
     #[test]
-    fn ids_spread_over_shards_and_buckets() {
-        let owned = OwnedTasks::new(3);
-        assert_eq!(owned.shards.len(), 4);
-        let mut hashes: Vec<u64> = (1..=64u64)
-            .map(|id| {
-                let mut h = IdHasher::default();
-                h.write_u64(id * 4); // one shard's ids
-                h.finish() & 63
+    fn full_shards_spill_over_and_nothing_is_lost() {
+        let owned = OwnedTasks::with_max_index(2, PAGE);
+        let (tx, rx) = mpsc::channel::<Runnable>();
+        let handles: Vec<_> = (0..2 * PAGE + 1)
+            .map(|_| {
+                let (runnable, handle) = spawn(&tx, std::future::pending::<()>());
+                owned.run(runnable, 0);
+                handle
             })
             .collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        assert!(
-            hashes.len() > 32,
-            "one shard's ids use many buckets: {}",
-            hashes.len()
+        assert_eq!(owned.lock(0).slab.len(), PAGE);
+        assert_eq!(
+            owned.lock(1).slab.len(),
+            PAGE,
+            "the home shard spilled over"
         );
+        assert_eq!(owned.len(), 2 * PAGE + 1, "and the last one into overflow");
+        let wakers = owned.close_and_take();
+        assert_eq!(wakers.len(), 2 * PAGE + 1);
+        wakers.iter().for_each(Waker::wake_by_ref);
+        drop(wakers);
+        while let Ok(task) = rx.try_recv() {
+            drop(task);
+        }
+        for handle in handles {
+            assert!(zokio_core::block_on(handle).unwrap_err().is_cancelled());
+        }
+    }
+
+    #[test]
+    fn keys_name_their_shard() {
+        let owned = OwnedTasks::new(3);
+        assert_eq!(owned.shards.len(), 4);
+        assert_eq!(owned.shard_bits, 2);
+        let key = owned.insert(3, Waker::noop().clone());
+        assert_eq!(key.get() & 3, 3);
+        assert_eq!(owned.lock(3).slab.len(), 1);
+        owned.remove(key);
+        assert_eq!(owned.len(), 0);
+        owned.remove(WaitKey::NONE);
     }
 }

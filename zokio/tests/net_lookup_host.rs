@@ -122,7 +122,7 @@ fn a_host_name_resolves_on_the_blocking_pool_and_the_worker_keeps_ticking() {
 }
 
 /// `lookup_host` and host-name `connect` under another executor: the
-/// blocking crate's pool stands in for the runtime's.
+/// zokio-io's fallback pool stands in for the runtime's.
 #[test]
 fn standalone_lookup_and_connect() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -3,22 +3,62 @@
 use std::any::Any;
 use std::fmt;
 use std::io;
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
 
 use super::Id;
 
 /// A panic payload, as [`std::panic::catch_unwind`] gives it.
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
 
-/// The failed half of a task's output. Kept one word wide (the payload is boxed
-/// once more on the rare panic path) so the task's output slot stays small.
-pub(crate) enum Failure {
-    Cancelled,
-    Panicked(Box<Panic>),
-}
+/// The failed half of a task's output: one thin pointer, either to a boxed
+/// panic payload or to [`CANCELLED`]. A plain enum of the two would be one word
+/// as well, but it spends the pointer's only niche on `Cancelled`, so
+/// `Result<(), Failure>` (a `pending()` task's output slot) would take two
+/// words; this form leaves the niche to `Result`, which keeps the task's
+/// output slot, and so a `pending()` task, one word smaller.
+pub(crate) struct Failure(NonNull<Panic>);
+
+/// The address a cancelled [`Failure`] points to: never a heap allocation,
+/// never read.
+static CANCELLED: u8 = 0;
+
+// SAFETY: a `Failure` owns nothing but (when it is not the `CANCELLED`
+// sentinel) a boxed `Panic`, which is `Send`.
+unsafe impl Send for Failure {}
 
 impl Failure {
+    pub(crate) fn cancelled() -> Failure {
+        Failure(NonNull::from(&CANCELLED).cast())
+    }
+
     pub(crate) fn panicked(payload: Panic) -> Failure {
-        Failure::Panicked(Box::new(payload))
+        Failure(NonNull::from(Box::leak(Box::new(payload))))
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.0.cast::<u8>() == NonNull::from(&CANCELLED)
+    }
+
+    /// The payload, or `None` for a cancellation.
+    fn into_panic(self) -> Option<Panic> {
+        let this = ManuallyDrop::new(self);
+        if this.is_cancelled() {
+            return None;
+        }
+        // SAFETY: not the sentinel, so the pointer came from `Box::leak` in
+        // `panicked`; `this` is never dropped, so the box is taken back once.
+        Some(*unsafe { Box::from_raw(this.0.as_ptr()) })
+    }
+}
+
+impl Drop for Failure {
+    fn drop(&mut self) {
+        if !self.is_cancelled() {
+            // SAFETY: not the sentinel, so the pointer came from `Box::leak`
+            // in `panicked`, and this is its one owner dropping it once.
+            drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+        }
     }
 }
 
@@ -47,9 +87,9 @@ enum Repr {
 
 impl JoinError {
     pub(crate) fn new(id: Id, failure: Failure) -> JoinError {
-        let repr = match failure {
-            Failure::Cancelled => Repr::Cancelled,
-            Failure::Panicked(payload) => Repr::Panic(*payload),
+        let repr = match failure.into_panic() {
+            None => Repr::Cancelled,
+            Some(payload) => Repr::Panic(payload),
         };
         JoinError { id, repr }
     }
@@ -138,5 +178,25 @@ impl std::error::Error for JoinError {}
 impl From<JoinError> for io::Error {
     fn from(err: JoinError) -> io::Error {
         io::Error::other(err.to_string())
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_outcome_is_one_word() {
+        assert_eq!(std::mem::size_of::<Result<(), Failure>>(), 8);
+    }
+
+    #[test]
+    fn both_kinds_survive_the_round_trip() {
+        assert!(Failure::cancelled().into_panic().is_none());
+        let payload = Failure::panicked(Box::new("boom")).into_panic().unwrap();
+        assert_eq!(*payload.downcast::<&str>().unwrap(), "boom");
+        // Dropped without being read: frees its box (ASan and Miri see a leak otherwise).
+        drop(Failure::panicked(Box::new(String::from("unread"))));
+        drop(Failure::cancelled());
     }
 }

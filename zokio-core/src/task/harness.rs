@@ -22,6 +22,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::Failure;
 use super::id::{Id, TaskMeta};
+use super::wait_registry::{WaitKey, WaitRegistry};
 use crate::context;
 use crate::sync::atomic::{AtomicBool, Ordering};
 
@@ -29,7 +30,7 @@ use crate::sync::atomic::{AtomicBool, Ordering};
 pub(crate) type Outcome<T> = Result<T, Failure>;
 
 /// What one run and the harness it polls tell each other.
-pub(crate) struct RunSlot {
+pub(crate) struct RunSlot<'a> {
     /// The metadata of the task being run, for the abort flag. Read by the
     /// harness only after async-task marked the task running, so an abort
     /// whose wake found the task still scheduled is seen by this poll.
@@ -38,6 +39,10 @@ pub(crate) struct RunSlot {
     /// the task as an abort would. Read, like the abort flag, only after
     /// async-task marked the task running.
     closed: *const AtomicBool,
+    /// The scheduler's registry of waiting tasks, if it gave one: the
+    /// harness then records its first wait and its finish there itself, and
+    /// reports neither below.
+    registry: Option<&'a dyn WaitRegistry>,
     /// The task's waker, left by the poll in which the task first waited.
     pub(crate) first_wait: Option<Waker>,
     /// Set when a task that had waited finished in this run (output, panic,
@@ -48,11 +53,16 @@ pub(crate) struct RunSlot {
     pub(crate) id: Option<Id>,
 }
 
-impl RunSlot {
-    pub(crate) fn new(meta: &TaskMeta, closed: Option<&AtomicBool>) -> RunSlot {
+impl<'a> RunSlot<'a> {
+    pub(crate) fn new(
+        meta: &TaskMeta,
+        closed: Option<&AtomicBool>,
+        registry: Option<&'a dyn WaitRegistry>,
+    ) -> RunSlot<'a> {
         RunSlot {
             meta,
             closed: closed.map_or(ptr::null(), ptr::from_ref),
+            registry,
             first_wait: None,
             finished_after_wait: false,
             id: None,
@@ -63,7 +73,7 @@ impl RunSlot {
 /// Where the run offering a slot leaves the thread's context when it ends:
 /// the slot and current task it found there.
 struct RestoreSlot {
-    slot: *mut RunSlot,
+    slot: *mut RunSlot<'static>,
     task: *const (),
 }
 
@@ -81,8 +91,8 @@ impl Drop for RestoreSlot {
 
 /// Runs `f` (one async-task run) with `slot` offered to the harness it enters.
 #[inline]
-pub(crate) fn with_slot<R>(slot: &mut RunSlot, f: impl FnOnce() -> R) -> R {
-    let offered = ptr::from_mut(slot);
+pub(crate) fn with_slot<R>(slot: &mut RunSlot<'_>, f: impl FnOnce() -> R) -> R {
+    let offered: *mut RunSlot<'_> = ptr::from_mut(slot);
     // While the thread exits there is no context: then no slot is offered,
     // and a run reports nothing.
     let _restore = context::with(|cx| RestoreSlot {
@@ -93,11 +103,13 @@ pub(crate) fn with_slot<R>(slot: &mut RunSlot, f: impl FnOnce() -> R) -> R {
 }
 
 /// Takes the offered slot (only the first harness entered after the offer
-/// gets it) and makes its task the current one until the run ends.
+/// gets it) and makes its task the current one until the run ends. (The
+/// slot's true lifetime is that of the run below us, which outlives every
+/// use the harness makes of it.)
 #[inline]
-fn take_slot() -> *mut RunSlot {
+fn take_slot() -> *mut RunSlot<'static> {
     context::with(|cx| {
-        let slot: *mut RunSlot = cx.run_slot.replace(ptr::null_mut()).cast();
+        let slot: *mut RunSlot<'static> = cx.run_slot.replace(ptr::null_mut()).cast();
         if !slot.is_null() {
             // SAFETY: a non-null slot is the one the run below us offered; its
             // frame owns it and is alive.
@@ -132,34 +144,46 @@ pub(crate) fn current_task_id() -> Option<Id> {
     (!meta.is_null()).then(|| unsafe { (*meta.cast::<TaskMeta>()).id() })
 }
 
-/// Tells the run in `slot` (if any) that a task that had waited is done.
+/// Tells the run in `slot` (if any) that a task that had waited (under
+/// `waited`, the key its registry gave it) is done: through the run's
+/// registry if it has one, else in the slot.
 #[inline]
-fn report_finished(slot: *mut RunSlot, was_waiting: bool) {
-    if was_waiting && !slot.is_null() {
-        // A non-null slot was taken by this harness during the run that
-        // offered it, and that run's frame (which owns the slot) is still below
-        // us.
-        // SAFETY: the slot is alive (above); its `meta` points into the header
-        // of the task being run, which async-task keeps alive for the run.
-        unsafe {
-            (*slot).finished_after_wait = true;
-            (*slot).id = Some((*(*slot).meta).id());
+fn report_finished(slot: *mut RunSlot<'static>, waited: Option<WaitKey>) {
+    let Some(key) = waited else { return };
+    if slot.is_null() {
+        return;
+    }
+    // A non-null slot was taken by this harness during the run that
+    // offered it, and that run's frame (which owns the slot and borrows its
+    // registry) is still below us.
+    // SAFETY: the slot is alive (above); its `meta` points into the header
+    // of the task being run, which async-task keeps alive for the run.
+    unsafe {
+        match (*slot).registry {
+            Some(registry) => registry.remove(key),
+            None => {
+                (*slot).finished_after_wait = true;
+                (*slot).id = Some((*(*slot).meta).id());
+            }
         }
     }
 }
 
 /// Where the task's future is in its life. `repr(u8)` makes every variant a
-/// `repr(C)` struct that begins with the tag, so `Fresh(f)` and `Waiting(f)`
-/// hold `f` at the same offset, and rewriting the tag alone moves the task from
-/// one to the other without moving its pinned future. For a zero-sized future
-/// such as `pending()` the whole state is one byte.
+/// `repr(C)` struct that begins with the tag, so `Fresh` and `Waiting` hold
+/// their key and future at the same offsets, and rewriting the tag and the
+/// key moves the task from one to the other without moving its pinned
+/// future. The key sits in the padding after the tag for any future aligned
+/// to 4 bytes or more: for a zero-sized future such as `pending()` the whole
+/// state is 8 bytes, no wider than the task's smallest output slot.
 #[repr(u8)]
 enum State<F> {
-    /// Not yet returned `Pending`.
-    Fresh(F) = 0,
-    /// Returned `Pending` at least once: the scheduler tracks it.
+    /// Not yet returned `Pending`; the key is not yet given (`NONE`).
+    Fresh { key: WaitKey, future: F } = 0,
+    /// Returned `Pending` at least once: the scheduler tracks it, under `key`
+    /// if it gave one.
     #[allow(dead_code, reason = "made only by retagging a `Fresh` state in place")]
-    Waiting(F) = 1,
+    Waiting { key: WaitKey, future: F } = 1,
     /// The future has been dropped.
     Done = 2,
 }
@@ -172,12 +196,24 @@ pub(crate) struct Harness<F> {
 impl<F> Harness<F> {
     pub(crate) fn new(future: F) -> Harness<F> {
         Harness {
-            state: State::Fresh(future),
+            state: State::Fresh {
+                key: WaitKey::NONE,
+                future,
+            },
         }
     }
 
+    /// The key of a task that has waited; `None` for one that has not.
+    fn waited(&self) -> Option<WaitKey> {
+        match self.state {
+            State::Waiting { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
+    #[cfg(test)]
     fn is_waiting(&self) -> bool {
-        matches!(self.state, State::Waiting(_))
+        self.waited().is_some()
     }
 
     fn future(self: Pin<&mut Self>) -> Option<Pin<&mut F>> {
@@ -185,7 +221,7 @@ impl<F> Harness<F> {
         // it is only dropped in place (`Pin::set`) or retagged (`mark_waiting`).
         let state = unsafe { &mut self.get_unchecked_mut().state };
         match state {
-            State::Fresh(future) | State::Waiting(future) => {
+            State::Fresh { future, .. } | State::Waiting { future, .. } => {
                 // SAFETY: as above: the future stays where it is.
                 Some(unsafe { Pin::new_unchecked(future) })
             }
@@ -193,18 +229,21 @@ impl<F> Harness<F> {
         }
     }
 
-    /// Turns `Fresh` into `Waiting` in place.
-    fn mark_waiting(self: Pin<&mut Self>) {
-        debug_assert!(matches!(self.state, State::Fresh(_)));
+    /// Turns `Fresh` into `Waiting` under `key`, in place.
+    fn mark_waiting(self: Pin<&mut Self>, key: WaitKey) {
+        debug_assert!(matches!(self.state, State::Fresh { .. }));
         const WAITING_TAG: u8 = 1;
-        // `State` is `repr(u8)` (see its doc): its first byte is the tag, and
-        // `Fresh(f)` and `Waiting(f)` keep `f` at the same offset.
-        // SAFETY: so writing the `Waiting` tag over a `Fresh` state yields a
-        // valid `Waiting` holding the same, unmoved future; nothing leaves the pin.
-        unsafe {
-            let state = ptr::from_mut(&mut self.get_unchecked_mut().state);
-            state.cast::<u8>().write(WAITING_TAG);
+        // SAFETY: only the key (`Unpin`, not structurally pinned) is written
+        // through this reference; the future is not moved.
+        let state = unsafe { &mut self.get_unchecked_mut().state };
+        if let State::Fresh { key: slot, .. } = state {
+            *slot = key;
         }
+        // `State` is `repr(u8)` (see its doc): its first byte is the tag, and
+        // `Fresh` and `Waiting` keep their key and future at the same offsets.
+        // SAFETY: so writing the `Waiting` tag over a `Fresh` state yields a
+        // valid `Waiting` holding the same key and unmoved future.
+        unsafe { ptr::from_mut(state).cast::<u8>().write(WAITING_TAG) };
     }
 
     /// Drops the future in place; a panic in its `Drop` becomes the task's failure.
@@ -234,25 +273,32 @@ impl<F: Future> Future for Harness<F> {
                         .as_ref()
                         .is_some_and(|c| c.load(Ordering::Relaxed))
             };
-        let was_waiting = self.is_waiting();
+        let waited = self.waited();
         if abort {
             let dropped = self.drop_future();
-            report_finished(slot, was_waiting);
-            return Poll::Ready(dropped.and(Err(Failure::Cancelled)));
+            report_finished(slot, waited);
+            return Poll::Ready(dropped.and(Err(Failure::cancelled())));
         }
         let Some(future) = self.as_mut().future() else {
             // async-task never polls a future that returned `Ready`.
-            return Poll::Ready(Err(Failure::Cancelled));
+            return Poll::Ready(Err(Failure::cancelled()));
         };
         let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => {
-                if !was_waiting && !slot.is_null() {
-                    self.mark_waiting();
+                if waited.is_none() && !slot.is_null() {
                     // SAFETY: as above: the slot's run is below us on this stack,
                     // and the task it runs (whose header `meta` is in) is alive.
                     unsafe {
-                        (*slot).first_wait = Some(cx.waker().clone());
-                        (*slot).id = Some((*(*slot).meta).id());
+                        match (*slot).registry {
+                            Some(registry) => {
+                                self.mark_waiting(registry.insert(cx.waker().clone()));
+                            }
+                            None => {
+                                self.mark_waiting(WaitKey::NONE);
+                                (*slot).first_wait = Some(cx.waker().clone());
+                                (*slot).id = Some((*(*slot).meta).id());
+                            }
+                        }
                     }
                 }
                 return Poll::Pending;
@@ -264,7 +310,7 @@ impl<F: Future> Future for Harness<F> {
                 Err(Failure::panicked(payload))
             }
         };
-        report_finished(slot, was_waiting);
+        report_finished(slot, waited);
         Poll::Ready(outcome)
     }
 }
@@ -275,7 +321,7 @@ impl<F> Drop for Harness<F> {
         // instead of polling it; taken before the future's own `Drop` runs, so
         // a run nested in that `Drop` cannot be mistaken for ours.
         let slot = take_slot();
-        let was_waiting = self.is_waiting();
+        let waited = self.waited();
         // SAFETY: `self` is never moved again (we are in its destructor), so
         // pinning it here for the in-place drop is sound.
         let this = unsafe { Pin::new_unchecked(self) };
@@ -284,7 +330,7 @@ impl<F> Drop for Harness<F> {
         // panic from the future's `Drop` has been reported by the panic hook
         // and is dropped.
         let _ = this.drop_future();
-        report_finished(slot, was_waiting);
+        report_finished(slot, waited);
     }
 }
 
@@ -296,8 +342,8 @@ mod tests {
     fn retagging_keeps_the_future_in_place() {
         let mut harness = Box::pin(Harness::new([7u64, 9]));
         let before = harness.as_mut().future().map(|f| ptr::from_ref(&*f));
-        harness.as_mut().mark_waiting();
-        assert!(harness.is_waiting());
+        harness.as_mut().mark_waiting(WaitKey::new(5));
+        assert_eq!(harness.waited(), Some(WaitKey::new(5)));
         let after = harness.as_mut().future().map(|f| ptr::from_ref(&*f));
         assert_eq!(before, after);
         assert_eq!(after.map(read_pinned), Some([7, 9]));
@@ -311,8 +357,13 @@ mod tests {
     }
 
     #[test]
-    fn the_state_of_a_zero_sized_future_is_one_byte() {
-        assert_eq!(std::mem::size_of::<Harness<std::future::Pending<()>>>(), 1);
+    fn the_state_of_a_zero_sized_future_fits_a_unit_output_slot() {
+        assert_eq!(std::mem::size_of::<Harness<std::future::Pending<()>>>(), 8);
+        assert_eq!(
+            std::mem::size_of::<Harness<[u64; 2]>>(),
+            24,
+            "the key shares the tag's word"
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl fmt::Debug for Id {
 }
 
 /// The metadata in every task header: one word, so that a spawned `pending()`
-/// fits in 64 bytes.
+/// fits in 56 bytes.
 ///
 /// The word is either `id << 2 | INLINE` for an unnamed task, or a pointer to a
 /// boxed [`Named`] (8-aligned, so its low two bits are free). Bit 1 is the abort

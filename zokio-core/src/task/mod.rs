@@ -5,8 +5,11 @@
 //! union of the future and its output. The future is wrapped in a harness that
 //! catches panics, honours [`JoinHandle::abort`] and tells
 //! [`Runnable::run_reporting`] when the task starts and stops waiting; it holds
-//! no pointer of its own. A spawned `pending()` with a pointer-sized scheduler
-//! handle takes 56 bytes.
+//! no pointer of its own, only the key a scheduler's [`WaitRegistry`] gave it,
+//! in the padding after its state tag. A spawned `pending()` with a
+//! pointer-sized scheduler handle takes 56 bytes: a 40-byte header, the
+//! handle, and one word for the union of the future's state and its output
+//! (`Result<(), _>` is one word, see `error::Failure`).
 //!
 //! [async-task]: https://docs.rs/async-task
 
@@ -16,6 +19,7 @@ mod id;
 mod join;
 mod runnable;
 mod schedule;
+mod wait_registry;
 mod yield_now;
 
 use std::future::Future;
@@ -26,6 +30,7 @@ pub use error::JoinError;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
 pub use runnable::{RunReport, Runnable};
+pub use wait_registry::{WaitKey, WaitRegistry};
 pub use yield_now::{YieldNow, yield_now};
 
 use harness::Harness;

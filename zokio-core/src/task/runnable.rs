@@ -6,7 +6,7 @@ use std::task::Waker;
 
 use super::harness::{self, RunSlot};
 use super::id::TaskMeta;
-use super::{AbortHandle, Id};
+use super::{AbortHandle, Id, WaitRegistry};
 use crate::budget;
 use crate::sync::atomic::AtomicBool;
 
@@ -50,6 +50,8 @@ impl Runnable {
     /// complete in their first poll report nothing and cost nothing. The two
     /// reports of one task come from different runs, possibly on different
     /// threads, so they may reach the scheduler in either order.
+    /// [`run_owned`](Runnable::run_owned) has the task record both itself,
+    /// from inside its runs, which leaves no such race.
     ///
     /// ```
     /// use std::sync::mpsc;
@@ -68,7 +70,7 @@ impl Runnable {
     /// ```
     #[inline]
     pub fn run_reporting(self) -> RunReport {
-        self.run_with(None)
+        self.run_with(None, None)
     }
 
     /// Runs the task as [`run_reporting`](Runnable::run_reporting) does,
@@ -95,12 +97,60 @@ impl Runnable {
     /// ```
     #[inline]
     pub fn run_unless_closed(self, closed: &AtomicBool) -> RunReport {
-        self.run_with(Some(closed))
+        self.run_with(Some(closed), None)
+    }
+
+    /// Runs the task as [`run_unless_closed`](Runnable::run_unless_closed)
+    /// does, with the task recording its first wait and its finish in
+    /// `registry` itself, from inside the run (see [`WaitRegistry`]), instead
+    /// of reporting them. Returns what [`run`](Runnable::run) returns.
+    ///
+    /// Because the task records both from inside its own runs, which never
+    /// overlap, its finish can never reach the registry before its wait, on
+    /// whatever threads the two runs happen.
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::sync::atomic::AtomicBool;
+    /// use std::task::Waker;
+    /// use zokio_core::task::{spawn, WaitKey, WaitRegistry};
+    ///
+    /// #[derive(Default)]
+    /// struct Count(Cell<i32>);
+    /// impl WaitRegistry for Count {
+    ///     fn insert(&self, _: Waker) -> WaitKey {
+    ///         self.0.set(self.0.get() + 1);
+    ///         WaitKey::new(0)
+    ///     }
+    ///     fn remove(&self, _: WaitKey) {
+    ///         self.0.set(self.0.get() - 1);
+    ///     }
+    /// }
+    ///
+    /// let (registry, closed) = (Count::default(), AtomicBool::new(false));
+    /// let (tx, rx) = std::sync::mpsc::channel();
+    /// let (runnable, handle) = spawn(
+    ///     async { zokio_core::task::yield_now().await; 5 },
+    ///     move |task, _| tx.send(task).unwrap(),
+    /// );
+    /// assert!(runnable.run_owned(&closed, &registry), "it yielded");
+    /// assert_eq!(registry.0.get(), 1, "its first wait is recorded");
+    /// rx.recv().unwrap().run_owned(&closed, &registry);
+    /// assert_eq!(registry.0.get(), 0, "and its finish");
+    /// assert_eq!(zokio_core::block_on(handle).unwrap(), 5);
+    /// ```
+    #[inline]
+    pub fn run_owned(self, closed: &AtomicBool, registry: &dyn WaitRegistry) -> bool {
+        self.run_with(Some(closed), Some(registry)).yielded
     }
 
     #[inline]
-    fn run_with(self, closed: Option<&AtomicBool>) -> RunReport {
-        let mut slot = RunSlot::new(self.0.metadata(), closed);
+    fn run_with(
+        self,
+        closed: Option<&AtomicBool>,
+        registry: Option<&dyn WaitRegistry>,
+    ) -> RunReport {
+        let mut slot = RunSlot::new(self.0.metadata(), closed, registry);
         let yielded = harness::with_slot(&mut slot, || budget::with_task_budget(|| self.0.run()));
         RunReport {
             yielded,

@@ -33,7 +33,7 @@
 //!   [`zokio_core::blocking::BlockingHandle`] in the thread's context.
 //! - **The standalone fallback.** Outside a runtime (under
 //!   `futures_lite::future::block_on`, smol, tokio) there is no pool: the
-//!   closure runs on the [`blocking`] crate's thread pool, smol's.
+//!   closure runs on zokio-io's process-wide fallback pool.
 //!
 //! # Choosing one: `ZOKIO_FS_BACKEND`
 //!

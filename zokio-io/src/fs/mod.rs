@@ -33,8 +33,8 @@
 //!   enter, the pool `spawn_blocking` uses). An operation costs one trip to
 //!   a pool thread and back.
 //! - **Outside a runtime** (under `futures_lite::future::block_on`, smol,
-//!   tokio's executor), there is no pool to find, so operations run on the
-//!   [`blocking`](https://docs.rs/blocking) crate's thread pool, smol's. Nothing needs
+//!   tokio's executor), there is no pool to find, so operations run on a
+//!   process-wide fallback pool of threads started on demand. Nothing needs
 //!   setting up: the same code works under any executor.
 //!
 //! Which backend runs an operation is decided in one place. Setting the

@@ -284,7 +284,7 @@ mod tests {
             let _pool = zokio_core::context::enter(BlockingHandle::new(ThreadPerJob));
             lookup_while_ticking();
         }
-        // And the same standalone, on smol's pool.
+        // And the same standalone, on the fallback pool.
         lookup_while_ticking();
     }
 

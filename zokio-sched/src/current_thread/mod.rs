@@ -221,7 +221,7 @@ impl<D: Driver> CurrentThread<D> {
                 };
                 let Some(task) = task else { break };
                 counts.polls += 1;
-                shared.owned.run(task);
+                shared.owned.run(task, 0);
                 if main.woken.load(Ordering::Relaxed) {
                     break;
                 }

@@ -5,6 +5,7 @@
 mod driver_cell;
 mod inbox;
 mod lifo;
+mod owned;
 mod queue;
 mod worker;
 

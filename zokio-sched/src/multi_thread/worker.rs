@@ -124,7 +124,7 @@ impl<D: Driver> Core<D> {
     #[inline]
     fn run_task(&mut self, shared: &Shared, task: Runnable) {
         self.counts.polls += 1;
-        shared.owned.run(task);
+        shared.owned.run(task, self.index);
     }
 
     fn publish(&mut self, shared: &Shared, cx: &WorkerContext) {
