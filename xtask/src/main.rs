@@ -24,7 +24,12 @@ commands:
   sanitize    the tests under AddressSanitizer and ThreadSanitizer (nightly);
               --full runs every crate, not only those with unsafe code or atomics
               (and the facade's sync primitives)
+  soak        a mixed service under load with faults injected, invariants checked at
+              the end (zokio-soak); --minutes N (default 10) or --seconds N, --seed S
 ";
+
+/// The soak `cargo xtask ci` runs: a minute, with a fixed seed.
+const CI_SOAK: &[&str] = &["--seconds", "60", "--seed", "1"];
 
 /// Crates whose tests run under the sanitizers by default: those with unsafe
 /// code or atomic protocols.
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         "loom" => loom(rest),
         "bench" => bench(rest),
         "sanitize" => sanitize(rest),
+        "soak" => soak(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
@@ -260,6 +266,7 @@ fn ci() -> Result {
     other_unixes()?;
     loom(&[])?;
     sanitize(&[])?;
+    soak(&CI_SOAK.iter().map(|a| a.to_string()).collect::<Vec<_>>())?;
     // Proves the bench harness end to end on tiny sizes; judges no speed.
     bench(&["--quick".to_string()])
 }
@@ -513,6 +520,14 @@ fn other_unixes() -> Result {
         ]))?;
     }
     Ok(())
+}
+
+/// Runs the soak program (zokio-soak, release build) with `args`; it exits
+/// non-zero when an invariant fails, and prints its report either way.
+fn soak(args: &[String]) -> Result {
+    let mut cmd = cargo(&["run", "--release", "-p", "zokio-soak", "--"]);
+    cmd.args(args);
+    run(&mut cmd)
 }
 
 /// Runs the tests under AddressSanitizer, then ThreadSanitizer.

@@ -151,7 +151,7 @@ pub async fn load(
         ledger.http.started.inc();
         if breakage == Some(Breakage::Leak) {
             // The deliberate defect: memory kept per request.
-            std::mem::forget(Arc::new([0u8; 1024]));
+            std::mem::forget(std::hint::black_box(Arc::new([1u8; 1024])));
         }
         let post = rng.u8(..) < 64;
         let post = post.then(|| rng.usize(..64 << 10));

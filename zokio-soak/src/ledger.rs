@@ -66,11 +66,36 @@ pub fn is_emfile(err: &io::Error) -> bool {
     matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
 }
 
-/// Echo round-trip latencies, in µs, per window of the run.
+/// Echo round-trip latencies per window of the run, in a log-linear
+/// histogram (16 buckets per power of two, so within 1/16 of the true
+/// value): fixed memory per window, whatever the rate, so the soak's own
+/// bookkeeping does not grow with the run.
 pub struct Latencies {
     start: Instant,
     window: Duration,
     windows: Mutex<Vec<Vec<u32>>>,
+}
+
+const SUB: u32 = 16;
+const BUCKETS: usize = (SUB * 33) as usize;
+
+fn bucket(micros: u32) -> usize {
+    if micros < SUB {
+        return micros as usize;
+    }
+    let exp = 31 - micros.leading_zeros(); // >= 4
+    let sub = (micros >> (exp - 4)) & (SUB - 1);
+    ((exp - 3) * SUB + sub) as usize
+}
+
+/// The smallest value of bucket `b`.
+fn bucket_floor(b: usize) -> u32 {
+    let b = b as u32;
+    if b < SUB {
+        return b;
+    }
+    let exp = b / SUB + 3;
+    (SUB + b % SUB) << (exp - 4)
 }
 
 impl Latencies {
@@ -82,34 +107,61 @@ impl Latencies {
         }
     }
 
-    pub fn record(&self, took: Duration) {
-        let index = (self.start.elapsed().as_nanos() / self.window.as_nanos()) as usize;
-        let mut windows = self.windows.lock().unwrap();
-        if windows.len() <= index {
-            windows.resize_with(index + 1, Vec::new);
-        }
-        windows[index].push(took.as_micros().min(u32::MAX as u128) as u32);
-    }
-
     pub fn window(&self) -> Duration {
         self.window
     }
 
-    /// (p50, p99, samples) of each window, in µs.
+    pub fn record(&self, took: Duration) {
+        let index = (self.start.elapsed().as_nanos() / self.window.as_nanos()) as usize;
+        let micros = took.as_micros().min(u32::MAX as u128) as u32;
+        let mut windows = self.windows.lock().unwrap();
+        if windows.len() <= index {
+            windows.resize_with(index + 1, || vec![0; BUCKETS]);
+        }
+        windows[index][bucket(micros)] += 1;
+    }
+
+    /// (p50, p99, samples) of each window, in µs (each a bucket's floor).
     pub fn percentiles(&self) -> Vec<(u32, u32, usize)> {
-        let mut windows = self.windows.lock().unwrap().clone();
+        let windows = self.windows.lock().unwrap();
         windows
-            .iter_mut()
-            .map(|w| {
-                w.sort_unstable();
+            .iter()
+            .map(|counts| {
+                let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
                 let at = |q: f64| {
-                    w.get(((w.len() as f64 - 1.0) * q) as usize)
-                        .copied()
-                        .unwrap_or(0)
+                    let rank = ((total as f64 - 1.0).max(0.0) * q) as u64;
+                    let mut seen = 0;
+                    for (b, &c) in counts.iter().enumerate() {
+                        seen += u64::from(c);
+                        if seen > rank {
+                            return bucket_floor(b);
+                        }
+                    }
+                    0
                 };
-                (at(0.5), at(0.99), w.len())
+                (at(0.5), at(0.99), total as usize)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_ordered_and_within_a_sixteenth() {
+        let mut last = 0;
+        for v in (0..100_000u32).chain([u32::MAX / 2, u32::MAX]) {
+            let b = bucket(v);
+            assert!(b >= last && b < BUCKETS, "{v}");
+            last = b;
+            let floor = bucket_floor(b);
+            assert!(
+                floor <= v && (v - floor) as u64 * 16 <= v as u64,
+                "{v} -> {floor}"
+            );
+        }
     }
 }
 
