@@ -36,9 +36,10 @@
 //! kernel delivers data on the sender's CPU, this settles each client and
 //! its server task on one worker and cuts the kernel's cost per request.
 //!
-//! [`CurrentThread`] runs every task on the thread calling `block_on`, so
-//! tasks may be `!Send` ([`spawn_local`]); other threads reach it through a
-//! thread-safe remote queue and the driver's unparker.
+//! [`CurrentThread`] runs every task on the thread calling `block_on`; other
+//! threads reach it through a thread-safe remote queue and the driver's
+//! unparker. `!Send` tasks run in a [`LocalSet`] ([`spawn_local`]), under
+//! either scheduler.
 //!
 //! Both own their tasks: dropping a scheduler cancels every task it owns,
 //! wherever it waits, drops its future, and joins the threads, in the steps
@@ -75,6 +76,7 @@ mod handle;
 mod id;
 mod idle;
 mod inbox;
+mod local_set;
 mod lifo;
 mod metrics;
 mod multi_thread;
@@ -88,8 +90,8 @@ mod loom_models;
 
 pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
 pub use current_thread::CurrentThread;
-pub use current_thread::shared::{spawn_local, spawn_local_with};
 pub use handle::{Flavor, Handle, spawn, spawn_blocking};
+pub use local_set::{LocalEnterGuard, LocalSet, RunUntil, in_local_set, spawn_local, spawn_local_with};
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
 pub use zokio_core::context::{EnterGuard, TryCurrentError};

@@ -1,28 +1,30 @@
 //! The single-threaded scheduler: tasks run on the thread that calls
-//! `block_on`, so they may be `!Send`.
+//! `block_on`.
 //!
 //! Wakes on that thread go to a plain `VecDeque`; wakes from other threads go
 //! to a thread-safe remote queue and unpark the driver. Every
 //! `global_queue_interval` ticks the remote queue is served first and the
-//! driver is polled, so neither waits behind plentiful local work. The
-//! driver `D` is held by value and parked with a direct call.
+//! driver is polled, so neither waits behind plentiful local work. The local
+//! queue and the driver `D` (held by value, parked with a direct call) form
+//! the *core*, which `block_on` takes for as long as it runs: the scheduler
+//! is `Send` and `Sync`, and a second `block_on` on another thread polls its
+//! own future until the core is free, as Tokio's does.
 
 pub(crate) mod shared;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
-use std::marker::PhantomData;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use concurrent_queue::ConcurrentQueue;
 use zokio_core::context::{self, Handles};
-use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
-use zokio_core::task::{JoinHandle, Runnable};
+use zokio_core::sync::{Arc, Condvar, Mutex, MutexGuard};
+use zokio_core::task::JoinHandle;
 use zokio_core::{Driver, Unpark, budget};
 
 use crate::blocking::BlockingPool;
@@ -59,36 +61,92 @@ impl<U: Unpark> Wake for MainWaker<U> {
 }
 
 /// A scheduler that runs every task on the thread calling
-/// [`block_on`](CurrentThread::block_on); tasks may be `!Send`
-/// ([`spawn_local`](CurrentThread::spawn_local)). It is itself `!Send`.
+/// [`block_on`](CurrentThread::block_on). `Send` and `Sync` (for a `Send`
+/// driver), as Tokio's current-thread runtime: `block_on` may be called
+/// from any thread, and from several at once; one of them at a time runs
+/// the tasks, while the others only poll their own future until the first
+/// returns. `!Send` tasks run in a [`LocalSet`](crate::LocalSet).
 ///
-/// Dropping it cancels every task it owns and drops their futures on this
-/// thread.
-///
-/// ```compile_fail
-/// fn assert_send<T: Send>() {}
-/// assert_send::<zokio_sched::CurrentThread<zokio_core::ThreadParker>>();
-/// ```
+/// Dropping it cancels every task it owns and drops their futures.
 ///
 /// ```
 /// use zokio_core::ThreadParker;
 /// use zokio_sched::{Config, CurrentThread};
 ///
+/// fn assert_send_sync<T: Send + Sync>(_: &T) {}
 /// let rt = CurrentThread::new(ThreadParker::new(), Config::default())?;
+/// assert_send_sync(&rt);
 /// let task = rt.spawn(async { 1 + 1 });
 /// assert_eq!(rt.block_on(task).unwrap(), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct CurrentThread<D: Driver> {
-    local: Box<Local>,
-    driver: RefCell<D>,
+    shared: Arc<Shared>,
+    /// What the thread running the tasks holds: taken by `block_on`.
+    slot: Mutex<Option<Box<Core<D>>>>,
+    /// Where `block_on`s wait while another holds the core.
+    waiters: Arc<Waiters>,
     /// What `block_on` and shutdown enter: `Config::layers`, the scheduler
     /// and its blocking pool.
     context: Handles,
     interval: u32,
-    counts: Cell<LocalCounts>,
-    /// `!Send` tasks run on the thread that owns the scheduler: it must stay there.
-    _not_send: PhantomData<*const ()>,
+}
+
+/// The part only the thread running the tasks touches.
+struct Core<D> {
+    local: Local,
+    driver: D,
+    counts: LocalCounts,
+}
+
+/// Puts the core back when `block_on` returns or unwinds.
+struct CoreGuard<'a, D: Driver> {
+    scheduler: &'a CurrentThread<D>,
+    core: Option<Box<Core<D>>>,
+}
+
+impl<D: Driver> Drop for CoreGuard<'_, D> {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.take() {
+            *self.scheduler.lock_slot() = Some(core);
+            // After the slot's lock is released: a waiter looks at the slot
+            // under the waiters' lock, so it either sees the core or waits
+            // before this notification.
+            let _lock = self.scheduler.waiters.lock();
+            self.scheduler.waiters.released.notify_all();
+        }
+    }
+}
+
+/// What a `block_on` waiting for the core waits on: the core put back, or
+/// its future woken.
+struct Waiters {
+    lock: Mutex<()>,
+    released: Condvar,
+}
+
+impl Waiters {
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Wakes the future of a `block_on` waiting for the core.
+struct WaitWaker {
+    woken: AtomicBool,
+    waiters: Arc<Waiters>,
+}
+
+impl Wake for WaitWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        let _lock = self.waiters.lock();
+        self.waiters.released.notify_all();
+    }
 }
 
 impl<D: Driver> CurrentThread<D> {
@@ -113,15 +171,25 @@ impl<D: Driver> CurrentThread<D> {
         });
         Ok(CurrentThread {
             context: Handle::from(shared.clone()).context(),
-            local: Box::new(Local {
-                shared,
-                queue: RefCell::new(VecDeque::new()),
+            slot: Mutex::new(Some(Box::new(Core {
+                local: Local {
+                    shared: shared.clone(),
+                    queue: RefCell::new(VecDeque::new()),
+                },
+                driver,
+                counts: LocalCounts::default(),
+            }))),
+            shared,
+            waiters: Arc::new(Waiters {
+                lock: Mutex::new(()),
+                released: Condvar::new(),
             }),
-            driver: RefCell::new(driver),
             interval: config.global_queue_interval,
-            counts: Cell::new(LocalCounts::default()),
-            _not_send: PhantomData,
         })
+    }
+
+    fn lock_slot(&self) -> MutexGuard<'_, Option<Box<Core<D>>>> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Spawns a `Send` future; see [`Handle::spawn`].
@@ -131,21 +199,10 @@ impl<D: Driver> CurrentThread<D> {
         F::Output: Send + 'static,
     {
         shared::spawn(
-            self.local.shared.clone(),
+            self.shared.clone(),
             zokio_core::task::Builder::new(),
             future,
         )
-    }
-
-    /// Spawns a future that need not be `Send`; it runs inside the next
-    /// [`block_on`](CurrentThread::block_on) on this thread.
-    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        self.local
-            .spawn_local(zokio_core::task::Builder::new(), future)
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
@@ -159,16 +216,18 @@ impl<D: Driver> CurrentThread<D> {
 
     /// A handle to this scheduler, usable from any thread.
     pub fn handle(&self) -> Handle {
-        Handle::from(self.local.shared.clone())
+        Handle::from(self.shared.clone())
     }
 
-    /// A snapshot of the counters (one worker: this thread).
+    /// A snapshot of the counters (one worker: the thread running the tasks).
     pub fn metrics(&self) -> Metrics {
-        self.local.shared.metrics()
+        self.shared.metrics()
     }
 
     /// Runs `future` to completion on this thread, running the spawned tasks
-    /// meanwhile and parking on the driver when there is nothing to do.
+    /// meanwhile and parking on the driver when there is nothing to do. If
+    /// another thread's `block_on` is running the tasks, this one polls only
+    /// `future`, and takes over the tasks when that one returns.
     ///
     /// # Panics
     ///
@@ -178,33 +237,93 @@ impl<D: Driver> CurrentThread<D> {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let Some(_runtime) = zokio_core::context::enter_runtime() else {
             panic!(
-                "zokio: cannot start a runtime from within a runtime: `CurrentThread::block_on` \
-                 was called on a thread that is already running tasks; `.await` the future instead"
+                "Cannot start a runtime from within a runtime. This happens because a function \
+                 (like `block_on`) attempted to block the current thread while the thread is \
+                 being used to drive asynchronous tasks: `.await` the future instead"
             );
         };
         let _context = self.context.enter();
-        context::set_worker(&*self.local, || self.run(future))
+        let mut future = pin!(future);
+        loop {
+            let core = self.lock_slot().take();
+            if let Some(core) = core {
+                let mut guard = CoreGuard {
+                    scheduler: self,
+                    core: Some(core),
+                };
+                let Some(core) = guard.core.as_deref_mut() else {
+                    unreachable!("the guard was just given the core")
+                };
+                let Core {
+                    local,
+                    driver,
+                    counts,
+                } = core;
+                return context::set_worker(&*local, || {
+                    self.run(local, driver, counts, future.as_mut())
+                });
+            }
+            if let Some(output) = self.wait_for_core(future.as_mut()) {
+                return output;
+            }
+        }
     }
 
-    /// The loop of `block_on`: the main future, a batch of tasks, the driver.
-    fn run<F: Future>(&self, future: F) -> F::Output {
-        let shared = &self.local.shared;
+    /// Polls `future` while another thread holds the core, until it
+    /// completes (`Some`) or the core is put back (`None`).
+    fn wait_for_core<F: Future>(&self, mut future: Pin<&mut F>) -> Option<F::Output> {
+        let waiters = self.waiters.clone();
+        let waiter = std::sync::Arc::new(WaitWaker {
+            woken: AtomicBool::new(true),
+            waiters: waiters.clone(),
+        });
+        let waker = Waker::from(waiter.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut lock = waiters.lock();
+        loop {
+            if self.lock_slot().is_some() {
+                return None;
+            }
+            if waiter.woken.swap(false, Ordering::Acquire) {
+                drop(lock);
+                if let Poll::Ready(output) =
+                    budget::with_task_budget(|| future.as_mut().poll(&mut cx))
+                {
+                    return Some(output);
+                }
+                lock = waiters.lock();
+                continue;
+            }
+            lock = waiters.released.wait(lock).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The loop of `block_on` on the thread holding the core: the main
+    /// future, a batch of tasks, the driver.
+    fn run<F: Future>(
+        &self,
+        local: &Local,
+        driver: &mut D,
+        saved: &mut LocalCounts,
+        mut future: Pin<&mut F>,
+    ) -> F::Output {
+        let shared = &self.shared;
         let main = std::sync::Arc::new(MainWaker {
             woken: AtomicBool::new(true),
-            unpark: self.driver.borrow().unparker(),
+            unpark: driver.unparker(),
             shared: shared.clone(),
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
-        let mut counts = self.counts.get();
+        let mut counts = *saved;
         let mut tick = 0u32;
+        let pop_local = || local.queue.borrow_mut().pop_front();
         loop {
             if main.woken.swap(false, Ordering::Acquire) {
                 if let Poll::Ready(output) =
                     budget::with_task_budget(|| future.as_mut().poll(&mut cx))
                 {
-                    self.counts.set(counts);
+                    *saved = counts;
                     shared.counters.publish(&counts);
                     return output;
                 }
@@ -213,11 +332,11 @@ impl<D: Driver> CurrentThread<D> {
             for _ in 0..self.interval {
                 tick = tick.wrapping_add(1);
                 let task = if tick % self.interval == 0 {
-                    self.poll_driver(Some(Duration::ZERO));
+                    driver.park(Some(Duration::ZERO));
                     shared.counters.publish(&counts);
-                    shared.remote.pop().ok().or_else(|| self.pop_local())
+                    shared.remote.pop().ok().or_else(pop_local)
                 } else {
-                    self.pop_local().or_else(|| shared.remote.pop().ok())
+                    pop_local().or_else(|| shared.remote.pop().ok())
                 };
                 let Some(task) = task else { break };
                 counts.polls += 1;
@@ -227,24 +346,13 @@ impl<D: Driver> CurrentThread<D> {
                 }
             }
             let idle = !main.woken.load(Ordering::Acquire)
-                && self.local.queue.borrow().is_empty()
+                && local.queue.borrow().is_empty()
                 && shared.remote.is_empty();
             if idle {
                 counts.parks += 1;
                 shared.counters.publish(&counts);
-                self.poll_driver(None);
+                driver.park(None);
             }
-        }
-    }
-
-    fn pop_local(&self) -> Option<Runnable> {
-        self.local.queue.borrow_mut().pop_front()
-    }
-
-    fn poll_driver(&self, timeout: Option<Duration>) {
-        // A task cannot reach the driver, so the borrow is free here.
-        if let Ok(mut driver) = self.driver.try_borrow_mut() {
-            driver.park(timeout);
         }
     }
 }
@@ -263,15 +371,15 @@ impl<D: Driver> CurrentThread<D> {
 
 impl<D: Driver> Steps for CurrentThread<D> {
     fn state(&self) -> &RunState {
-        &self.local.shared.state
+        &self.shared.state
     }
 
     fn owned(&self) -> &OwnedTasks {
-        &self.local.shared.owned
+        &self.shared.owned
     }
 
     fn blocking(&self) -> &BlockingPool {
-        &self.local.shared.blocking
+        &self.shared.blocking
     }
 
     fn context(&self) -> &Handles {
@@ -282,17 +390,20 @@ impl<D: Driver> Steps for CurrentThread<D> {
     fn stop_threads(&mut self, _deadline: Option<Instant>) {}
 
     fn release_driver(&mut self) {
-        if let Ok(mut driver) = self.driver.try_borrow_mut() {
-            driver.shutdown();
+        // `shutdown` takes `&mut self`: no `block_on` holds the core.
+        if let Some(core) = self.lock_slot().as_mut() {
+            core.driver.shutdown();
         }
     }
 
-    /// Drops the tasks of both queues here, on the owner thread, where even
-    /// `!Send` ones may be dropped.
+    /// Drops the tasks of both queues here.
     fn drop_queued(&self) {
         loop {
-            let local = self.local.queue.borrow_mut().pop_front();
-            let task = local.or_else(|| self.local.shared.remote.pop().ok());
+            let local = self
+                .lock_slot()
+                .as_ref()
+                .and_then(|core| core.local.queue.borrow_mut().pop_front());
+            let task = local.or_else(|| self.shared.remote.pop().ok());
             match task {
                 Some(task) => drop(task),
                 None => break,

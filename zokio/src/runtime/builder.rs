@@ -1,26 +1,25 @@
 //! Configuring a runtime before it starts.
 
 use std::io;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use zokio_core::{Driver, ThreadParker};
 use zokio_io::IoDriver;
-use zokio_sched::{Config, CurrentThread};
+use zokio_sched::Config;
 use zokio_time::TimeDriver;
 
-use super::{DefaultDriver, Layers, Runtime};
+use super::{DefaultDriver, DefaultScheduler, Layers, Runtime};
 
-/// The multi-thread flavor of [`Builder`].
-#[derive(Debug, Clone, Copy)]
-pub struct MultiThreadFlavor;
+/// Which scheduler a [`Builder`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    MultiThread,
+    CurrentThread,
+}
 
-/// The current-thread flavor of [`Builder`].
-#[derive(Debug, Clone, Copy)]
-pub struct CurrentThreadFlavor;
-
-/// Builds a [`Runtime`], as tokio's builder does.
+/// Builds a [`Runtime`], as tokio's builder does: both flavors build the same
+/// type, so one function can return either.
 ///
 /// Invalid settings (zero workers, zero blocking threads) are reported by
 /// [`build`](Builder::build) as `io::Error`s of kind `InvalidInput`, never
@@ -39,61 +38,71 @@ pub struct CurrentThreadFlavor;
 ///
 /// let err = Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+///
+/// fn build_rt(single: bool) -> zokio::Runtime {
+///     let mut builder = if single { Builder::new_current_thread() } else { Builder::new_multi_thread() };
+///     builder.enable_all().build().unwrap()
+/// }
+/// assert_eq!(build_rt(true).block_on(async { 1 }), 1);
+/// assert_eq!(build_rt(false).block_on(async { 2 }), 2);
 /// ```
 #[derive(Clone)]
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct Builder<F = MultiThreadFlavor> {
+pub struct Builder {
+    kind: Kind,
     config: Config,
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
-    _flavor: PhantomData<F>,
 }
 
-impl Builder<MultiThreadFlavor> {
+impl Builder {
     /// A builder for the work-stealing runtime (one worker per core by default).
     pub fn new_multi_thread() -> Self {
-        Builder::with_flavor()
+        Builder::with_kind(Kind::MultiThread)
     }
 
-    /// Builds the runtime and starts its worker threads.
-    ///
-    /// Fails with `InvalidInput` for [`start_paused(true)`](Builder::start_paused):
-    /// a multi-thread runtime's clock cannot be paused.
-    pub fn build(&mut self) -> io::Result<Runtime> {
-        if self.start_paused {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                super::PAUSE_NEEDS_CURRENT_THREAD,
-            ));
-        }
-        let (driver, layers) = self.driver()?;
-        Runtime::multi_thread(driver, layers, self.config.clone())
-    }
-}
-
-impl Builder<CurrentThreadFlavor> {
     /// A builder for the current-thread runtime: tasks run on the thread that
-    /// calls `block_on`, and may be `!Send`.
+    /// calls `block_on`. `!Send` tasks run in a
+    /// [`LocalSet`](crate::task::LocalSet).
     pub fn new_current_thread() -> Self {
-        Builder::with_flavor()
+        Builder::with_kind(Kind::CurrentThread)
     }
 
-    /// Builds the runtime.
-    pub fn build(&mut self) -> io::Result<Runtime<CurrentThread<DefaultDriver>>> {
-        let (driver, layers) = self.driver()?;
-        Runtime::current_thread(driver, layers, self.config.clone())
+    /// Builds the runtime (and starts the worker threads of the multi-thread
+    /// flavor).
+    ///
+    /// Fails with `InvalidInput` for [`start_paused(true)`](Builder::start_paused)
+    /// on the multi-thread flavor: its clock cannot be paused.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let scheduler = match self.kind {
+            Kind::MultiThread => {
+                if self.start_paused {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        super::PAUSE_NEEDS_CURRENT_THREAD,
+                    ));
+                }
+                let (driver, layers) = self.driver()?;
+                let rt = Runtime::multi_thread(driver, layers, self.config.clone())?;
+                rt.map_scheduler(DefaultScheduler::MultiThread)
+            }
+            Kind::CurrentThread => {
+                let (driver, layers) = self.driver()?;
+                let rt = Runtime::current_thread(driver, layers, self.config.clone())?;
+                rt.map_scheduler(DefaultScheduler::CurrentThread)
+            }
+        };
+        Ok(scheduler)
     }
-}
 
-impl<F> Builder<F> {
-    fn with_flavor() -> Self {
+    fn with_kind(kind: Kind) -> Self {
         Builder {
+            kind,
             config: Config::default(),
             enable_io: false,
             enable_time: false,
             start_paused: false,
-            _flavor: PhantomData,
         }
     }
 
@@ -253,9 +262,10 @@ impl<F> Builder<F> {
     }
 }
 
-impl<F> std::fmt::Debug for Builder<F> {
+impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Builder")
+            .field("flavor", &self.kind)
             .field("worker_threads", &self.config.worker_threads)
             .field("max_blocking_threads", &self.config.max_blocking_threads)
             .field("enable_io", &self.enable_io)

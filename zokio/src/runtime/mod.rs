@@ -40,20 +40,22 @@ use zokio_core::Driver;
 use zokio_core::task::JoinHandle;
 use zokio_sched::{Config, CurrentThread, MultiThread};
 
-pub use builder::{Builder, CurrentThreadFlavor, MultiThreadFlavor};
+pub use builder::Builder;
 pub use driver::{DefaultDriver, DefaultUnparker};
 pub use handle::{EnterGuard, Handle, Id, Layers, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
-pub use scheduler::Scheduler;
+pub use scheduler::{DefaultScheduler, Scheduler};
 #[doc(no_inline)]
 pub use zokio_sched::Config as SchedulerConfig;
 
 /// A running runtime: worker threads, a blocking pool, and the enabled layers.
 ///
-/// The default type parameter is the multi-thread flavor over the default
-/// driver stack; [`CurrentThreadRuntime`] is the current-thread flavor.
-/// Dropping a runtime cancels every task it owns (their futures are dropped,
-/// including tasks waiting on I/O or timers) and joins its threads.
+/// `Runtime` (with its default type parameter) is what
+/// [`Builder`] builds, for either flavor, as in Tokio; `Runtime<S>` with a
+/// concrete scheduler is a runtime assembled from layers (see the module
+/// docs). It is `Send` and `Sync`. Dropping a runtime cancels every task it
+/// owns (their futures are dropped, including tasks waiting on I/O or
+/// timers) and joins its threads.
 ///
 /// ```
 /// let rt = zokio::Runtime::new().unwrap();
@@ -63,15 +65,16 @@ pub use zokio_sched::Config as SchedulerConfig;
 /// });
 /// assert_eq!(answer, 42);
 /// ```
-pub struct Runtime<S: Scheduler = MultiThread<DefaultDriver>> {
+pub struct Runtime<S: Scheduler = DefaultScheduler> {
     /// `None` only after `shutdown_*` took it.
     scheduler: Option<S>,
     handle: Handle,
 }
 
-/// The current-thread flavor: tasks run on the thread inside `block_on`, and
-/// may be `!Send` ([`crate::task::spawn_local`]).
-pub type CurrentThreadRuntime = Runtime<CurrentThread<DefaultDriver>>;
+/// What `Builder::new_current_thread().build()` returned before both flavors
+/// built one type: now [`Runtime`] itself, kept so that code naming it
+/// still compiles.
+pub type CurrentThreadRuntime = Runtime;
 
 /// Why a multi-thread runtime refuses to pause its clock (Tokio's does too).
 const PAUSE_NEEDS_CURRENT_THREAD: &str = "`time::pause()` requires the `current_thread` Zokio \
@@ -121,15 +124,6 @@ impl<D: Driver + 'static> Runtime<CurrentThread<D>> {
         let scheduler = CurrentThread::new(driver, with_layers(config, &layers))?;
         Ok(Runtime::from_scheduler(scheduler))
     }
-
-    /// Spawns a `!Send` task onto this runtime; it runs inside `block_on`.
-    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        self.scheduler().spawn_local(future)
-    }
 }
 
 impl<S: Scheduler> Runtime<S> {
@@ -139,6 +133,15 @@ impl<S: Scheduler> Runtime<S> {
         };
         Runtime {
             scheduler: Some(scheduler),
+            handle,
+        }
+    }
+
+    /// The same runtime, its scheduler wrapped by `f`.
+    pub(crate) fn map_scheduler<T: Scheduler>(self, f: impl FnOnce(S) -> T) -> Runtime<T> {
+        let Runtime { scheduler, handle } = self;
+        Runtime {
+            scheduler: scheduler.map(f),
             handle,
         }
     }

@@ -3,6 +3,7 @@
 mod builder;
 mod join_set;
 mod local;
+mod local_set;
 
 use std::future::{Future, poll_fn};
 use std::task::Poll;
@@ -10,6 +11,9 @@ use std::task::Poll;
 pub use builder::Builder;
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
+pub use local_set::LocalSet;
+#[doc(no_inline)]
+pub use zokio_sched::{LocalEnterGuard, RunUntil};
 pub use zokio_core::budget::{Unconstrained, unconstrained};
 pub use zokio_core::task::{
     AbortHandle, Id, JoinError, JoinHandle, YieldNow, id, try_id, yield_now,
@@ -49,18 +53,18 @@ where
     zokio_sched::spawn(future)
 }
 
-/// Spawns a `!Send` task on the current-thread runtime running this thread's
-/// `block_on`.
+/// Spawns a `!Send` task onto the [`LocalSet`] entered on this thread (in a
+/// future it runs, one of its tasks, or inside [`LocalSet::enter`]).
 ///
 /// # Panics
 ///
-/// Outside a current-thread runtime's `block_on`, with a message saying so.
+/// Outside a `LocalSet`, with Tokio's message.
 ///
 /// ```
 /// use std::rc::Rc;
 ///
 /// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
-/// let n = rt.block_on(async {
+/// let n = zokio::task::LocalSet::new().block_on(&rt, async {
 ///     let shared = Rc::new(5);
 ///     let local = shared.clone();
 ///     zokio::task::spawn_local(async move { *local + 1 }).await.unwrap()
