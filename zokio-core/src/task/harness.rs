@@ -135,7 +135,13 @@ pub(crate) fn current_task_id() -> Option<Id> {
 /// Tells the run in `slot` (if any) that a task that had waited is done.
 #[inline]
 fn report_finished(slot: *mut RunSlot, was_waiting: bool) {
-    if was_waiting && !slot.is_null() {
+    if slot.is_null() {
+        return;
+    }
+    // As below: the slot's run is below us and its task's header is alive.
+    // SAFETY: so `meta` points to the live metadata of the task being run.
+    unsafe { (*(*slot).meta).mark_finished() };
+    if was_waiting {
         // A non-null slot was taken by this harness during the run that
         // offered it, and that run's frame (which owns the slot) is still below
         // us.
