@@ -236,11 +236,7 @@ impl<D: Driver> CurrentThread<D> {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let Some(_runtime) = zokio_core::context::enter_runtime() else {
-            panic!(
-                "Cannot start a runtime from within a runtime. This happens because a function \
-                 (like `block_on`) attempted to block the current thread while the thread is \
-                 being used to drive asynchronous tasks: `.await` the future instead"
-            );
+            panic!("{}", crate::NESTED_BLOCK_ON);
         };
         let _context = self.context.enter();
         let mut future = pin!(future);

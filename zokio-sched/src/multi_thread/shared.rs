@@ -15,7 +15,9 @@ use zokio_core::context::{self, Handles};
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
-use zokio_core::{Schedule, ThreadUnparker, Unpark, placement};
+use zokio_core::{Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
+
+use super::block_in_place::StartStandIn;
 
 use crate::blocking::BlockingPool;
 use crate::idle::Idle;
@@ -62,6 +64,9 @@ pub(crate) struct Shared {
     /// Workers still running, and the condvar shutdown waits on.
     pub(crate) alive: Mutex<usize>,
     pub(crate) exited: Condvar,
+    /// Starts a `block_in_place` stand-in (it knows the driver's type);
+    /// emptied at shutdown, which drops its reference to the driver.
+    pub(crate) stand_in: Mutex<Option<StartStandIn>>,
 }
 
 /// A task's schedule handle: one pointer.
@@ -92,6 +97,9 @@ pub(crate) struct WorkerContext {
     pub(crate) placing: Cell<bool>,
     /// Tasks handed to other workers' inboxes (published with the counts).
     pub(crate) handed_off: Cell<u64>,
+    /// What the worker sleeps on when another holds the driver; its unparker
+    /// is this worker's in `Remote`. Lent with the ring by `block_in_place`.
+    pub(crate) parker: RefCell<ThreadParker>,
 }
 
 /// This thread's worker context if it is a worker of the scheduler at `shared`.
@@ -195,6 +203,11 @@ impl Shared {
         if remote.on_driver.load(Ordering::SeqCst) {
             (self.driver_unpark)();
         }
+    }
+
+    /// The `block_in_place` stand-in starter, unless shut down.
+    pub(crate) fn stand_in(&self) -> Option<StartStandIn> {
+        self.stand_in.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     #[inline]

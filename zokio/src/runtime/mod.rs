@@ -138,12 +138,10 @@ impl<S: Scheduler> Runtime<S> {
     }
 
     /// The same runtime, its scheduler wrapped by `f`.
-    pub(crate) fn map_scheduler<T: Scheduler>(self, f: impl FnOnce(S) -> T) -> Runtime<T> {
-        let Runtime { scheduler, handle } = self;
-        Runtime {
-            scheduler: scheduler.map(f),
-            handle,
-        }
+    pub(crate) fn map_scheduler<T: Scheduler>(mut self, f: impl FnOnce(S) -> T) -> Runtime<T> {
+        let scheduler = self.scheduler.take().map(f);
+        let handle = self.handle.clone();
+        Runtime { scheduler, handle }
     }
 
     fn scheduler(&self) -> &S {
@@ -211,6 +209,36 @@ impl<S: Scheduler> Runtime<S> {
     pub fn shutdown_background(mut self) {
         if let Some(s) = self.scheduler.take() {
             s.shutdown_background();
+        }
+    }
+}
+
+/// Tokio's message for a runtime dropped where blocking is not allowed.
+const DROPPED_IN_ASYNC: &str = "Cannot drop a runtime in a context where blocking is not \
+     allowed. This happens when a runtime is dropped from within an asynchronous context: \
+     zokio shut it down in the background; call `shutdown_background` (or \
+     `shutdown_timeout`) there instead, or drop it in `spawn_blocking`";
+
+impl<S: Scheduler> Drop for Runtime<S> {
+    /// Cancels every task and joins the runtime's threads, as Tokio's does.
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a runtime's tasks (inside a task or a
+    /// `block_on`), where waiting for the threads would block it, with
+    /// Tokio's message, after shutting the runtime down in the background.
+    fn drop(&mut self) {
+        let Some(scheduler) = self.scheduler.take() else {
+            return;
+        };
+        if !zokio_core::context::is_in_runtime() {
+            drop(scheduler);
+            return;
+        }
+        scheduler.shutdown_background();
+        if !std::thread::panicking() {
+            // A `&'static str` payload, as Tokio's.
+            std::panic::panic_any(DROPPED_IN_ASYNC);
         }
     }
 }

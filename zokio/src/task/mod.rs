@@ -80,6 +80,41 @@ where
     zokio_sched::spawn_local(future)
 }
 
+/// Runs the blocking function `f` right here, on this thread, as Tokio's
+/// `block_in_place`: on a multi-thread runtime's worker, the worker's queue
+/// is first handed to a stand-in thread, so the other tasks keep running
+/// while `f` blocks. `f` runs outside the runtime (it may call
+/// `Handle::block_on`) and without a cooperative budget. Outside a
+/// runtime, and on a multi-thread runtime's `block_on` thread, `f` just
+/// runs.
+///
+/// # Panics
+///
+/// On a current-thread runtime's thread or inside a [`LocalSet`], with
+/// Tokio's message ("can call blocking only when running on the
+/// multi-threaded runtime"): every task there shares this thread, so use
+/// [`spawn_blocking`] instead.
+///
+/// ```
+/// let rt = zokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+/// let n = rt.block_on(rt.spawn(async {
+///     let other = zokio::spawn(async { 1 }); // runs while the worker blocks
+///     let n = zokio::task::block_in_place(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         41
+///     });
+///     n + other.await.unwrap()
+/// }));
+/// assert_eq!(n.unwrap(), 42);
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    zokio_sched::block_in_place(f)
+}
+
 /// Runs the blocking function `f` on the current runtime's blocking pool and
 /// returns a handle to its result (or its panic).
 ///
