@@ -83,7 +83,7 @@ impl<U: Unpark> Wake for MainWaker<U> {
 pub struct CurrentThread<D: Driver> {
     shared: Arc<Shared>,
     /// What the thread running the tasks holds: taken by `block_on`.
-    slot: Mutex<Option<Box<Core<D>>>>,
+    slot: Mutex<Slot<D>>,
     /// Where `block_on`s wait while another holds the core.
     waiters: Arc<Waiters>,
     /// What `block_on` and shutdown enter: `Config::layers`, the scheduler
@@ -99,6 +99,15 @@ struct Core<D> {
     counts: LocalCounts,
 }
 
+/// The core, when no `block_on` holds it, and how many `block_on`s wait.
+struct Slot<D> {
+    core: Option<Box<Core<D>>>,
+    /// `block_on`s waiting for the core. Changed, like `core`, only under
+    /// the slot's lock, so a releaser that reads 0 here knows no waiter can
+    /// have looked at the slot and missed the core it puts back.
+    waiting: usize,
+}
+
 /// Puts the core back when `block_on` returns or unwinds.
 struct CoreGuard<'a, D: Driver> {
     scheduler: &'a CurrentThread<D>,
@@ -108,13 +117,27 @@ struct CoreGuard<'a, D: Driver> {
 impl<D: Driver> Drop for CoreGuard<'_, D> {
     fn drop(&mut self) {
         if let Some(core) = self.core.take() {
-            *self.scheduler.lock_slot() = Some(core);
-            // After the slot's lock is released: a waiter looks at the slot
-            // under the waiters' lock, so it either sees the core or waits
-            // before this notification.
-            let _lock = self.scheduler.waiters.lock();
-            self.scheduler.waiters.released.notify_all();
+            let waiting = {
+                let mut slot = self.scheduler.lock_slot();
+                slot.core = Some(core);
+                slot.waiting
+            };
+            if waiting > 0 {
+                // A waiter looks at the slot while it holds the waiters'
+                // lock, so it either saw the core or is waiting by now.
+                let _lock = self.scheduler.waiters.lock();
+                self.scheduler.waiters.released.notify_all();
+            }
         }
+    }
+}
+
+/// Counts a `block_on` out of the slot's waiters when it stops waiting.
+struct Waiting<'a, D: Driver>(&'a CurrentThread<D>);
+
+impl<D: Driver> Drop for Waiting<'_, D> {
+    fn drop(&mut self) {
+        self.0.lock_slot().waiting -= 1;
     }
 }
 
@@ -171,14 +194,17 @@ impl<D: Driver> CurrentThread<D> {
         });
         Ok(CurrentThread {
             context: Handle::from(shared.clone()).context(),
-            slot: Mutex::new(Some(Box::new(Core {
-                local: Local {
-                    shared: shared.clone(),
-                    queue: RefCell::new(VecDeque::new()),
-                },
-                driver,
-                counts: LocalCounts::default(),
-            }))),
+            slot: Mutex::new(Slot {
+                core: Some(Box::new(Core {
+                    local: Local {
+                        shared: shared.clone(),
+                        queue: RefCell::new(VecDeque::new()),
+                    },
+                    driver,
+                    counts: LocalCounts::default(),
+                })),
+                waiting: 0,
+            }),
             shared,
             waiters: Arc::new(Waiters {
                 lock: Mutex::new(()),
@@ -188,7 +214,7 @@ impl<D: Driver> CurrentThread<D> {
         })
     }
 
-    fn lock_slot(&self) -> MutexGuard<'_, Option<Box<Core<D>>>> {
+    fn lock_slot(&self) -> MutexGuard<'_, Slot<D>> {
         self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -241,7 +267,7 @@ impl<D: Driver> CurrentThread<D> {
         let _context = self.context.enter();
         let mut future = pin!(future);
         loop {
-            let core = self.lock_slot().take();
+            let core = self.lock_slot().core.take();
             if let Some(core) = core {
                 let mut guard = CoreGuard {
                     scheduler: self,
@@ -276,8 +302,10 @@ impl<D: Driver> CurrentThread<D> {
         let waker = Waker::from(waiter.clone());
         let mut cx = Context::from_waker(&waker);
         let mut lock = waiters.lock();
+        self.lock_slot().waiting += 1;
+        let _counted = Waiting(self);
         loop {
-            if self.lock_slot().is_some() {
+            if self.lock_slot().core.is_some() {
                 return None;
             }
             if waiter.woken.swap(false, Ordering::Acquire) {
@@ -387,7 +415,7 @@ impl<D: Driver> Steps for CurrentThread<D> {
 
     fn release_driver(&mut self) {
         // `shutdown` takes `&mut self`: no `block_on` holds the core.
-        if let Some(core) = self.lock_slot().as_mut() {
+        if let Some(core) = self.lock_slot().core.as_mut() {
             core.driver.shutdown();
         }
     }
@@ -397,6 +425,7 @@ impl<D: Driver> Steps for CurrentThread<D> {
         loop {
             let local = self
                 .lock_slot()
+                .core
                 .as_ref()
                 .and_then(|core| core.local.queue.borrow_mut().pop_front());
             let task = local.or_else(|| self.shared.remote.pop().ok());
