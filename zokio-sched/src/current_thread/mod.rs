@@ -90,6 +90,9 @@ pub struct CurrentThread<D: Driver> {
     /// and its blocking pool.
     context: Handles,
     interval: u32,
+    event_interval: u32,
+    on_park: Option<crate::config::ThreadHook>,
+    on_unpark: Option<crate::config::ThreadHook>,
 }
 
 /// The part only the thread running the tasks touches.
@@ -211,6 +214,9 @@ impl<D: Driver> CurrentThread<D> {
                 released: Condvar::new(),
             }),
             interval: config.global_queue_interval,
+            event_interval: config.event_interval,
+            on_park: config.on_thread_park.clone(),
+            on_unpark: config.on_thread_unpark.clone(),
         })
     }
 
@@ -355,9 +361,11 @@ impl<D: Driver> CurrentThread<D> {
             // A bounded batch of tasks, then the main future gets its turn.
             for _ in 0..self.interval {
                 tick = tick.wrapping_add(1);
-                let task = if tick % self.interval == 0 {
+                if tick % self.event_interval == 0 {
                     driver.park(Some(Duration::ZERO));
                     shared.counters.publish(&counts);
+                }
+                let task = if tick % self.interval == 0 {
                     shared.remote.pop().ok().or_else(pop_local)
                 } else {
                     pop_local().or_else(|| shared.remote.pop().ok())
@@ -369,13 +377,27 @@ impl<D: Driver> CurrentThread<D> {
                     break;
                 }
             }
-            let idle = !main.woken.load(Ordering::Acquire)
-                && local.queue.borrow().is_empty()
-                && shared.remote.is_empty();
-            if idle {
+            let idle = || {
+                !main.woken.load(Ordering::Acquire)
+                    && local.queue.borrow().is_empty()
+                    && shared.remote.is_empty()
+            };
+            if idle() {
                 counts.parks += 1;
                 shared.counters.publish(&counts);
-                driver.park(None);
+                match &self.on_park {
+                    None => driver.park(None),
+                    Some(hook) => {
+                        hook();
+                        // Woken or given work by the hook: poll the driver
+                        // without sleeping (timers and I/O still progress).
+                        let timeout = if idle() { None } else { Some(Duration::ZERO) };
+                        driver.park(timeout);
+                    }
+                }
+                if let Some(hook) = &self.on_unpark {
+                    hook();
+                }
             }
         }
     }

@@ -58,6 +58,11 @@ pub(crate) struct Shared {
     /// sleeps in it, just before the system call that does.
     pub(crate) driver_unpark: Box<dyn Fn() + Send + Sync>,
     pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+    /// Wakes go to the back of the ring, never the LIFO slot.
+    pub(crate) lifo_disabled: bool,
+    pub(crate) on_park: Option<crate::config::ThreadHook>,
+    pub(crate) on_unpark: Option<crate::config::ThreadHook>,
     pub(crate) blocking: BlockingPool,
     /// The runtime's other layers, entered with the scheduler on its threads.
     pub(crate) layers: Handles,
@@ -139,7 +144,11 @@ impl Shared {
         // of a driver poll (a batch, queued in the order it arrived), and a
         // consumer whose waker asked for it (it takes more in one poll once
         // the tasks queued before it have run).
-        if hint == ScheduleHint::Yield || cx.in_driver.get() || placement::is_wake_behind() {
+        if hint == ScheduleHint::Yield
+            || cx.in_driver.get()
+            || self.lifo_disabled
+            || placement::is_wake_behind()
+        {
             self.push_local(cx, task);
             return;
         }

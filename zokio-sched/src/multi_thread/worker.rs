@@ -31,9 +31,11 @@ pub(super) struct Start<D> {
 /// What only the worker's own thread touches.
 struct Core<D> {
     index: usize,
-    /// Ticks left until the next look at the injector and the driver (a
-    /// countdown rather than a modulo: no division on the hot path).
+    /// Ticks left until the next look at the injector (a countdown rather
+    /// than a modulo: no division on the hot path).
     ticks_to_interval: u32,
+    /// Ticks left until the next driver poll (`event_interval`).
+    ticks_to_event: u32,
     is_searching: bool,
     rng: u64,
     counts: LocalCounts,
@@ -136,6 +138,7 @@ impl<D: Driver> Core<D> {
         Core {
             index,
             ticks_to_interval: shared.global_queue_interval,
+            ticks_to_event: shared.event_interval,
             is_searching: false,
             // Distinct, non-zero seeds for the per-worker xorshift.
             rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
@@ -172,6 +175,10 @@ impl<D: Driver> Core<D> {
             let interval_tick = self.ticks_to_interval == 0;
             if interval_tick {
                 self.ticks_to_interval = shared.global_queue_interval;
+            }
+            self.ticks_to_event -= 1;
+            if self.ticks_to_event == 0 {
+                self.ticks_to_event = shared.event_interval;
                 self.maintenance(shared, cx);
             }
             if let Some(task) = self.next_local_task(shared, cx, interval_tick) {
@@ -362,6 +369,13 @@ impl<D: Driver> Core<D> {
         if self.has_local_work(shared, cx) || self.is_reclaimed() {
             return;
         }
+        if let Some(hook) = &shared.on_park {
+            hook();
+            // It may have spawned or woken a task onto this worker.
+            if self.has_local_work(shared, cx) {
+                return;
+            }
+        }
         let was_searching = std::mem::take(&mut self.is_searching);
         if shared.idle.transition_to_parked(self.index, was_searching) {
             // The last searcher re-checks every queue: work published while
@@ -380,6 +394,9 @@ impl<D: Driver> Core<D> {
         self.sleep_until_work(shared, cx);
         inbox.wake();
         shared.cpus.note(self.index);
+        if let Some(hook) = &shared.on_unpark {
+            hook();
+        }
     }
 
     fn sleep_until_work(&mut self, shared: &Shared, cx: &WorkerContext) {

@@ -54,6 +54,7 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
+    max_io_events_per_tick: usize,
 }
 
 impl Builder {
@@ -103,6 +104,7 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             start_paused: false,
+            max_io_events_per_tick: 1024,
         }
     }
 
@@ -115,9 +117,9 @@ impl Builder {
             ));
         }
         let driver = match (self.enable_io, self.enable_time) {
-            (true, true) => DefaultDriver::TimeIo(self.time(IoDriver::new()?)),
+            (true, true) => DefaultDriver::TimeIo(self.time(self.io()?)),
             (false, true) => DefaultDriver::Time(self.time(ThreadParker::new())),
-            (true, false) => DefaultDriver::Io(IoDriver::new()?),
+            (true, false) => DefaultDriver::Io(self.io()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
         let layers = Layers {
@@ -125,6 +127,10 @@ impl Builder {
             io: driver.io_handle(),
         };
         Ok((driver, layers))
+    }
+
+    fn io(&self) -> io::Result<IoDriver> {
+        IoDriver::with_events_per_tick(self.max_io_events_per_tick)
     }
 
     /// The time driver over `inner`, its clock paused if asked.
@@ -189,6 +195,59 @@ impl Builder {
     /// Ticks between looks at the shared queue (default 61). Zero makes `build` fail.
     pub fn global_queue_interval(&mut self, ticks: u32) -> &mut Self {
         self.config.global_queue_interval = ticks;
+        self
+    }
+
+    /// Ticks between polls of the driver (I/O and timers) by a busy worker
+    /// (default 61, as Tokio's). Zero makes `build` fail.
+    pub fn event_interval(&mut self, ticks: u32) -> &mut Self {
+        self.config.event_interval = ticks;
+        self
+    }
+
+    /// Sends a task woken by the running task to the back of the worker's
+    /// queue instead of the LIFO slot that runs it next (multi-thread
+    /// flavor; the current-thread one has no LIFO slot).
+    pub fn disable_lifo_slot(&mut self) -> &mut Self {
+        self.config.disable_lifo_slot = true;
+        self
+    }
+
+    /// At most this many I/O events are taken from the OS per driver poll
+    /// (default 1024, as Tokio's). Zero makes `build` fail.
+    pub fn max_io_events_per_tick(&mut self, events: usize) -> &mut Self {
+        self.max_io_events_per_tick = events;
+        self
+    }
+
+    /// Runs `f` on a worker (or the current-thread runtime's thread) just
+    /// before it parks for want of work, as Tokio's. A task `f` spawns, or a
+    /// future it wakes, keeps the thread from sleeping.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let unparks = Arc::new(AtomicUsize::new(0));
+    /// let rt = zokio::runtime::Builder::new_current_thread()
+    ///     .enable_time()
+    ///     .on_thread_park({ let p = parks.clone(); move || { p.fetch_add(1, Ordering::SeqCst); } })
+    ///     .on_thread_unpark({ let u = unparks.clone(); move || { u.fetch_add(1, Ordering::SeqCst); } })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(zokio::time::sleep(std::time::Duration::from_millis(5)));
+    /// assert!(parks.load(Ordering::SeqCst) >= 1);
+    /// assert_eq!(parks.load(Ordering::SeqCst), unparks.load(Ordering::SeqCst));
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.config.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker when it returns from parking.
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.config.on_thread_unpark = Some(Arc::new(f));
         self
     }
 
@@ -271,6 +330,7 @@ impl std::fmt::Debug for Builder {
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("start_paused", &self.start_paused)
+            .field("max_io_events_per_tick", &self.max_io_events_per_tick)
             .finish()
     }
 }
