@@ -113,3 +113,45 @@ fn the_core_passes_to_a_waiting_block_on_when_the_holder_returns() {
     first.join().unwrap();
     assert_eq!(n, 45);
 }
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_nested_block_on_panics_with_tokios_message_on_both_flavors() {
+    for current in [true, false] {
+        let rt = build_rt(current);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async { rt.block_on(async {}) })
+        }));
+        let message = panic_message(result.unwrap_err());
+        assert!(
+            message.contains("Cannot start a runtime from within a runtime"),
+            "{message}"
+        );
+        // The runtime still works after the panic.
+        assert_eq!(rt.block_on(async { 3 }), 3);
+    }
+}
+
+#[test]
+fn dropping_a_runtime_inside_a_task_panics_with_tokios_message() {
+    let outer = build_rt(false);
+    let err = outer
+        .block_on(outer.spawn(async {
+            let inner = build_rt(true);
+            drop(inner);
+        }))
+        .unwrap_err();
+    let message = panic_message(err.into_panic());
+    assert!(message.contains("Cannot drop a runtime"), "{message}");
+    // Shutting down on purpose is allowed there.
+    outer
+        .block_on(outer.spawn(async { build_rt(true).shutdown_background() }))
+        .unwrap();
+}

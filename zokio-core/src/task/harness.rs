@@ -213,6 +213,31 @@ impl<F> Harness<F> {
         }
     }
 
+    /// Polls the future; if the poll panics, the future is dropped during
+    /// the unwind (its `Drop` sees `thread::panicking()`), as Tokio drops it.
+    #[inline]
+    fn poll_dropping_on_unwind(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output>
+    where
+        F: Future,
+    {
+        /// Armed for the poll only: forgotten when the poll returns.
+        struct DropOnUnwind<'a, F>(Pin<&'a mut Harness<F>>);
+        impl<F> Drop for DropOnUnwind<'_, F> {
+            fn drop(&mut self) {
+                // A panic from the future's own `Drop` is caught in there,
+                // so it cannot abort the unwind in progress.
+                let _ = self.0.as_mut().drop_future();
+            }
+        }
+        let mut guard = DropOnUnwind(self.as_mut());
+        let output = match guard.0.as_mut().future() {
+            Some(future) => future.poll(cx),
+            None => Poll::Pending,
+        };
+        std::mem::forget(guard);
+        output
+    }
+
     /// Drops the future in place; a panic in its `Drop` becomes the task's failure.
     fn drop_future(self: Pin<&mut Self>) -> Result<(), Failure> {
         // SAFETY: the state is structurally pinned (see `future`); `Pin::set`
@@ -246,11 +271,11 @@ impl<F: Future> Future for Harness<F> {
             report_finished(slot, was_waiting);
             return Poll::Ready(dropped.and(Err(Failure::Cancelled)));
         }
-        let Some(future) = self.as_mut().future() else {
+        if self.as_mut().future().is_none() {
             // async-task never polls a future that returned `Ready`.
             return Poll::Ready(Err(Failure::Cancelled));
-        };
-        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        }
+        let outcome = match catch_unwind(AssertUnwindSafe(|| self.as_mut().poll_dropping_on_unwind(cx))) {
             Ok(Poll::Pending) => {
                 if !was_waiting && !slot.is_null() {
                     self.mark_waiting();
