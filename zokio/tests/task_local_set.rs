@@ -1,10 +1,8 @@
 //! Port of tokio/tests/task_local_set.rs to Zokio's `LocalSet`.
 //!
-//! Ported: 20 of Tokio's 29 tests, renamed `tokio` to `zokio`, with
+//! Ported: 27 of Tokio's 29 tests, renamed `tokio` to `zokio`, with
 //! `futures::join_all` and `futures::select!` replaced by a loop of awaits
-//! and `zokio::select!`. Left out: the seven `block_in_place` panics inside a
-//! set (Zokio has no `block_in_place` yet), and the two `tokio_unstable`
-//! tests (`shutdown_on_panic`, a hook Zokio has not; and
+//! and `zokio::select!`. Left out: the two `tokio_unstable` tests (`shutdown_on_panic`, a hook Zokio has not; and
 //! `run_until_does_not_get_own_budget`, which reads Tokio's unstable budget
 //! API). Every test that waits runs under a watchdog or `with_timeout`.
 #![cfg(not(loom))]
@@ -565,6 +563,125 @@ fn store_local_set_in_thread_local_with_runtime() {
     CURRENT.with(|f| {
         f.method();
     });
+}
+
+#[cfg(not(target_os = "wasi"))]
+mod block_in_place_cases {
+    use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    struct BlockInPlaceOnDrop;
+    impl Future for BlockInPlaceOnDrop {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
+            Poll::Pending
+        }
+    }
+    impl Drop for BlockInPlaceOnDrop {
+        fn drop(&mut self) {
+            zokio::task::block_in_place(|| {});
+        }
+    }
+
+    async fn complete(jh: zokio::task::JoinHandle<()>) {
+        match jh.await {
+            Ok(()) => {}
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(err) if err.is_cancelled() => panic!("task cancelled"),
+            Err(err) => panic!("{err:?}"),
+        }
+    }
+
+    #[test]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    fn local_threadpool_blocking_in_place() {
+        thread_local! {
+            static ON_RT_THREAD: Cell<bool> = const { Cell::new(false) };
+        }
+
+        ON_RT_THREAD.with(|cell| cell.set(true));
+
+        let rt = runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        LocalSet::new().block_on(&rt, async {
+            assert!(ON_RT_THREAD.with(|cell| cell.get()));
+            let join = task::spawn_local(async move {
+                assert!(ON_RT_THREAD.with(|cell| cell.get()));
+                task::block_in_place(|| {});
+                assert!(ON_RT_THREAD.with(|cell| cell.get()));
+            });
+            complete(join).await;
+        });
+    }
+
+    #[zokio::test(flavor = "multi_thread")]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    async fn block_in_place_in_run_until_mt() {
+        let local_set = LocalSet::new();
+        local_set
+            .run_until(async {
+                zokio::task::block_in_place(|| {});
+            })
+            .await;
+    }
+
+    #[zokio::test(flavor = "multi_thread")]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    async fn block_in_place_in_spawn_local_mt() {
+        let local_set = LocalSet::new();
+        let jh = local_set.spawn_local(async {
+            zokio::task::block_in_place(|| {});
+        });
+        local_set.await;
+        complete(jh).await;
+    }
+
+    #[zokio::test(flavor = "multi_thread")]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    async fn block_in_place_in_spawn_local_drop_mt() {
+        let local_set = LocalSet::new();
+        let jh = local_set.spawn_local(BlockInPlaceOnDrop);
+        local_set.run_until(zokio::task::yield_now()).await;
+        drop(local_set);
+        complete(jh).await;
+    }
+
+    #[zokio::test(flavor = "current_thread")]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    async fn block_in_place_in_run_until_ct() {
+        let local_set = LocalSet::new();
+        local_set
+            .run_until(async {
+                zokio::task::block_in_place(|| {});
+            })
+            .await;
+    }
+
+    #[zokio::test(flavor = "current_thread")]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    async fn block_in_place_in_spawn_local_ct() {
+        let local_set = LocalSet::new();
+        let jh = local_set.spawn_local(async {
+            zokio::task::block_in_place(|| {});
+        });
+        local_set.await;
+        complete(jh).await;
+    }
+
+    #[zokio::test(flavor = "current_thread")]
+    #[should_panic = "can call blocking only when running on the multi-threaded runtime"]
+    async fn block_in_place_in_spawn_local_drop_ct() {
+        let local_set = LocalSet::new();
+        let jh = local_set.spawn_local(BlockInPlaceOnDrop);
+        local_set.run_until(zokio::task::yield_now()).await;
+        drop(local_set);
+        complete(jh).await;
+    }
 }
 
 fn rt() -> runtime::Runtime {
