@@ -583,6 +583,11 @@ mod loom_coverage {
         ("worker inbox hand-off (placement)", "zokio-sched", "inbox"),
         ("the workers' shared driver", "zokio-sched", "driver_cell"),
         (
+            "block_in_place's loan of a worker (reclaim flag and the stand-in's sleep)",
+            "zokio-sched",
+            "block_in_place",
+        ),
+        (
             "task state (wake, abort, detach, join)",
             "zokio-core",
             "task",

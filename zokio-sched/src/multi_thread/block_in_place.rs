@@ -40,33 +40,41 @@ pub(crate) struct Parts {
     pub(crate) parker: ThreadParker,
 }
 
-enum State {
+enum State<P> {
     /// Lent, the stand-in not started yet.
-    Offered(Parts),
+    Offered(P),
     /// The stand-in runs the worker.
     Running,
     /// Back with the lender, or never taken: nothing left to hand over.
     Closed,
     /// The stand-in stopped and left the parts here.
-    Returned(Parts),
+    Returned(P),
 }
 
-/// One loan of a worker's parts.
-pub(crate) struct Lend {
-    state: Mutex<State>,
+/// One loan of a worker's parts (`P`: generic only for the loom model).
+pub(crate) struct Lend<P = Parts> {
+    state: Mutex<State<P>>,
     changed: Condvar,
     /// Set by the lender when its closure is done: the stand-in leaves its
     /// loop at the next task boundary or wakeup.
     reclaim: AtomicBool,
 }
 
-impl Lend {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<P> Lend<P> {
+    pub(crate) fn new(parts: P) -> Lend<P> {
+        Lend {
+            state: Mutex::new(State::Offered(parts)),
+            changed: Condvar::new(),
+            reclaim: AtomicBool::new(false),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<P>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// For the stand-in: the parts, unless the lender took them back first.
-    pub(crate) fn take_offered(&self) -> Option<Parts> {
+    pub(crate) fn take_offered(&self) -> Option<P> {
         let mut state = self.lock();
         match std::mem::replace(&mut *state, State::Running) {
             State::Offered(parts) => Some(parts),
@@ -84,9 +92,32 @@ impl Lend {
     }
 
     /// For the stand-in, once it has left the loop.
-    pub(crate) fn give_back(&self, parts: Parts) {
+    pub(crate) fn give_back(&self, parts: P) {
         *self.lock() = State::Returned(parts);
         self.changed.notify_all();
+    }
+
+    /// For the lender: its parts back, waiting (after setting the reclaim
+    /// flag and calling `wake_stand_in` once) for a running stand-in to stop.
+    pub(crate) fn reclaim(&self, wake_stand_in: impl FnOnce()) -> P {
+        let mut wake = Some(wake_stand_in);
+        let mut state = self.lock();
+        loop {
+            match std::mem::replace(&mut *state, State::Closed) {
+                State::Offered(parts) | State::Returned(parts) => return parts,
+                State::Running => {
+                    *state = State::Running;
+                    if let Some(wake) = wake.take() {
+                        // The flag before the wake: the stand-in looks at it
+                        // after each wakeup and before each sleep.
+                        self.reclaim.store(true, Ordering::SeqCst);
+                        wake();
+                    }
+                    state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+                State::Closed => unreachable!("the lender reclaims once"),
+            }
+        }
     }
 }
 
@@ -139,11 +170,7 @@ fn lend<F: FnOnce() -> R, R>(cx: &WorkerContext, f: F) -> Result<R, F> {
         queue: cx.queue.replace(local_queue().0),
         parker: cx.parker.replace(ThreadParker::new()),
     };
-    let lend = Arc::new(Lend {
-        state: Mutex::new(State::Offered(parts)),
-        changed: Condvar::new(),
-        reclaim: AtomicBool::new(false),
-    });
+    let lend = Arc::new(Lend::new(parts));
     let _reclaim = Reclaim { cx, lend: &lend };
     if start(shared, cx.index, lend.clone()) {
         // Other workers may steal from the ring meanwhile.
@@ -162,24 +189,10 @@ struct Reclaim<'a> {
 
 impl Drop for Reclaim<'_> {
     fn drop(&mut self) {
-        let lend = self.lend;
-        let mut state = lend.lock();
-        let parts = loop {
-            match std::mem::replace(&mut *state, State::Closed) {
-                State::Offered(parts) | State::Returned(parts) => break parts,
-                State::Running => {
-                    *state = State::Running;
-                    if !lend.reclaim.swap(true, Ordering::SeqCst) {
-                        // Wherever the stand-in sleeps, as any wake of this
-                        // worker would reach it.
-                        self.cx.shared.unpark_worker(self.cx.index);
-                    }
-                    state = lend.changed.wait(state).unwrap_or_else(|e| e.into_inner());
-                }
-                State::Closed => unreachable!("the lender reclaims once"),
-            }
-        };
-        drop(state);
+        // Wherever the stand-in sleeps, as any wake of this worker reaches it.
+        let parts = self
+            .lend
+            .reclaim(|| self.cx.shared.unpark_worker(self.cx.index));
         restore(self.cx, parts);
     }
 }
