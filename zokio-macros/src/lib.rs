@@ -184,10 +184,7 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
             }
             other => {
                 let span = other.first().map_or(Span::call_site(), TokenTree::span);
-                return Err((
-                    "expected `name = value`, separated by commas".into(),
-                    span,
-                ));
+                return Err(("expected `name = value`, separated by commas".into(), span));
             }
         };
         let name = key.to_string();
@@ -230,16 +227,10 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
                 options.krate = Some(crate_path(value)?);
             }
             ("flavor" | "crate", value) => {
-                return Err((
-                    format!("`{name}` takes a string literal"),
-                    value.span(),
-                ));
+                return Err((format!("`{name}` takes a string literal"), value.span()));
             }
             ("worker_threads", value) => {
-                return Err((
-                    "`worker_threads` takes a whole number".into(),
-                    value.span(),
-                ));
+                return Err(("`worker_threads` takes a whole number".into(), value.span()));
             }
             ("start_paused", value) => {
                 return Err(("`start_paused` is `true` or `false`".into(), value.span()));
@@ -264,7 +255,9 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
         ));
     }
     if options.current_thread && options.worker_threads.is_some() {
-        let span = worker_threads_span.or(flavor_span).unwrap_or_else(Span::call_site);
+        let span = worker_threads_span
+            .or(flavor_span)
+            .unwrap_or_else(Span::call_site);
         return Err((
             "`worker_threads` goes with the multi-thread flavor only: add \
              `flavor = \"multi_thread\"`"
@@ -295,9 +288,7 @@ fn crate_path(value: &Literal) -> Result<String, (String, Span)> {
     let relative = path.strip_prefix("::").unwrap_or(path);
     let is_ident = |s: &str| {
         let mut chars = s.chars();
-        chars
-            .next()
-            .is_some_and(|c| c == '_' || c.is_alphabetic())
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
             && chars.all(|c| c == '_' || c.is_alphanumeric())
     };
     if relative.is_empty() || !relative.split("::").all(|seg| is_ident(seg.trim())) {

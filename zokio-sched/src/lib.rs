@@ -76,8 +76,8 @@ mod handle;
 mod id;
 mod idle;
 mod inbox;
-mod local_set;
 mod lifo;
+mod local_set;
 mod metrics;
 mod multi_thread;
 mod owned;
@@ -96,7 +96,9 @@ pub(crate) const NESTED_BLOCK_ON: &str = "Cannot start a runtime from within a r
 pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
 pub use current_thread::CurrentThread;
 pub use handle::{Flavor, Handle, spawn, spawn_blocking};
-pub use local_set::{LocalEnterGuard, LocalSet, RunUntil, in_local_set, spawn_local, spawn_local_with};
+pub use local_set::{
+    LocalEnterGuard, LocalSet, RunUntil, in_local_set, spawn_local, spawn_local_with,
+};
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
 

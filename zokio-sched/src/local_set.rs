@@ -253,7 +253,10 @@ impl Local {
         // and dropped here too.
         // SAFETY: so `spawn_unchecked`'s same-thread requirements hold.
         let (runnable, handle) = unsafe { builder.spawn_unchecked(future, schedule) };
-        if self.closed.load(zokio_core::sync::atomic::Ordering::Relaxed) {
+        if self
+            .closed
+            .load(zokio_core::sync::atomic::Ordering::Relaxed)
+        {
             drop(runnable); // the set is being dropped: cancelled at once
         } else {
             self.queue.borrow_mut().push_back(runnable);

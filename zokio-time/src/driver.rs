@@ -166,7 +166,9 @@ impl<D: Driver> TimeDriver<D> {
         } else if self.auto_advance && shared.clock.is_paused() {
             // Held by a blocking job, whose end wakes nobody if its handle is
             // not awaited: look again soon rather than sleep the paused span.
-            park_inner(Some(wait.map_or(HELD_CLOCK_RECHECK, |w| w.min(HELD_CLOCK_RECHECK))));
+            park_inner(Some(
+                wait.map_or(HELD_CLOCK_RECHECK, |w| w.min(HELD_CLOCK_RECHECK)),
+            ));
         } else {
             park_inner(wait);
         }

@@ -370,6 +370,9 @@ fn lifo_polls_of_a_ping_pong(disable: bool) -> u64 {
 #[test]
 fn disable_lifo_slot_sends_wakes_to_the_back_of_the_queue() {
     let _watchdog = Watchdog::start();
-    assert!(lifo_polls_of_a_ping_pong(false) > 0, "the slot is used by default");
+    assert!(
+        lifo_polls_of_a_ping_pong(false) > 0,
+        "the slot is used by default"
+    );
     assert_eq!(lifo_polls_of_a_ping_pong(true), 0);
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use zokio::task::{self, LocalSet};
 
-fn within<T>(limit: Duration, f: impl std::future::Future<Output = T>) -> impl std::future::Future<Output = T> {
-    async move { zokio::time::timeout(limit, f).await.expect("bounded") }
+async fn within<T>(limit: Duration, f: impl std::future::Future<Output = T>) -> T {
+    zokio::time::timeout(limit, f).await.expect("bounded")
 }
 
 #[zokio::test]
@@ -34,18 +34,30 @@ async fn finished_after_abort_and_after_a_panic() {
     task::yield_now().await;
     assert!(!abort.is_finished());
     abort.abort();
-    assert!(within(Duration::from_secs(10), waiting).await.unwrap_err().is_cancelled());
+    assert!(
+        within(Duration::from_secs(10), waiting)
+            .await
+            .unwrap_err()
+            .is_cancelled()
+    );
     assert!(abort.is_finished());
 
     let panics = zokio::spawn(async { panic!("boom") });
     let abort = panics.abort_handle();
-    assert!(within(Duration::from_secs(10), panics).await.unwrap_err().is_panic());
+    assert!(
+        within(Duration::from_secs(10), panics)
+            .await
+            .unwrap_err()
+            .is_panic()
+    );
     assert!(abort.is_finished());
 }
 
 #[test]
 fn finished_when_shutdown_cancels_it_and_when_its_set_is_dropped() {
-    let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let never_run = rt.spawn(async {});
     let waiting = rt.spawn(std::future::pending::<()>());
     rt.block_on(task::yield_now());
@@ -55,7 +67,9 @@ fn finished_when_shutdown_cancels_it_and_when_its_set_is_dropped() {
     assert!(a.is_finished() && b.is_finished());
 
     let local = LocalSet::new();
-    let queued = local.spawn_local(std::future::pending::<()>()).abort_handle();
+    let queued = local
+        .spawn_local(std::future::pending::<()>())
+        .abort_handle();
     assert!(!queued.is_finished());
     drop(local);
     assert!(queued.is_finished());

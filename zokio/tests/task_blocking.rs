@@ -345,7 +345,10 @@ fn a_worker_blocking_in_place_many_times_keeps_the_runtime_whole() {
             .collect();
         let mut sum = 0;
         for t in tasks {
-            sum += time::timeout(Duration::from_secs(10), t).await.unwrap().unwrap();
+            sum += time::timeout(Duration::from_secs(10), t)
+                .await
+                .unwrap()
+                .unwrap();
         }
         sum
     });

@@ -107,7 +107,9 @@ fn poll_order_of_three(biased: bool) -> Vec<i32> {
         }
     };
 
-    let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
         if biased {
             zokio::join!(
@@ -124,8 +126,7 @@ fn poll_order_of_three(biased: bool) -> Vec<i32> {
             );
         }
     });
-    let order = poll_order.lock().unwrap().clone();
-    order
+    poll_order.lock().unwrap().clone()
 }
 
 #[test]

@@ -35,7 +35,9 @@ async fn panics_holding(witness: Witness) {
 fn the_future_of_a_panicking_poll_is_dropped_during_the_unwind() {
     for current in [true, false] {
         let rt = if current {
-            zokio::runtime::Builder::new_current_thread().build().unwrap()
+            zokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
         } else {
             zokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -53,7 +55,9 @@ fn the_future_of_a_panicking_poll_is_dropped_during_the_unwind() {
 
 #[test]
 fn in_a_local_set_too() {
-    let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let local = zokio::task::LocalSet::new();
     let seen = Arc::new(AtomicU8::new(UNSET));
     let task = local.spawn_local(panics_holding(Witness(seen.clone())));
@@ -63,7 +67,9 @@ fn in_a_local_set_too() {
 
 #[test]
 fn a_future_that_completes_or_is_aborted_is_dropped_outside_any_unwind() {
-    let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let seen = Arc::new(AtomicU8::new(UNSET));
     let witness = Witness(seen.clone());
     rt.block_on(rt.spawn(async move { drop(witness) })).unwrap();
@@ -101,7 +107,9 @@ fn a_panic_in_the_drop_of_a_future_whose_poll_panicked_does_not_abort() {
             panic!("poll panics first");
         }
     }
-    let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = zokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let err = rt.block_on(rt.spawn(Bad)).unwrap_err();
     let payload = err.into_panic();
     let message = payload.downcast_ref::<&str>().copied().unwrap_or("");

@@ -275,7 +275,9 @@ impl<F: Future> Future for Harness<F> {
             // async-task never polls a future that returned `Ready`.
             return Poll::Ready(Err(Failure::Cancelled));
         }
-        let outcome = match catch_unwind(AssertUnwindSafe(|| self.as_mut().poll_dropping_on_unwind(cx))) {
+        let outcome = match catch_unwind(AssertUnwindSafe(|| {
+            self.as_mut().poll_dropping_on_unwind(cx)
+        })) {
             Ok(Poll::Pending) => {
                 if !was_waiting && !slot.is_null() {
                     self.mark_waiting();

@@ -324,7 +324,10 @@ impl<D: Driver> CurrentThread<D> {
                 lock = waiters.lock();
                 continue;
             }
-            lock = waiters.released.wait(lock).unwrap_or_else(|e| e.into_inner());
+            lock = waiters
+                .released
+                .wait(lock)
+                .unwrap_or_else(|e| e.into_inner());
         }
     }
 

@@ -22,9 +22,9 @@
 //! every wake of a worker uses (see `park_once`).
 
 use zokio_core::ThreadParker;
-use zokio_core::{budget, context};
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Arc, Condvar, Mutex, MutexGuard};
+use zokio_core::{budget, context};
 
 use super::shared::{RING, Shared, WorkerContext};
 use crate::queue::{LocalQueue, local_queue};
@@ -123,7 +123,8 @@ impl<P> Lend<P> {
 
 /// Starts a stand-in for worker `index` of the runtime; false if none can
 /// be started (the blocking pool is shut down).
-pub(crate) type StartStandIn = std::sync::Arc<dyn Fn(&Arc<Shared>, usize, Arc<Lend>) -> bool + Send + Sync>;
+pub(crate) type StartStandIn =
+    std::sync::Arc<dyn Fn(&Arc<Shared>, usize, Arc<Lend>) -> bool + Send + Sync>;
 
 /// Marks the thread as no worker while the closure runs: `with_worker` finds
 /// a `NotAWorker`, not a `WorkerContext`.
@@ -148,8 +149,7 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     // thread (a multi-thread runtime's `block_on`, a blocking thread, or no
     // runtime at all) may simply block.
     let on_current_thread = context::is_in_runtime()
-        && crate::Handle::try_current()
-            .is_ok_and(|h| h.flavor() == crate::Flavor::CurrentThread);
+        && crate::Handle::try_current().is_ok_and(|h| h.flavor() == crate::Flavor::CurrentThread);
     if on_current_thread {
         panic!("{NEEDS_MULTI_THREAD}");
     }

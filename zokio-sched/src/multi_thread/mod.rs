@@ -243,7 +243,13 @@ impl<D: Driver> Steps for MultiThread<D> {
 
     fn stop_threads(&mut self, deadline: Option<Instant>) {
         let shared = &self.shared;
-        drop(shared.stand_in.lock().unwrap_or_else(|e| e.into_inner()).take());
+        drop(
+            shared
+                .stand_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
         for worker in 0..shared.remotes.len() {
             shared.unpark_worker(worker);
         }

@@ -216,7 +216,10 @@ impl Shared {
 
     /// The `block_in_place` stand-in starter, unless shut down.
     pub(crate) fn stand_in(&self) -> Option<StartStandIn> {
-        self.stand_in.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.stand_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     #[inline]

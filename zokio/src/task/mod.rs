@@ -12,12 +12,12 @@ pub use builder::Builder;
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use local_set::LocalSet;
-#[doc(no_inline)]
-pub use zokio_sched::{LocalEnterGuard, RunUntil};
 pub use zokio_core::budget::{Unconstrained, unconstrained};
 pub use zokio_core::task::{
     AbortHandle, Id, JoinError, JoinHandle, YieldNow, id, try_id, yield_now,
 };
+#[doc(no_inline)]
+pub use zokio_sched::{LocalEnterGuard, RunUntil};
 
 /// Spends one unit of the task's cooperative budget, yielding to the
 /// scheduler first if the budget is used up, as Tokio's does: for a loop that
