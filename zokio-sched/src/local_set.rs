@@ -41,8 +41,8 @@ const TASKS_PER_TICK: usize = 61;
 /// [`spawn_local`] inside the set (in a future given to
 /// [`run_until`](LocalSet::run_until), in one of its tasks, or inside
 /// [`enter`](LocalSet::enter)) adds a task to it. The set's tasks run only
-/// while the set is polled: by `run_until`'s future, by
-/// [`block_on`](LocalSet::block_on), or by awaiting the set itself, which
+/// while the set is polled: by `run_until`'s future or by awaiting the set
+/// itself, which
 /// completes once every task has. It works under any scheduler; dropping it
 /// cancels every task it still holds and drops their futures on this thread.
 ///
@@ -212,24 +212,6 @@ impl LocalSet {
     /// unfinished stay in the set).
     pub fn run_until<F: Future>(&self, future: F) -> RunUntil<'_, F> {
         RunUntil { set: self, future }
-    }
-
-    /// Runs `future` in this set under `block_on`, which drives a scheduler's
-    /// thread (a runtime's `block_on`); as `block_on(self.run_until(future))`.
-    ///
-    /// ```
-    /// let local = zokio_sched::LocalSet::new();
-    /// let n = local.block_on(zokio_core::block_on, async {
-    ///     zokio_sched::spawn_local(async { 2 }).await.unwrap()
-    /// });
-    /// assert_eq!(n, 2);
-    /// ```
-    pub fn block_on<F, B>(&self, block_on: B, future: F) -> F::Output
-    where
-        F: Future,
-        B: FnOnce(RunUntil<'_, F>) -> F::Output,
-    {
-        block_on(self.run_until(future))
     }
 }
 
