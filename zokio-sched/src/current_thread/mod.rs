@@ -96,14 +96,19 @@ pub struct CurrentThread<D: Driver> {
 }
 
 /// The part only the thread running the tasks touches.
-struct Core<D> {
+struct Core<D: Driver> {
     local: Local,
     driver: D,
     counts: LocalCounts,
+    /// The waker of `block_on`'s future, made once: a ready `block_on`
+    /// allocates nothing. A waker kept from an earlier `block_on` can only
+    /// cause a spurious poll of a later one's future.
+    main: std::sync::Arc<MainWaker<D::Unparker>>,
+    waker: Waker,
 }
 
 /// The core, when no `block_on` holds it, and how many `block_on`s wait.
-struct Slot<D> {
+struct Slot<D: Driver> {
     core: Option<Box<Core<D>>>,
     /// `block_on`s waiting for the core. Changed, like `core`, only under
     /// the slot's lock, so a releaser that reads 0 here knows no waiter can
@@ -195,6 +200,11 @@ impl<D: Driver> CurrentThread<D> {
             counters: WorkerCounters::default(),
             layers: config.layers.clone(),
         });
+        let main = std::sync::Arc::new(MainWaker {
+            woken: AtomicBool::new(false),
+            unpark: driver.unparker(),
+            shared: shared.clone(),
+        });
         Ok(CurrentThread {
             context: Handle::from(shared.clone()).context(),
             slot: Mutex::new(Slot {
@@ -205,6 +215,8 @@ impl<D: Driver> CurrentThread<D> {
                     },
                     driver,
                     counts: LocalCounts::default(),
+                    waker: Waker::from(main.clone()),
+                    main,
                 })),
                 waiting: 0,
             }),
@@ -286,9 +298,11 @@ impl<D: Driver> CurrentThread<D> {
                     local,
                     driver,
                     counts,
+                    main,
+                    waker,
                 } = core;
                 return context::set_worker(&*local, || {
-                    self.run(local, driver, counts, future.as_mut())
+                    self.run(local, driver, counts, (main, waker), future.as_mut())
                 });
             }
             if let Some(output) = self.wait_for_core(future.as_mut()) {
@@ -338,16 +352,12 @@ impl<D: Driver> CurrentThread<D> {
         local: &Local,
         driver: &mut D,
         saved: &mut LocalCounts,
+        (main, waker): (&MainWaker<D::Unparker>, &Waker),
         mut future: Pin<&mut F>,
     ) -> F::Output {
         let shared = &self.shared;
-        let main = std::sync::Arc::new(MainWaker {
-            woken: AtomicBool::new(true),
-            unpark: driver.unparker(),
-            shared: shared.clone(),
-        });
-        let waker = Waker::from(main.clone());
-        let mut cx = Context::from_waker(&waker);
+        main.woken.store(true, Ordering::Relaxed);
+        let mut cx = Context::from_waker(waker);
         let mut counts = *saved;
         let mut tick = 0u32;
         let pop_local = || local.queue.borrow_mut().pop_front();
