@@ -57,9 +57,9 @@
 //!   std's types.
 //! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and Unix signal listeners
 //!   ([`signal::unix::signal`]), with Tokio's names and semantics.
-//! - [`process`] (Linux): [`Command`](process::Command) and
+//! - [`process`]: [`Command`](process::Command) and
 //!   [`Child`](process::Child) with Tokio's API, children reaped through
-//!   pidfds registered with the reactor.
+//!   pidfds registered with the reactor (Linux) or by `SIGCHLD`.
 //! - [`fs`]: Tokio's file system API ([`File`](fs::File), [`read`](fs::read),
 //!   [`read_dir`](fs::read_dir), ...), run on io_uring where the kernel allows it (Linux),
 //!   else on the blocking pool, or on smol's outside a runtime.
@@ -105,7 +105,6 @@ mod io_ready;
 pub mod net;
 mod offload;
 mod origin;
-#[cfg(target_os = "linux")]
 pub mod process;
 mod reactor;
 mod readiness;

@@ -104,6 +104,9 @@ impl Handle {
         self.reactor.lock().shut_down
     }
 
+    /// Used by the pidfd reaper, which keeps its registration when moved to
+    /// the reactor it is on already.
+    #[cfg(target_os = "linux")]
     pub(crate) fn same_reactor(&self, other: &Handle) -> bool {
         Arc::ptr_eq(&self.reactor, &other.reactor)
     }

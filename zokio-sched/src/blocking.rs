@@ -29,7 +29,7 @@ fn spawn_os_thread(
     config: &Config,
     body: Box<dyn FnOnce() + Send>,
 ) -> io::Result<ThreadHandle<()>> {
-    config.spawn_thread(false, body)
+    config.spawn_thread(body)
 }
 
 /// A blocking thread's worker state: which pool it serves.

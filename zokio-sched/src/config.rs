@@ -24,7 +24,7 @@ use zokio_core::sync::thread;
 pub type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync>;
 /// A hook run on a worker or blocking thread; see [`Config::on_thread_start`].
 pub type ThreadHook = Arc<dyn Fn() + Send + Sync>;
-/// Makes a value a worker thread holds for its whole life (for example the
+/// Makes a value a worker or blocking thread holds for its whole life (for example the
 /// guards that make a time or I/O layer current on that thread).
 ///
 /// ```
@@ -81,8 +81,8 @@ pub struct Config {
     pub on_thread_park: Option<ThreadHook>,
     /// Runs on a worker when it returns from parking.
     pub on_thread_unpark: Option<ThreadHook>,
-    /// Called on each worker thread as it starts; the value is held until the
-    /// thread exits, then dropped there.
+    /// Called on each worker and blocking thread as it starts; the value is
+    /// held until the thread exits, then dropped there.
     pub thread_context: Option<ThreadContextFn>,
     /// Every this many ticks a worker looks at the shared queue (and polls the
     /// driver if it is free) before its own work, so remote work is never
@@ -130,15 +130,14 @@ impl Config {
     }
 
     /// Spawns a runtime thread running `body` between the start and stop
-    /// hooks; `with_context` also holds the thread context value meanwhile.
+    /// hooks, holding the thread context value meanwhile.
     pub(crate) fn spawn_thread(
         &self,
-        with_context: bool,
         body: impl FnOnce() + Send + 'static,
     ) -> io::Result<thread::JoinHandle<()>> {
         let start = self.on_thread_start.clone();
         let stop = self.on_thread_stop.clone();
-        let context = self.thread_context.clone().filter(|_| with_context);
+        let context = self.thread_context.clone();
         let body = move || {
             if let Some(start) = start {
                 start();

@@ -21,8 +21,10 @@
 //! On the ring, `fs_read_4k` is an open and two reads, each completed
 //! inside its submission: no thread hop. `fs_write_4k` (`fs::write` of
 //! 4 KiB over one file, µs per write) is mostly the kernel's truncation,
-//! done on io-wq or a pool thread alike; `fs_metadata` is the pool on
-//! every backend.
+//! done on io-wq or a pool thread alike. `fs_metadata` on the ring is an
+//! `O_PATH` open completed inside its submission, then the open file's
+//! `stat` on the worker (ext4 keeps the attributes in memory); on the pool
+//! it is one `stat` on a pool thread.
 //!
 //! `cargo bench -p zokio --bench fs [-- --quick] [--filter NAME]`
 #![cfg(not(loom))]

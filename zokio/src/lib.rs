@@ -227,8 +227,8 @@ pub mod signal {
 }
 
 /// Child processes with Tokio's API (`Command`, `Child`, async pipes),
-/// reaped through pidfds, from [`zokio_io::process`] (Linux).
-#[cfg(target_os = "linux")]
+/// reaped through pidfds on Linux and by `SIGCHLD` elsewhere, from
+/// [`zokio_io::process`].
 pub mod process {
     pub use zokio_io::process::*;
 }

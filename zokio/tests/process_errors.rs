@@ -17,6 +17,10 @@ use std::io;
 use std::process::Stdio;
 use zokio::process::Command;
 
+#[path = "support/fd_table.rs"]
+mod fd_table;
+use fd_table::{fill_fd_table, set_fd_limit};
+
 const CHILD: &str = "ZOKIO_PROCESS_ERRORS_CHILD";
 
 /// Bounds a test in time, so that a lost wake-up fails it instead of
@@ -195,21 +199,6 @@ fn eagain_child() {
     println!("eagain checked");
 }
 
-fn set_fd_limit(limit: u64) {
-    let mut old = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: both pointers are to live, properly typed rlimit structs.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut old) }, 0);
-    let new = libc::rlimit {
-        rlim_cur: limit,
-        rlim_max: old.rlim_max,
-    };
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) }, 0);
-}
-
 fn emfile_child() {
     let rt = zokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -218,14 +207,7 @@ fn emfile_child() {
     rt.block_on(within(async {
         assert!(Command::new("true").status().await.unwrap().success());
         set_fd_limit(256);
-        let mut hoard = Vec::new();
-        loop {
-            match std::fs::File::open("/dev/null") {
-                Ok(file) => hoard.push(file),
-                Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break,
-                Err(e) => panic!("unexpected error while filling the table: {e}"),
-            }
-        }
+        let mut hoard = fill_fd_table();
         // With 0, 1, 2... descriptors free, a spawn fails at each of its
         // steps in turn (std's pipes, its exec-error pipe, our pipe
         // registrations, the pidfd), until it has all it needs. Without

@@ -5,7 +5,7 @@
 //! ([`spawn`], [`run`]) or as one of the few operations a completion backend
 //! (io_uring) can do better than a thread ([`read`], [`write`],
 //! [`read_at_cursor`], [`write_at_cursor`], [`sync_all`], [`sync_data`],
-//! [`try_exists`], [`open_read_only`]).
+//! [`try_exists`], [`open_read_only`], [`metadata`], [`file_metadata`]).
 //! The rest of the module never names a backend.
 //!
 //! # Backends
@@ -21,9 +21,10 @@
 //!   statx, an fsync, an open that creates or truncates, buffered writes
 //!   on ext4) it hands to its own workers (io-wq), about the cost of a trip
 //!   to the pool. So a whole-file [`write()`] (an open with `O_TRUNC`, then a
-//!   write: two such trips) stays on the threads, and so does the rest,
-//!   among it [`metadata`](super::metadata): std's `Metadata` cannot be
-//!   built from a statx record. Where the ring cannot be set up (an old
+//!   write: two such trips) stays on the threads, and so does the rest.
+//!   [`metadata`] opens the path on the ring and reads the open file's
+//!   attributes in place where they are in memory (std's `Metadata` cannot
+//!   be built from a statx record, and a statx would be an io-wq trip). Where the ring cannot be set up (an old
 //!   kernel, io_uring disabled by sysctl or seccomp, a runtime built
 //!   without I/O) every operation takes the threads, checked once per
 //!   reactor.
@@ -228,6 +229,44 @@ pub(crate) async fn open_read_only(path: PathBuf) -> io::Result<std::fs::File> {
         return Ok(std::fs::File::from(fd));
     }
     run(move || std::fs::File::open(path)).await
+}
+
+/// The metadata of `path` (`follow`: of what a symbolic link points to, as
+/// `std::fs::metadata`; otherwise of the link itself, as
+/// `std::fs::symlink_metadata`).
+///
+/// With a ring, the path is opened there (`O_PATH`: no permission to read
+/// the file needed, and done inside the submission when the path is
+/// cached) and the open file's `stat` runs on this thread where its file
+/// system keeps attributes in memory (`super::attrs`): no thread hop. An
+/// open refused for want of descriptors falls back to the path `stat` on a
+/// thread, which needs none.
+pub(crate) async fn metadata(path: PathBuf, follow: bool) -> io::Result<std::fs::Metadata> {
+    #[cfg(target_os = "linux")]
+    if let Some(ring) = ring() {
+        let flags = libc::O_PATH | if follow { 0 } else { libc::O_NOFOLLOW };
+        match ring.open(crate::uring::c_path(&path)?, flags, 0).await {
+            Ok(fd) => return file_metadata(Arc::new(std::fs::File::from(fd))).await,
+            Err(e) if !matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                return Err(e);
+            }
+            Err(_) => {}
+        }
+    }
+    match follow {
+        true => run(move || std::fs::metadata(path)).await,
+        false => run(move || std::fs::symlink_metadata(path)).await,
+    }
+}
+
+/// The metadata of an open file: read here where its file system keeps
+/// attributes in memory and a ring backend is in use, else on a thread.
+pub(crate) async fn file_metadata(file: Arc<std::fs::File>) -> io::Result<std::fs::Metadata> {
+    #[cfg(target_os = "linux")]
+    if selected()? == Backend::Auto && super::attrs::kept_in_memory(&*file) {
+        return file.metadata();
+    }
+    run(move || file.metadata()).await
 }
 
 /// Whether `path` names something (following symbolic links): the async

@@ -79,6 +79,8 @@
 //! # std::io::Result::Ok(()) }).unwrap();
 //! ```
 
+#[cfg(target_os = "linux")]
+mod attrs;
 mod backend;
 mod buf;
 mod dir_builder;

@@ -76,8 +76,7 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
-    let path = owned(path);
-    backend::run(move || std::fs::metadata(path)).await
+    backend::metadata(owned(path), true).await
 }
 
 /// The metadata of `path` itself, not following a symbolic link: the async
@@ -99,8 +98,7 @@ pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
-    let path = owned(path);
-    backend::run(move || std::fs::symlink_metadata(path)).await
+    backend::metadata(owned(path), false).await
 }
 
 /// The absolute form of `path`, with every symbolic link and `.`/`..`

@@ -6,6 +6,7 @@ use std::process::ExitStatus;
 use std::sync::OnceLock;
 use std::task::{Context, Poll};
 
+#[cfg(target_os = "linux")]
 use super::pidfd::{self, PidfdReaper};
 use super::sigchld::SigchldReaper;
 use crate::reactor::Handle;
@@ -17,6 +18,7 @@ pub(crate) const REAPER_VAR: &str = "ZOKIO_PROCESS_REAPER";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
+    #[cfg(target_os = "linux")]
     Pidfd,
     Signal,
 }
@@ -41,15 +43,17 @@ fn choose() -> Result<Mode, (io::ErrorKind, String)> {
         Err(std::env::VarError::NotUnicode(_)) => "not unicode",
     };
     let mode = match wanted {
+        #[cfg(target_os = "linux")]
         "auto" | "" if pidfd::supported() => Mode::Pidfd,
         "auto" | "" | "signal" => Mode::Signal,
+        #[cfg(target_os = "linux")]
         "pidfd" if pidfd::supported() => Mode::Pidfd,
         "pidfd" => {
             return Err((
                 io::ErrorKind::Unsupported,
                 format!(
-                    "zokio::process: {REAPER_VAR}=pidfd, but this kernel has no pidfd \
-                     reaping (pidfd_open and waitid(P_PIDFD), Linux 5.4)"
+                    "zokio::process: {REAPER_VAR}=pidfd, but this system has no pidfd \
+                     reaping (pidfd_open and waitid(P_PIDFD): Linux 5.4 and later)"
                 ),
             ));
         }
@@ -67,6 +71,7 @@ fn choose() -> Result<Mode, (io::ErrorKind, String)> {
 
 /// A running child's reaper.
 pub(crate) enum Reaper {
+    #[cfg(target_os = "linux")]
     Pidfd(PidfdReaper),
     Sigchld(SigchldReaper),
 }
@@ -76,6 +81,7 @@ impl Reaper {
     /// current reactor.
     pub(crate) fn new(mode: Mode, pid: u32) -> io::Result<Reaper> {
         match mode {
+            #[cfg(target_os = "linux")]
             Mode::Pidfd => PidfdReaper::new(pid).map(Reaper::Pidfd),
             Mode::Signal => SigchldReaper::new(pid).map(Reaper::Sigchld),
         }
@@ -83,6 +89,7 @@ impl Reaper {
 
     pub(crate) fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
         match self {
+            #[cfg(target_os = "linux")]
             Reaper::Pidfd(reaper) => reaper.poll_wait(cx),
             Reaper::Sigchld(reaper) => reaper.poll_wait(cx),
         }
@@ -90,6 +97,7 @@ impl Reaper {
 
     pub(crate) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         match self {
+            #[cfg(target_os = "linux")]
             Reaper::Pidfd(reaper) => reaper.try_wait(),
             Reaper::Sigchld(reaper) => reaper.try_wait(),
         }
@@ -97,6 +105,7 @@ impl Reaper {
 
     pub(crate) fn kill(&mut self) -> io::Result<()> {
         match self {
+            #[cfg(target_os = "linux")]
             Reaper::Pidfd(reaper) => reaper.kill(),
             Reaper::Sigchld(reaper) => reaper.kill(),
         }
@@ -104,6 +113,7 @@ impl Reaper {
 
     pub(crate) fn move_to(&mut self, handle: &Handle) -> io::Result<()> {
         match self {
+            #[cfg(target_os = "linux")]
             Reaper::Pidfd(reaper) => reaper.move_to(handle),
             Reaper::Sigchld(reaper) => reaper.move_to(handle),
         }

@@ -128,7 +128,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
                 driver: rt.driver.clone(),
                 context: rt.context.clone(),
             };
-            match config.spawn_thread(true, move || worker::run(start)) {
+            match config.spawn_thread(move || worker::run(start)) {
                 Ok(thread) => rt.threads.push(thread),
                 Err(err) => {
                     // The workers never started count as exited.

@@ -5,8 +5,11 @@
 //! | --- | --- | --- |
 //! | `hyper` | [`hyper`] | hyper 1.x servers and clients: an executor, a timer, and I/O adapters |
 //! | `tokio-io` | [`tokio_io`] | libraries on tokio's `AsyncRead`/`AsyncWrite` (h2, tokio-tungstenite, tokio-rustls) |
+//! | `tokio-rt` | [`tokio_rt`] | libraries bound to Tokio's runtime (reqwest, tonic's transport, tower's timeouts): a Tokio runtime entered on Zokio's threads |
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
 #[cfg(feature = "tokio-io")]
 pub mod tokio_io;
+#[cfg(feature = "tokio-rt")]
+pub mod tokio_rt;

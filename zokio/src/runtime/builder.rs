@@ -55,6 +55,8 @@ pub struct Builder {
     enable_time: bool,
     start_paused: bool,
     max_io_events_per_tick: usize,
+    #[cfg(feature = "tokio-rt")]
+    tokio: Option<crate::compat::tokio_rt::TokioSource>,
 }
 
 impl Builder {
@@ -85,13 +87,17 @@ impl Builder {
                     ));
                 }
                 let (driver, layers) = self.driver()?;
-                let rt = Runtime::multi_thread(driver, layers, self.config.clone())?;
+                let (config, bridge) = self.config_and_bridge()?;
+                let rt = Runtime::multi_thread(driver, layers, config)?;
                 rt.map_scheduler(DefaultScheduler::MultiThread)
+                    .with_bridge(bridge)
             }
             Kind::CurrentThread => {
                 let (driver, layers) = self.driver()?;
-                let rt = Runtime::current_thread(driver, layers, self.config.clone())?;
+                let (config, bridge) = self.config_and_bridge()?;
+                let rt = Runtime::current_thread(driver, layers, config)?;
                 rt.map_scheduler(DefaultScheduler::CurrentThread)
+                    .with_bridge(bridge)
             }
         };
         Ok(scheduler)
@@ -105,7 +111,73 @@ impl Builder {
             enable_time: false,
             start_paused: false,
             max_io_events_per_tick: 1024,
+            #[cfg(feature = "tokio-rt")]
+            tokio: None,
         }
+    }
+
+    /// The scheduler's settings, and the Tokio bridge its threads enter.
+    #[cfg(feature = "tokio-rt")]
+    fn config_and_bridge(&self) -> io::Result<(Config, super::Bridge)> {
+        use crate::compat::tokio_rt::TokioBridge;
+        let mut config = self.config.clone();
+        let bridge = self.tokio.as_ref().map(TokioBridge::new).transpose()?;
+        if let Some(bridge) = &bridge {
+            config.thread_context = Some(bridge.thread_context());
+        }
+        Ok((config, bridge))
+    }
+
+    #[cfg(not(feature = "tokio-rt"))]
+    fn config_and_bridge(&self) -> io::Result<(Config, super::Bridge)> {
+        Ok((self.config.clone(), ()))
+    }
+
+    /// Starts a small Tokio runtime with this one (one worker thread, I/O
+    /// and timers on) and enters its handle on every worker and blocking
+    /// thread and inside `block_on`, so that libraries bound to Tokio's
+    /// runtime work inside Zokio tasks (see [`crate::compat::tokio_rt`]). It
+    /// shuts down with this runtime, after this runtime's tasks are dropped.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_multi_thread()
+    ///     .enable_all()
+    ///     .enable_tokio()
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     zokio::spawn(async {
+    ///         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// });
+    /// ```
+    #[cfg(feature = "tokio-rt")]
+    pub fn enable_tokio(&mut self) -> &mut Self {
+        self.tokio = Some(crate::compat::tokio_rt::TokioSource::Own);
+        self
+    }
+
+    /// As [`enable_tokio`](Builder::enable_tokio), with a Tokio runtime the
+    /// program already runs: its handle is entered, and it is left running
+    /// when this runtime shuts down.
+    ///
+    /// ```
+    /// let tokio_rt = tokio::runtime::Runtime::new().unwrap();
+    /// let rt = zokio::runtime::Builder::new_multi_thread()
+    ///     .tokio_handle(tokio_rt.handle().clone())
+    ///     .build()
+    ///     .unwrap();
+    /// let id = rt.block_on(async {
+    ///     zokio::spawn(async { tokio::runtime::Handle::current().id() }).await.unwrap()
+    /// });
+    /// assert_eq!(id, tokio_rt.handle().id());
+    /// ```
+    #[cfg(feature = "tokio-rt")]
+    pub fn tokio_handle(&mut self, handle: tokio::runtime::Handle) -> &mut Self {
+        self.tokio = Some(crate::compat::tokio_rt::TokioSource::Handle(handle));
+        self
     }
 
     fn driver(&self) -> io::Result<(DefaultDriver, Layers)> {

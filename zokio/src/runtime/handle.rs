@@ -100,6 +100,11 @@ impl fmt::Debug for Id {
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) scheduler: zokio_sched::Handle,
+    /// The bridged Tokio runtime's handle, entered by `block_on` (set on
+    /// the handle a runtime keeps; the runtime's own threads have it
+    /// entered already).
+    #[cfg(feature = "tokio-rt")]
+    pub(crate) tokio: Option<tokio::runtime::Handle>,
 }
 
 impl Handle {
@@ -127,6 +132,8 @@ impl Handle {
     pub fn try_current() -> Result<Handle, TryCurrentError> {
         Ok(Handle {
             scheduler: zokio_sched::Handle::try_current()?,
+            #[cfg(feature = "tokio-rt")]
+            tokio: None,
         })
     }
 
@@ -211,6 +218,8 @@ impl Handle {
                  being used to drive asynchronous tasks: `.await` the future instead"
             );
         };
+        #[cfg(feature = "tokio-rt")]
+        let _tokio = self.tokio.as_ref().map(|h| h.enter());
         let _enter = self.enter();
         zokio_core::block_on_entered(future)
     }

@@ -69,7 +69,18 @@ pub struct Runtime<S: Scheduler = DefaultScheduler> {
     /// `None` only after `shutdown_*` took it.
     scheduler: Option<S>,
     handle: Handle,
+    /// Dropped after the scheduler: tasks dropped at shutdown may still
+    /// call into Tokio.
+    #[cfg(feature = "tokio-rt")]
+    bridge: Bridge,
 }
+
+/// The Tokio runtime entered on this runtime's threads, if any
+/// ([`Builder::enable_tokio`]); nothing without the `tokio-rt` feature.
+#[cfg(feature = "tokio-rt")]
+type Bridge = Option<crate::compat::tokio_rt::TokioBridge>;
+#[cfg(not(feature = "tokio-rt"))]
+type Bridge = ();
 
 /// What `Builder::new_current_thread().build()` returned before both flavors
 /// built one type: now [`Runtime`] itself, kept so that code naming it
@@ -130,10 +141,14 @@ impl<S: Scheduler> Runtime<S> {
     fn from_scheduler(scheduler: S) -> Self {
         let handle = Handle {
             scheduler: scheduler.handle(),
+            #[cfg(feature = "tokio-rt")]
+            tokio: None,
         };
         Runtime {
             scheduler: Some(scheduler),
             handle,
+            #[cfg(feature = "tokio-rt")]
+            bridge: None,
         }
     }
 
@@ -141,7 +156,37 @@ impl<S: Scheduler> Runtime<S> {
     pub(crate) fn map_scheduler<T: Scheduler>(mut self, f: impl FnOnce(S) -> T) -> Runtime<T> {
         let scheduler = self.scheduler.take().map(f);
         let handle = self.handle.clone();
-        Runtime { scheduler, handle }
+        Runtime {
+            scheduler,
+            handle,
+            #[cfg(feature = "tokio-rt")]
+            bridge: self.bridge.take(),
+        }
+    }
+
+    #[cfg(feature = "tokio-rt")]
+    fn with_bridge(mut self, bridge: Bridge) -> Self {
+        self.handle.tokio = bridge.as_ref().map(|b| b.handle().clone());
+        self.bridge = bridge;
+        self
+    }
+
+    #[cfg(not(feature = "tokio-rt"))]
+    fn with_bridge(self, (): Bridge) -> Self {
+        self
+    }
+
+    /// The Tokio runtime's handle this runtime enters on its threads
+    /// ([`Builder::enable_tokio`], [`Builder::tokio_handle`]).
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_current_thread().enable_tokio().build().unwrap();
+    /// let tokio = rt.tokio_handle().unwrap();
+    /// assert_eq!(tokio.block_on(async { 1 + 1 }), 2);
+    /// ```
+    #[cfg(feature = "tokio-rt")]
+    pub fn tokio_handle(&self) -> Option<&tokio::runtime::Handle> {
+        self.bridge.as_ref().map(|b| b.handle())
     }
 
     fn scheduler(&self) -> &S {
@@ -160,6 +205,8 @@ impl<S: Scheduler> Runtime<S> {
     /// tasks), with a message saying so.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        #[cfg(feature = "tokio-rt")]
+        let _tokio = self.bridge.as_ref().map(|b| b.enter());
         self.scheduler().block_on(future)
     }
 
@@ -200,15 +247,33 @@ impl<S: Scheduler> Runtime<S> {
     /// threads to finish (a blocking-pool job that does not return is left
     /// running, detached).
     pub fn shutdown_timeout(mut self, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        #[cfg(feature = "tokio-rt")]
+        let tokio = self.bridge.as_ref().map(|b| b.enter());
         if let Some(s) = self.scheduler.take() {
             s.shutdown_timeout(timeout);
         }
+        #[cfg(feature = "tokio-rt")]
+        drop(tokio);
+        #[cfg(feature = "tokio-rt")]
+        if let Some(bridge) = self.bridge.take() {
+            bridge.shutdown_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
+        }
+        let _ = deadline;
     }
 
     /// Cancels every task without waiting for the threads.
     pub fn shutdown_background(mut self) {
+        #[cfg(feature = "tokio-rt")]
+        let tokio = self.bridge.as_ref().map(|b| b.enter());
         if let Some(s) = self.scheduler.take() {
             s.shutdown_background();
+        }
+        #[cfg(feature = "tokio-rt")]
+        drop(tokio);
+        #[cfg(feature = "tokio-rt")]
+        if let Some(bridge) = self.bridge.take() {
+            bridge.shutdown_background();
         }
     }
 }
@@ -227,15 +292,28 @@ impl<S: Scheduler> Drop for Runtime<S> {
     /// On a thread that runs a runtime's tasks (inside a task or a
     /// `block_on`), where waiting for the threads would block it, with
     /// Tokio's message, after shutting the runtime down in the background.
+    ///
+    /// With the Tokio bridge, the tasks are dropped with Tokio's handle
+    /// entered (a task's `Drop` may call into Tokio), and Tokio's runtime
+    /// after them.
     fn drop(&mut self) {
         let Some(scheduler) = self.scheduler.take() else {
             return;
         };
+        #[cfg(feature = "tokio-rt")]
+        let tokio = self.bridge.as_ref().map(|b| b.enter());
         if !zokio_core::context::is_in_runtime() {
             drop(scheduler);
             return;
         }
         scheduler.shutdown_background();
+        #[cfg(feature = "tokio-rt")]
+        {
+            drop(tokio);
+            if let Some(bridge) = self.bridge.take() {
+                bridge.shutdown_background();
+            }
+        }
         if !std::thread::panicking() {
             // A `&'static str` payload, as Tokio's.
             std::panic::panic_any(DROPPED_IN_ASYNC);

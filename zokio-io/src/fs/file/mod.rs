@@ -313,8 +313,7 @@ impl File {
     /// ```
     pub async fn metadata(&self) -> io::Result<Metadata> {
         self.settle().await;
-        let std = self.std.clone();
-        backend::run(move || std.metadata()).await
+        backend::file_metadata(self.std.clone()).await
     }
 
     /// Waits for the operation in flight, then opens a second `File` on the
