@@ -12,7 +12,7 @@ use loom::sync::Arc;
 use loom::thread;
 use zokio_core::{Driver, ThreadParker, Unpark};
 
-use crate::multi_thread::block_in_place::Lend;
+use crate::multi_thread::lend::Lend;
 
 fn stand_in(lend: &Lend<u32>, mut parker: ThreadParker) {
     let Some(mut parts) = lend.take_offered() else {

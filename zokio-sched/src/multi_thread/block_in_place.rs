@@ -16,115 +16,23 @@
 //! runtime (so shutdown joins exactly the threads it started), at the price
 //! of waiting, after the closure, for the stand-in's current poll.
 //!
-//! The hand-off of the parts is under a mutex; the only atomic is the
-//! reclaim flag, which the stand-in's loop reads between tasks and before it
+//! The hand-off of the parts ([`Lend`], in its own module) is under a
+//! mutex; the only atomic is the reclaim flag, which the stand-in's loop reads between tasks and before it
 //! sleeps, ordered against its sleep through the same `on_driver` handshake
 //! every wake of a worker uses (see `park_once`).
 
 use zokio_core::ThreadParker;
-use zokio_core::sync::atomic::{AtomicBool, Ordering};
-use zokio_core::sync::{Arc, Condvar, Mutex, MutexGuard};
+use zokio_core::sync::Arc;
 use zokio_core::{budget, context};
 
-use super::shared::{RING, Shared, WorkerContext};
-use crate::queue::{LocalQueue, local_queue};
+use super::lend::Lend;
+use super::shared::{Parts, WorkerContext};
+use crate::queue::local_queue;
 
 /// Tokio's message for `block_in_place` where it cannot hand the thread off.
 const NEEDS_MULTI_THREAD: &str = "can call blocking only when running on the multi-threaded \
      runtime: `block_in_place` was called on a current-thread runtime or inside a `LocalSet`, \
      whose tasks all run on this thread; use `spawn_blocking` instead";
-
-/// What a worker lends to its stand-in.
-pub(crate) struct Parts {
-    pub(crate) queue: LocalQueue<RING>,
-    pub(crate) parker: ThreadParker,
-}
-
-enum State<P> {
-    /// Lent, the stand-in not started yet.
-    Offered(P),
-    /// The stand-in runs the worker.
-    Running,
-    /// Back with the lender, or never taken: nothing left to hand over.
-    Closed,
-    /// The stand-in stopped and left the parts here.
-    Returned(P),
-}
-
-/// One loan of a worker's parts (`P`: generic only for the loom model).
-pub(crate) struct Lend<P = Parts> {
-    state: Mutex<State<P>>,
-    changed: Condvar,
-    /// Set by the lender when its closure is done: the stand-in leaves its
-    /// loop at the next task boundary or wakeup.
-    reclaim: AtomicBool,
-}
-
-impl<P> Lend<P> {
-    pub(crate) fn new(parts: P) -> Lend<P> {
-        Lend {
-            state: Mutex::new(State::Offered(parts)),
-            changed: Condvar::new(),
-            reclaim: AtomicBool::new(false),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State<P>> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// For the stand-in: the parts, unless the lender took them back first.
-    pub(crate) fn take_offered(&self) -> Option<P> {
-        let mut state = self.lock();
-        match std::mem::replace(&mut *state, State::Running) {
-            State::Offered(parts) => Some(parts),
-            other => {
-                *state = other;
-                None
-            }
-        }
-    }
-
-    /// For the stand-in's loop.
-    #[inline]
-    pub(crate) fn is_reclaimed(&self) -> bool {
-        self.reclaim.load(Ordering::SeqCst)
-    }
-
-    /// For the stand-in, once it has left the loop.
-    pub(crate) fn give_back(&self, parts: P) {
-        *self.lock() = State::Returned(parts);
-        self.changed.notify_all();
-    }
-
-    /// For the lender: its parts back, waiting (after setting the reclaim
-    /// flag and calling `wake_stand_in` once) for a running stand-in to stop.
-    pub(crate) fn reclaim(&self, wake_stand_in: impl FnOnce()) -> P {
-        let mut wake = Some(wake_stand_in);
-        let mut state = self.lock();
-        loop {
-            match std::mem::replace(&mut *state, State::Closed) {
-                State::Offered(parts) | State::Returned(parts) => return parts,
-                State::Running => {
-                    *state = State::Running;
-                    if let Some(wake) = wake.take() {
-                        // The flag before the wake: the stand-in looks at it
-                        // after each wakeup and before each sleep.
-                        self.reclaim.store(true, Ordering::SeqCst);
-                        wake();
-                    }
-                    state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
-                }
-                State::Closed => unreachable!("the lender reclaims once"),
-            }
-        }
-    }
-}
-
-/// Starts a stand-in for worker `index` of the runtime; false if none can
-/// be started (the blocking pool is shut down).
-pub(crate) type StartStandIn =
-    std::sync::Arc<dyn Fn(&Arc<Shared>, usize, Arc<Lend>) -> bool + Send + Sync>;
 
 /// Marks the thread as no worker while the closure runs: `with_worker` finds
 /// a `NotAWorker`, not a `WorkerContext`.
@@ -184,7 +92,7 @@ fn lend<F: FnOnce() -> R, R>(cx: &WorkerContext, f: F) -> Result<R, F> {
 /// Takes the worker's parts back when the closure returns or unwinds.
 struct Reclaim<'a> {
     cx: &'a WorkerContext,
-    lend: &'a Arc<Lend>,
+    lend: &'a Arc<Lend<Parts>>,
 }
 
 impl Drop for Reclaim<'_> {

@@ -9,6 +9,7 @@
 //! it must wake a worker sleeping there.
 
 pub(crate) mod block_in_place;
+pub(crate) mod lend;
 pub(crate) mod shared;
 mod worker;
 
@@ -110,7 +111,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             threads: Vec::with_capacity(workers),
         };
         let driver = rt.driver.clone();
-        let start: block_in_place::StartStandIn =
+        let start: shared::StartStandIn =
             std::sync::Arc::new(move |shared: &Arc<Shared>, index, lend| {
                 let (shared, driver) = (shared.clone(), driver.clone());
                 let job = Handle::from(shared.clone())

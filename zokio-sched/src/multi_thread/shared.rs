@@ -17,7 +17,7 @@ use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 use zokio_core::{Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
 
-use super::block_in_place::StartStandIn;
+use super::lend::Lend;
 
 use crate::blocking::BlockingPool;
 use crate::idle::Idle;
@@ -82,6 +82,18 @@ impl Schedule for TaskSchedule {
     fn schedule(&self, task: Runnable, hint: ScheduleHint) {
         self.0.schedule(task, hint);
     }
+}
+
+/// Starts a stand-in for worker `index` of the runtime; false if none can
+/// be started (the blocking pool is shut down).
+pub(crate) type StartStandIn =
+    std::sync::Arc<dyn Fn(&Arc<Shared>, usize, Arc<Lend<Parts>>) -> bool + Send + Sync>;
+
+/// What a worker lends to a `block_in_place` stand-in: its ring's owner end
+/// and its parker.
+pub(crate) struct Parts {
+    pub(crate) queue: LocalQueue<RING>,
+    pub(crate) parker: ThreadParker,
 }
 
 /// A worker's own state, which the tasks it runs reach through the thread's

@@ -10,8 +10,8 @@ use zokio_core::sync::atomic::{Ordering, fence};
 use zokio_core::task::Runnable;
 use zokio_core::{Driver, ThreadParker};
 
-use super::block_in_place::{Lend, Parts};
-use super::shared::{RING, Shared, WorkerContext};
+use super::lend::Lend;
+use super::shared::{Parts, RING, Shared, WorkerContext};
 use crate::driver_cell::DriverCell;
 use crate::lifo::{LifoNext, LifoSlot};
 use crate::metrics::LocalCounts;
@@ -41,7 +41,7 @@ struct Core<D> {
     counts: LocalCounts,
     driver: Arc<DriverCell<D>>,
     /// Set on a `block_in_place` stand-in: the loan it runs the worker on.
-    lend: Option<Arc<Lend>>,
+    lend: Option<Arc<Lend<Parts>>>,
 }
 
 pub(super) fn run<D: Driver>(start: Start<D>) {
@@ -99,7 +99,7 @@ pub(super) fn stand_in<D: Driver>(
     shared: Arc<Shared>,
     index: usize,
     driver: Arc<DriverCell<D>>,
-    lend: Arc<Lend>,
+    lend: Arc<Lend<Parts>>,
 ) {
     let Some(parts) = lend.take_offered() else {
         return; // reclaimed before we started
@@ -133,7 +133,7 @@ impl<D: Driver> Core<D> {
         shared: &Shared,
         index: usize,
         driver: Arc<DriverCell<D>>,
-        lend: Option<Arc<Lend>>,
+        lend: Option<Arc<Lend<Parts>>>,
     ) -> Core<D> {
         Core {
             index,
