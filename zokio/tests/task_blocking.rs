@@ -2,7 +2,7 @@
 //! `block_in_place`, and runtimes built, entered or dropped from inside
 //! another runtime.
 //!
-//! All 15 of Tokio's tests, renamed. The two `coop_disabled_*` tests drain
+//! All 16 of Tokio's tests, renamed. The two `coop_disabled_*` tests drain
 //! a Zokio unbounded mpsc receiver with `zokio::block_on` instead of a
 //! tokio-stream fold under `futures::executor::block_on`. The four
 //! paused-clock tests run on `#[zokio::test(start_paused = true)]`.

@@ -1,4 +1,4 @@
-//! Port of tokio/tests/task_builder.rs to Zokio (all 10 of its tests). Tokio's
+//! Port of tokio/tests/task_builder.rs to Zokio (all 9 of its tests). Tokio's
 //! `spawn_local_on_local_runtime` uses its unstable local runtime, which
 //! Zokio has not: it runs in a `LocalSet` here. Outside a runtime, Zokio's
 //! `Builder::spawn` returns an error (Tokio's panics).
