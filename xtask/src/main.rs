@@ -658,6 +658,11 @@ mod loom_coverage {
             "owned",
         ),
         (
+            "block_in_place's loan of a worker (reclaim flag and the stand-in's sleep)",
+            "zokio-sched",
+            "block_in_place",
+        ),
+        (
             "task state (wake, abort, detach, join)",
             "zokio-core",
             "task",

@@ -82,6 +82,30 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+/// [`block_on`] for a scheduler's `block_on` that marked this thread with
+/// [`context::enter_runtime`] (so that a nested `block_on` and blocking
+/// calls inside the future panic, as on a worker); it skips the check that
+/// mark would fail.
+///
+/// ```
+/// let _runtime = zokio_core::context::enter_runtime().unwrap();
+/// assert_eq!(zokio_core::block_on_entered(async { 3 }), 3);
+/// ```
+#[track_caller]
+pub fn block_on_entered<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let cached = CACHE.try_with(|cache| {
+        cache
+            .try_borrow_mut()
+            .ok()
+            .map(|mut cache| drive(future.as_mut(), &mut cache))
+    });
+    match cached {
+        Ok(Some(output)) => output,
+        _ => drive(future, &mut parker_and_waker()),
+    }
+}
+
 #[inline]
 fn drive<F: Future>(
     mut future: Pin<&mut F>,

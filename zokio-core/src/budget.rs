@@ -67,6 +67,24 @@ pub fn with_task_budget<R>(f: impl FnOnce() -> R) -> R {
     with(Budget(Some(TASK_BUDGET)), f)
 }
 
+/// Runs `f` with no budget limit, restoring the caller's budget afterwards:
+/// for blocking code that drives futures of its own inside a task (Tokio's
+/// `block_in_place` does the same).
+///
+/// ```
+/// use zokio_core::budget;
+///
+/// budget::with_task_budget(|| {
+///     budget::consume(budget::TASK_BUDGET);
+///     budget::without_budget(|| assert!(budget::has_remaining()));
+///     assert!(!budget::has_remaining());
+/// });
+/// ```
+#[inline]
+pub fn without_budget<R>(f: impl FnOnce() -> R) -> R {
+    with(Budget(None), f)
+}
+
 /// Takes one unit for an operation about to be attempted.
 ///
 /// `Pending` means the budget is spent: the task has been woken and should

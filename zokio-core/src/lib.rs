@@ -65,7 +65,7 @@ pub mod task;
 mod loom_models;
 
 pub use atomic_waker::AtomicWaker;
-pub use block_on::block_on;
+pub use block_on::{block_on, block_on_entered};
 pub use driver::{Driver, Unpark, unpark_waker};
 pub use park::{ThreadParker, ThreadUnparker};
 pub use task::{Schedule, ScheduleHint};

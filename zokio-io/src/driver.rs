@@ -85,6 +85,28 @@ impl IoDriver {
         })
     }
 
+    /// A reactor that takes at most `events` readiness events from the OS
+    /// per wait (default 1024), as Tokio's `max_io_events_per_tick`. Zero
+    /// is an `InvalidInput` error.
+    ///
+    /// ```
+    /// let driver = zokio_io::IoDriver::with_events_per_tick(64)?;
+    /// assert!(zokio_io::IoDriver::with_events_per_tick(0).is_err());
+    /// # drop(driver);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn with_events_per_tick(events: usize) -> io::Result<IoDriver> {
+        if events == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "zokio: `max_io_events_per_tick` must be at least 1",
+            ));
+        }
+        let mut driver = IoDriver::new()?;
+        driver.events = Events::with_capacity(events);
+        Ok(driver)
+    }
+
     /// The handle through which sources register with this driver.
     pub fn handle(&self) -> Handle {
         Handle {

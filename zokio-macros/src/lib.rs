@@ -10,9 +10,12 @@
 //! untouched, so spans and errors inside it stay the user's.
 //!
 //! Options, as in tokio: `flavor = "multi_thread"` (the default for `main`)
-//! or `"current_thread"` (the default for `test`), `worker_threads = N`, and
+//! or `"current_thread"` (the default for `test`), `worker_threads = N`,
 //! `start_paused = true` (the clock starts paused; current-thread only, as
-//! the runtime's builder allows pausing only there).
+//! the runtime's builder allows pausing only there), and `crate = "path"`
+//! (where the zokio crate is, for a crate that re-exports it). A wrong,
+//! repeated or unknown option is a compile error at the offending token;
+//! the `compile_fail` doc tests on `zokio::main` show each.
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
@@ -64,6 +67,8 @@ struct Options {
     worker_threads: Option<Literal>,
     /// `start_paused = true`, with the span of its value for errors.
     start_paused: Option<Span>,
+    /// `crate = "..."`: the path the expansion names the facade by.
+    krate: Option<String>,
 }
 
 fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
@@ -107,8 +112,9 @@ fn expand(args: TokenStream, item: TokenStream, kind: Kind) -> TokenStream {
     }
     out.extend(tokens);
     let block_on = format!(
-        "::zokio::runtime::Builder::{}(){}{}.enable_all().build()\
+        "{}::runtime::Builder::{}(){}{}.enable_all().build()\
          .expect(\"failed to build the Zokio runtime\").block_on(async move {{}})",
+        options.krate.as_deref().unwrap_or("::zokio"),
         if options.current_thread {
             "new_current_thread"
         } else {
@@ -158,17 +164,38 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
         current_thread: kind == Kind::Test,
         worker_threads: None,
         start_paused: None,
+        krate: None,
     };
+    let mut seen: Vec<String> = Vec::new();
+    let mut flavor_span = None;
+    let mut worker_threads_span = None;
     let tokens: Vec<TokenTree> = args.into_iter().collect();
     for option in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
-        match option {
-            [] => {}
-            [
-                TokenTree::Ident(key),
-                TokenTree::Punct(eq),
-                TokenTree::Literal(value),
-            ] if eq.as_char() == '=' => match key.to_string().as_str() {
-                "flavor" => match value.to_string().as_str() {
+        let (key, value) = match option {
+            [] => continue,
+            [TokenTree::Ident(key), TokenTree::Punct(eq), value] if eq.as_char() == '=' => {
+                (key, value)
+            }
+            [TokenTree::Ident(key)] => {
+                return Err((
+                    format!("`{key}` needs a value: write `{key} = ...`"),
+                    key.span(),
+                ));
+            }
+            other => {
+                let span = other.first().map_or(Span::call_site(), TokenTree::span);
+                return Err(("expected `name = value`, separated by commas".into(), span));
+            }
+        };
+        let name = key.to_string();
+        if seen.contains(&name) {
+            return Err((format!("`{name}` is set more than once"), key.span()));
+        }
+        seen.push(name.clone());
+        match (name.as_str(), value) {
+            ("flavor", TokenTree::Literal(value)) => {
+                flavor_span = Some(value.span());
+                match value.to_string().as_str() {
                     "\"multi_thread\"" => options.current_thread = false,
                     "\"current_thread\"" => options.current_thread = true,
                     _ => {
@@ -177,48 +204,45 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
                             value.span(),
                         ));
                     }
-                },
-                "worker_threads" => {
-                    let n: usize = value.to_string().parse().map_err(|_| {
-                        (
-                            "`worker_threads` takes a whole number".to_string(),
-                            value.span(),
-                        )
-                    })?;
-                    if n == 0 {
-                        return Err(("`worker_threads` must be at least 1".into(), value.span()));
-                    }
-                    options.worker_threads = Some(value.clone());
-                }
-                "start_paused" => {
-                    return Err(("`start_paused` is `true` or `false`".into(), value.span()));
-                }
-                other => {
-                    return Err((
-                        format!(
-                            "unknown option `{other}`: expected `flavor`, `worker_threads` \
-                             or `start_paused`"
-                        ),
-                        key.span(),
-                    ));
-                }
-            },
-            [
-                TokenTree::Ident(key),
-                TokenTree::Punct(eq),
-                TokenTree::Ident(value),
-            ] if eq.as_char() == '=' && key.to_string() == "start_paused" => {
-                match value.to_string().as_str() {
-                    "true" => options.start_paused = Some(value.span()),
-                    "false" => options.start_paused = None,
-                    _ => {
-                        return Err(("`start_paused` is `true` or `false`".into(), value.span()));
-                    }
                 }
             }
-            other => {
-                let span = other.first().map_or(Span::call_site(), TokenTree::span);
-                return Err(("expected `name = value`".into(), span));
+            ("worker_threads", TokenTree::Literal(value)) => {
+                let n: usize = value.to_string().parse().map_err(|_| {
+                    (
+                        "`worker_threads` takes a whole number".to_string(),
+                        value.span(),
+                    )
+                })?;
+                if n == 0 {
+                    return Err(("`worker_threads` must be at least 1".into(), value.span()));
+                }
+                worker_threads_span = Some(value.span());
+                options.worker_threads = Some(value.clone());
+            }
+            ("start_paused", TokenTree::Ident(value)) if value.to_string() == "true" => {
+                options.start_paused = Some(value.span());
+            }
+            ("start_paused", TokenTree::Ident(value)) if value.to_string() == "false" => {}
+            ("crate", TokenTree::Literal(value)) => {
+                options.krate = Some(crate_path(value)?);
+            }
+            ("flavor" | "crate", value) => {
+                return Err((format!("`{name}` takes a string literal"), value.span()));
+            }
+            ("worker_threads", value) => {
+                return Err(("`worker_threads` takes a whole number".into(), value.span()));
+            }
+            ("start_paused", value) => {
+                return Err(("`start_paused` is `true` or `false`".into(), value.span()));
+            }
+            (other, _) => {
+                return Err((
+                    format!(
+                        "unknown option `{other}`: expected `flavor`, `worker_threads`, \
+                         `start_paused` or `crate`"
+                    ),
+                    key.span(),
+                ));
             }
         }
     }
@@ -231,12 +255,46 @@ fn parse_options(args: TokenStream, kind: Kind) -> Result<Options, (String, Span
         ));
     }
     if options.current_thread && options.worker_threads.is_some() {
+        let span = worker_threads_span
+            .or(flavor_span)
+            .unwrap_or_else(Span::call_site);
         return Err((
-            "`worker_threads` goes with the multi-thread flavor only".into(),
-            Span::call_site(),
+            "`worker_threads` goes with the multi-thread flavor only: add \
+             `flavor = \"multi_thread\"`"
+                .into(),
+            span,
         ));
     }
     Ok(options)
+}
+
+/// The path in `crate = "..."`: `::`-separated identifiers (a leading `::`
+/// allowed), so it can stand where `::zokio` stands in the expansion.
+fn crate_path(value: &Literal) -> Result<String, (String, Span)> {
+    let text = value.to_string();
+    let bad = || {
+        (
+            "`crate` is a path to the zokio crate in a string, such as \"zokio\" or \
+             \"my_app::zokio\""
+                .to_string(),
+            value.span(),
+        )
+    };
+    let path = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .ok_or_else(bad)?
+        .trim();
+    let relative = path.strip_prefix("::").unwrap_or(path);
+    let is_ident = |s: &str| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    };
+    if relative.is_empty() || !relative.split("::").all(|seg| is_ident(seg.trim())) {
+        return Err(bad());
+    }
+    Ok(path.to_string())
 }
 
 fn parse(source: &str) -> TokenStream {

@@ -75,6 +75,12 @@ pub struct Config {
     pub on_thread_start: Option<ThreadHook>,
     /// Runs last on every worker and blocking thread.
     pub on_thread_stop: Option<ThreadHook>,
+    /// Runs on a worker (or the current-thread scheduler's thread) just
+    /// before it parks for want of work; a task it spawns or a future it
+    /// wakes keeps the thread from sleeping.
+    pub on_thread_park: Option<ThreadHook>,
+    /// Runs on a worker when it returns from parking.
+    pub on_thread_unpark: Option<ThreadHook>,
     /// Called on each worker and blocking thread as it starts; the value is
     /// held until the thread exits, then dropped there.
     pub thread_context: Option<ThreadContextFn>,
@@ -82,6 +88,12 @@ pub struct Config {
     /// driver if it is free) before its own work, so remote work is never
     /// starved by a busy local queue (default 61). Zero is an error.
     pub global_queue_interval: u32,
+    /// Every this many ticks a busy worker polls the driver (I/O, timers)
+    /// without blocking (default 61, as Tokio's). Zero is an error.
+    pub event_interval: u32,
+    /// Puts a task woken by the running task at the back of the worker's
+    /// queue, not in the LIFO slot that runs it next (default false).
+    pub disable_lifo_slot: bool,
     /// Upper bound on blocking-pool threads (default 512). Zero is an error.
     pub max_blocking_threads: usize,
     /// How long an idle blocking thread waits for work before it exits
@@ -110,6 +122,9 @@ impl Config {
         }
         if self.global_queue_interval == 0 {
             return invalid("zokio: `global_queue_interval` must be at least 1");
+        }
+        if self.event_interval == 0 {
+            return invalid("zokio: `event_interval` must be at least 1");
         }
         Ok(())
     }
@@ -156,8 +171,12 @@ impl Default for Config {
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
             thread_context: None,
             global_queue_interval: 61,
+            event_interval: 61,
+            disable_lifo_slot: false,
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             layers: Handles::new(),
@@ -171,6 +190,8 @@ impl fmt::Debug for Config {
             .field("worker_threads", &self.worker_threads)
             .field("thread_stack_size", &self.thread_stack_size)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("event_interval", &self.event_interval)
+            .field("disable_lifo_slot", &self.disable_lifo_slot)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
             .field("layers", &self.layers)

@@ -36,9 +36,10 @@
 //! kernel delivers data on the sender's CPU, this settles each client and
 //! its server task on one worker and cuts the kernel's cost per request.
 //!
-//! [`CurrentThread`] runs every task on the thread calling `block_on`, so
-//! tasks may be `!Send` ([`spawn_local`]); other threads reach it through a
-//! thread-safe remote queue and the driver's unparker.
+//! [`CurrentThread`] runs every task on the thread calling `block_on`; other
+//! threads reach it through a thread-safe remote queue and the driver's
+//! unparker. `!Send` tasks run in a [`LocalSet`] ([`spawn_local`]), under
+//! either scheduler.
 //!
 //! Both own their tasks: dropping a scheduler cancels every task it owns,
 //! wherever it waits, drops its future, and joins the threads, in the steps
@@ -76,6 +77,7 @@ mod id;
 mod idle;
 mod inbox;
 mod lifo;
+mod local_set;
 mod metrics;
 mod multi_thread;
 mod owned;
@@ -87,10 +89,59 @@ mod worker_cpus;
 #[cfg(all(test, loom))]
 mod loom_models;
 
+/// Tokio's message for a `block_on` on a thread already running a runtime.
+pub(crate) const NESTED_BLOCK_ON: &str = "Cannot start a runtime from within a runtime. This \
+     happens because a function (like `block_on`) attempted to block the current thread while \
+     the thread is being used to drive asynchronous tasks: `.await` the future instead";
+
 pub use config::{Config, ThreadContextFn, ThreadHook, ThreadNameFn};
 pub use current_thread::CurrentThread;
-pub use current_thread::shared::{spawn_local, spawn_local_with};
 pub use handle::{Flavor, Handle, spawn, spawn_blocking};
+pub use local_set::{
+    LocalEnterGuard, LocalSet, RunUntil, in_local_set, spawn_local, spawn_local_with,
+};
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
+
+/// Runs the blocking function `f` on this thread, as Tokio's
+/// `task::block_in_place`.
+///
+/// On a worker of a [`MultiThread`] scheduler, the worker's queue is first
+/// handed to a stand-in thread from the blocking pool, so the other tasks
+/// keep running while `f` blocks; `f` runs outside the runtime (it may call
+/// `Handle::block_on`), and the worker takes its queue back when `f`
+/// returns. On any other thread outside a current-thread runtime, `f` just
+/// runs.
+///
+/// # Panics
+///
+/// On a [`CurrentThread`] scheduler's thread or inside a [`LocalSet`], with
+/// Tokio's message ("can call blocking only when running on the
+/// multi-threaded runtime"): every task there runs on this one thread.
+///
+/// ```
+/// use zokio_core::ThreadParker;
+/// use zokio_sched::{Config, MultiThread};
+///
+/// let rt = MultiThread::new(ThreadParker::new(), Config { worker_threads: 1, ..Config::default() })?;
+/// let n = rt.block_on(rt.spawn(async {
+///     // The only worker blocks, yet another task still runs meanwhile.
+///     let other = zokio_sched::spawn(async { 2 });
+///     let n = zokio_sched::block_in_place(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(20));
+///         40
+///     });
+///     n + other.await.unwrap()
+/// })).unwrap();
+/// assert_eq!(n, 42);
+/// assert_eq!(zokio_sched::block_in_place(|| 1), 1); // outside a runtime
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    multi_thread::block_in_place::block_in_place(f)
+}
 pub use zokio_core::context::{EnterGuard, TryCurrentError};

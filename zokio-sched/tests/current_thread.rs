@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use zokio_core::ThreadParker;
 use zokio_core::task::yield_now;
-use zokio_sched::{Config, CurrentThread, Handle};
+use zokio_sched::{Config, CurrentThread, Handle, LocalSet};
 
 mod support;
 use support::{CountDrop, within};
@@ -21,9 +21,10 @@ fn runtime() -> CurrentThread<ThreadParker> {
 #[test]
 fn runs_spawned_and_local_tasks_on_this_thread() {
     let rt = runtime();
+    let set = LocalSet::new();
     let me = std::thread::current().id();
     let counter = Rc::new(Cell::new(0));
-    let local = rt.spawn_local({
+    let local = set.spawn_local({
         let counter = counter.clone();
         async move {
             counter.set(counter.get() + 1);
@@ -31,7 +32,7 @@ fn runs_spawned_and_local_tasks_on_this_thread() {
         }
     });
     let sent = rt.spawn(async { std::thread::current().id() });
-    assert_eq!(rt.block_on(local).unwrap(), me);
+    assert_eq!(rt.block_on(set.run_until(local)).unwrap(), me);
     assert_eq!(rt.block_on(sent).unwrap(), me);
     assert_eq!(counter.get(), 1);
 }
@@ -67,7 +68,8 @@ fn remote_work_is_served_while_local_work_is_plentiful() {
     within(20, || {
         let rt = runtime();
         let handle = rt.handle();
-        let served = rt.block_on(async move {
+        let set = LocalSet::new();
+        let served = rt.block_on(set.run_until(async move {
             // Two local tasks that keep yielding: local work never runs out.
             let stop = Rc::new(Cell::new(false));
             for _ in 0..2 {
@@ -84,14 +86,15 @@ fn remote_work_is_served_while_local_work_is_plentiful() {
             let v = remote.await.unwrap();
             stop.set(true);
             v
-        });
+        }));
         assert_eq!(served, 3);
     });
 }
 
 #[test]
-fn dropping_it_drops_every_future_including_local_ones() {
+fn dropping_it_and_a_local_set_drops_every_future() {
     let rt = runtime();
+    let set = LocalSet::new();
     let dropped = Arc::new(AtomicUsize::new(0));
     for i in 0..1000 {
         let guard = CountDrop(dropped.clone());
@@ -102,14 +105,16 @@ fn dropping_it_drops_every_future_including_local_ones() {
             }));
         } else {
             let not_send = Rc::new(guard);
-            drop(rt.spawn_local(async move {
+            drop(set.spawn_local(async move {
                 let _g = not_send;
                 std::future::pending::<()>().await
             }));
         }
     }
-    rt.block_on(yield_now());
+    rt.block_on(set.run_until(yield_now()));
     drop(rt);
+    assert_eq!(dropped.load(Ordering::Relaxed), 500);
+    drop(set);
     assert_eq!(dropped.load(Ordering::Relaxed), 1000);
 }
 
@@ -137,7 +142,7 @@ fn nested_block_on_panics_clearly() {
 }
 
 #[test]
-fn spawn_local_outside_block_on_panics() {
+fn spawn_local_outside_a_local_set_panics() {
     let result = std::panic::catch_unwind(|| zokio_sched::spawn_local(async {}));
     assert!(result.is_err());
 }

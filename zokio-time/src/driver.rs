@@ -163,6 +163,12 @@ impl<D: Driver> TimeDriver<D> {
                 }
                 _ => park_inner(wait),
             }
+        } else if self.auto_advance && shared.clock.is_paused() {
+            // Held by a blocking job, whose end wakes nobody if its handle is
+            // not awaited: look again soon rather than sleep the paused span.
+            park_inner(Some(
+                wait.map_or(HELD_CLOCK_RECHECK, |w| w.min(HELD_CLOCK_RECHECK)),
+            ));
         } else {
             park_inner(wait);
         }
@@ -234,6 +240,9 @@ impl<U: fmt::Debug> fmt::Debug for TimeUnparker<U> {
 /// Whether the runtime current on this thread has blocking jobs running: a
 /// paused clock then holds still (the park waits for real, and the job's
 /// completion unparks it) instead of jumping past what the job would do.
+/// How often a paused clock held by blocking jobs looks whether they ended.
+const HELD_CLOCK_RECHECK: Duration = Duration::from_millis(1);
+
 fn blocking_jobs_in_flight() -> bool {
     context::with_current::<BlockingHandle, _>(|pool| pool.is_ok_and(|p| p.jobs_in_flight() > 0))
 }

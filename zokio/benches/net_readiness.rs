@@ -23,7 +23,7 @@ use zokio_bench::{Better, Runner};
 
 const MSG: usize = 64;
 
-type ZokioRt = zokio::Runtime<zokio_sched::CurrentThread<zokio::runtime::DefaultDriver>>;
+type ZokioRt = zokio::Runtime;
 
 fn zokio_rt() -> ZokioRt {
     zokio::runtime::Builder::new_current_thread()

@@ -38,7 +38,8 @@ fn main() -> std::io::Result<()> {
         io: None,
     };
     let rt = Runtime::current_thread(driver, layers, SchedulerConfig::default())?;
-    rt.block_on(async {
+    let set = zokio::task::LocalSet::new();
+    rt.block_on(set.run_until(async {
         let local = std::rc::Rc::new("a !Send value");
         zokio::task::spawn_local(async move {
             zokio::time::sleep(Duration::from_millis(5)).await;
@@ -46,7 +47,7 @@ fn main() -> std::io::Result<()> {
         })
         .await
         .expect("local task");
-    });
+    }));
 
     // 2. The work-stealing scheduler over our own driver, with timers on top.
     let parks = Arc::new(AtomicU64::new(0));

@@ -33,7 +33,91 @@
 //! names and semantics) and [`select!`].
 
 pub use zokio_core::block_on;
-pub use zokio_macros::{main, test};
+pub use zokio_macros::test;
+
+/// Runs `async fn main` on a Zokio runtime with I/O and timers enabled, as
+/// `#[tokio::main]` does; `#[zokio::test]` is the same for tests (on a
+/// current-thread runtime by default).
+///
+/// Options: `flavor = "multi_thread"` (the default) or `"current_thread"`,
+/// `worker_threads = N` (multi-thread only), `start_paused = true`
+/// (current-thread only), and `crate = "path"` for a crate that reaches
+/// zokio under another path:
+///
+/// ```
+/// mod reexport {
+///     pub use zokio as rt;
+/// }
+///
+/// #[zokio::main(flavor = "current_thread", crate = "reexport::rt")]
+/// async fn main() {
+///     reexport::rt::task::yield_now().await;
+/// }
+/// ```
+///
+/// Each bad argument is a compile error naming it (these are `compile_fail`
+/// doc tests, so each is checked to fail). An unknown option:
+///
+/// ```compile_fail
+/// #[zokio::main(flavour = "current_thread")]
+/// async fn main() {}
+/// ```
+///
+/// an option given twice:
+///
+/// ```compile_fail
+/// #[zokio::main(flavor = "current_thread", flavor = "multi_thread")]
+/// async fn main() {}
+/// ```
+///
+/// a flavor Zokio has not:
+///
+/// ```compile_fail
+/// #[zokio::main(flavor = "local")]
+/// async fn main() {}
+/// ```
+///
+/// `worker_threads` that is zero, not a number, or on the current-thread flavor:
+///
+/// ```compile_fail
+/// #[zokio::main(worker_threads = 0)]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[zokio::main(worker_threads = "two")]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[zokio::test(worker_threads = 2)]
+/// async fn current_thread_by_default() {}
+/// ```
+///
+/// a `crate` that is not a path, or an option without a value:
+///
+/// ```compile_fail
+/// #[zokio::main(crate = "not a path")]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[zokio::main(crate = zokio)]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[zokio::main(flavor)]
+/// async fn main() {}
+/// ```
+///
+/// and a function that is not `async`:
+///
+/// ```compile_fail
+/// #[zokio::main]
+/// fn main() {}
+/// ```
+pub use zokio_macros::main;
 
 pub mod compat;
 pub mod future;

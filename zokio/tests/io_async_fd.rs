@@ -403,7 +403,7 @@ fn assert_pending<T: std::fmt::Debug, F: Future<Output = T>>(f: F) -> std::pin::
     pinned
 }
 
-fn rt() -> zokio::Runtime<zokio_sched::CurrentThread<zokio::runtime::DefaultDriver>> {
+fn rt() -> zokio::Runtime {
     zokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

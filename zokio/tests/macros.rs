@@ -6,7 +6,9 @@ use std::time::Duration;
 async fn test_attribute_runs_on_a_current_thread_runtime() {
     zokio::time::sleep(Duration::from_millis(1)).await;
     let local = std::rc::Rc::new(1);
-    let n = zokio::task::spawn_local(async move { *local + 1 })
+    let set = zokio::task::LocalSet::new();
+    let n = set
+        .run_until(async move { zokio::task::spawn_local(async move { *local + 1 }).await })
         .await
         .unwrap();
     assert_eq!(n, 2);

@@ -57,10 +57,7 @@ async fn resolve_dns() -> io::Result<()> {
 
 /// A runtime whose blocking pool has one thread, held by a job until the
 /// returned sender is dropped.
-fn runtime_with_a_busy_pool() -> (
-    zokio::Runtime<zokio_sched::CurrentThread<zokio::runtime::DefaultDriver>>,
-    mpsc::Sender<()>,
-) {
+fn runtime_with_a_busy_pool() -> (zokio::Runtime, mpsc::Sender<()>) {
     let rt = zokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(1)
         .enable_all()

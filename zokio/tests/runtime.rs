@@ -206,7 +206,7 @@ fn thread_hooks_and_names_apply_to_workers() {
 #[test]
 fn a_current_thread_runtime_runs_local_tasks() {
     let rt = Builder::new_current_thread().enable_all().build().unwrap();
-    let value = rt.block_on(async {
+    let value = zokio::task::LocalSet::new().block_on(&rt, async {
         let shared = std::rc::Rc::new(std::cell::Cell::new(1));
         let local = shared.clone();
         zokio::task::spawn_local(async move {

@@ -1,12 +1,12 @@
-//! Port of tokio/tests/task_builder.rs to Zokio. Tokio's `spawn_local` tests
-//! run in a `LocalSet` or a local runtime; Zokio's `spawn_local` runs on the
-//! current-thread runtime, so they use that. Outside a runtime, Zokio's
+//! Port of tokio/tests/task_builder.rs to Zokio (all 9 of its tests). Tokio's
+//! `spawn_local_on_local_runtime` uses its unstable local runtime, which
+//! Zokio has not: it runs in a `LocalSet` here. Outside a runtime, Zokio's
 //! `Builder::spawn` returns an error (Tokio's panics).
 #![cfg(not(loom))]
 
 use std::rc::Rc;
 
-use zokio::task::Builder;
+use zokio::task::{Builder, LocalSet};
 
 #[zokio::test]
 async fn spawn_with_name() {
@@ -21,16 +21,29 @@ async fn spawn_with_name() {
 
 #[zokio::test]
 async fn spawn_local_on_local_runtime() {
-    let result = Builder::new()
-        .spawn_local(async { "task executed" })
-        .unwrap()
+    let result = LocalSet::new()
+        .run_until(async {
+            Builder::new()
+                .spawn_local(async { "task executed" })
+                .unwrap()
+                .await
+        })
         .await;
 
     assert_eq!(result.unwrap(), "task executed");
 }
 
+#[zokio::test]
+#[should_panic = "`spawn_local` called from outside of a `task::LocalSet`"]
+async fn spawn_local_panics_outside_local_set_or_local_runtime() {
+    let _ = Builder::new()
+        .spawn_local(async { "task executed" })
+        .unwrap()
+        .await;
+}
+
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[should_panic = "`spawn_local` was called outside `CurrentThread::block_on`"]
+#[should_panic = "`spawn_local` called from outside of a `task::LocalSet`"]
 async fn spawn_local_panics_in_multi_thread_runtime() {
     let _ = Builder::new()
         .spawn_local(async { "task executed" })
@@ -52,10 +65,14 @@ async fn spawn_blocking_with_name() {
 #[zokio::test]
 async fn spawn_local_with_name() {
     let unsend_data = Rc::new("task executed");
-    let result = Builder::new()
-        .name("name")
-        .spawn_local(async move { unsend_data })
-        .unwrap()
+    let result = LocalSet::new()
+        .run_until(async move {
+            Builder::new()
+                .name("name")
+                .spawn_local(async move { unsend_data })
+                .unwrap()
+                .await
+        })
         .await;
 
     assert_eq!(*result.unwrap(), "task executed");
@@ -84,9 +101,13 @@ async fn spawn_blocking_without_name() {
 #[zokio::test]
 async fn spawn_local_without_name() {
     let unsend_data = Rc::new("task executed");
-    let result = Builder::new()
-        .spawn_local(async move { unsend_data })
-        .unwrap()
+    let result = LocalSet::new()
+        .run_until(async move {
+            Builder::new()
+                .spawn_local(async move { unsend_data })
+                .unwrap()
+                .await
+        })
         .await;
 
     assert_eq!(*result.unwrap(), "task executed");

@@ -1,9 +1,8 @@
 //! Port of part of tokio/tests/task_join_set.rs to Zokio: the tests of
 //! `join_all`, `try_join_next`, `try_join_next_with_id` and
 //! `join_next_with_id`. `task_panics` ran on a paused clock there; here it
-//! uses short real sleeps. The `LocalSet` tests are left out (Zokio has no
-//! `LocalSet` yet; `spawn_local` on the current-thread runtime is tested
-//! instead).
+//! uses short real sleeps. `spawn_local` is tested in a `LocalSet` on the
+//! current-thread runtime.
 #![cfg(not(loom))]
 
 use std::collections::HashSet;
@@ -154,7 +153,7 @@ fn spawn_local_joins_a_non_send_task_on_the_current_thread_runtime() {
     let rt = zokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let sum = rt.block_on(async {
+    let sum = zokio::task::LocalSet::new().block_on(&rt, async {
         let mut set = JoinSet::new();
         for i in 0..10 {
             let local = std::rc::Rc::new(i);

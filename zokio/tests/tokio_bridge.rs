@@ -70,7 +70,8 @@ fn tokio_bound_code_runs_on_the_current_thread_flavor() {
         .enable_tokio()
         .build()
         .unwrap();
-    rt.block_on(async {
+    // `!Send` tasks run in a `LocalSet` (as in Tokio).
+    zokio::task::LocalSet::new().block_on(&rt, async {
         assert_eq!(tokio_bound_work().await, 42);
         assert_eq!(zokio::spawn(tokio_bound_work()).await.unwrap(), 42);
         let local = zokio::task::spawn_local(tokio_bound_work());

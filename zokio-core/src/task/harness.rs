@@ -149,10 +149,13 @@ pub(crate) fn current_task_id() -> Option<Id> {
 /// registry if it has one, else in the slot.
 #[inline]
 fn report_finished(slot: *mut RunSlot<'static>, waited: Option<WaitKey>) {
-    let Some(key) = waited else { return };
     if slot.is_null() {
         return;
     }
+    // As below: the slot's run is below us and its task's header is alive.
+    // SAFETY: so `meta` points to the live metadata of the task being run.
+    unsafe { (*(*slot).meta).mark_finished() };
+    let Some(key) = waited else { return };
     // A non-null slot was taken by this harness during the run that
     // offered it, and that run's frame (which owns the slot and borrows its
     // registry) is still below us.
@@ -246,6 +249,31 @@ impl<F> Harness<F> {
         unsafe { ptr::from_mut(state).cast::<u8>().write(WAITING_TAG) };
     }
 
+    /// Polls the future; if the poll panics, the future is dropped during
+    /// the unwind (its `Drop` sees `thread::panicking()`), as Tokio drops it.
+    #[inline]
+    fn poll_dropping_on_unwind(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output>
+    where
+        F: Future,
+    {
+        /// Armed for the poll only: forgotten when the poll returns.
+        struct DropOnUnwind<'a, F>(Pin<&'a mut Harness<F>>);
+        impl<F> Drop for DropOnUnwind<'_, F> {
+            fn drop(&mut self) {
+                // A panic from the future's own `Drop` is caught in there,
+                // so it cannot abort the unwind in progress.
+                let _ = self.0.as_mut().drop_future();
+            }
+        }
+        let mut guard = DropOnUnwind(self.as_mut());
+        let output = match guard.0.as_mut().future() {
+            Some(future) => future.poll(cx),
+            None => Poll::Pending,
+        };
+        std::mem::forget(guard);
+        output
+    }
+
     /// Drops the future in place; a panic in its `Drop` becomes the task's failure.
     fn drop_future(self: Pin<&mut Self>) -> Result<(), Failure> {
         // SAFETY: the state is structurally pinned (see `future`); `Pin::set`
@@ -279,11 +307,13 @@ impl<F: Future> Future for Harness<F> {
             report_finished(slot, waited);
             return Poll::Ready(dropped.and(Err(Failure::cancelled())));
         }
-        let Some(future) = self.as_mut().future() else {
+        if self.as_mut().future().is_none() {
             // async-task never polls a future that returned `Ready`.
             return Poll::Ready(Err(Failure::cancelled()));
-        };
-        let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        }
+        let outcome = match catch_unwind(AssertUnwindSafe(|| {
+            self.as_mut().poll_dropping_on_unwind(cx)
+        })) {
             Ok(Poll::Pending) => {
                 if waited.is_none() && !slot.is_null() {
                     // SAFETY: as above: the slot's run is below us on this stack,

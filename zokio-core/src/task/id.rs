@@ -65,16 +65,18 @@ impl fmt::Debug for Id {
 /// The metadata in every task header: one word, so that a spawned `pending()`
 /// fits in 56 bytes.
 ///
-/// The word is either `id << 2 | INLINE` for an unnamed task, or a pointer to a
-/// boxed [`Named`] (8-aligned, so its low two bits are free). Bit 1 is the abort
-/// flag in both forms. Names are rare, so they live out of line.
+/// The word is either `id << 3 | INLINE` for an unnamed task, or a pointer to a
+/// boxed [`Named`] (8-aligned, so its low three bits are free). Bit 1 is the
+/// abort flag and bit 2 the finished flag in both forms. Names are rare, so
+/// they live out of line.
 pub(crate) struct TaskMeta {
     word: AtomicU64,
 }
 
 const INLINE: u64 = 0b01;
-const ABORT: u64 = 0b10;
-const FLAGS: u64 = INLINE | ABORT;
+const ABORT: u64 = 0b010;
+const FINISHED: u64 = 0b100;
+const FLAGS: u64 = INLINE | ABORT | FINISHED;
 
 struct Named {
     id: Id,
@@ -85,7 +87,7 @@ impl TaskMeta {
     pub(crate) fn new(name: Option<&str>) -> TaskMeta {
         let id = Id::next();
         let word = match name {
-            None => (id.0.get() << 2) | INLINE,
+            None => (id.0.get() << 3) | INLINE,
             Some(name) => {
                 let named = Box::new(Named {
                     id,
@@ -113,7 +115,7 @@ impl TaskMeta {
         match Self::named(word) {
             // SAFETY: the box is owned by this metadata and freed only in its `Drop`.
             Some(named) => unsafe { named.as_ref().id },
-            None => Id(NonZeroU64::new(word >> 2).unwrap_or(NonZeroU64::MIN)),
+            None => Id(NonZeroU64::new(word >> 3).unwrap_or(NonZeroU64::MIN)),
         }
     }
 
@@ -127,6 +129,24 @@ impl TaskMeta {
     /// Sets the abort flag; returns true if this call set it.
     pub(crate) fn request_abort(&self) -> bool {
         self.word.fetch_or(ABORT, Ordering::Release) & ABORT == 0
+    }
+
+    /// Records that the task's future is gone (completed, panicked or
+    /// cancelled), for [`AbortHandle::is_finished`](super::AbortHandle::is_finished).
+    ///
+    /// Called once per task, by the only thread that owns the task's future
+    /// at that moment. A plain load and store, not a read-modify-write: the
+    /// only concurrent writer is `request_abort`, and an abort flag that
+    /// this store overwrites is moot once the task has finished.
+    #[inline]
+    pub(crate) fn mark_finished(&self) {
+        let word = self.word.load(Ordering::Relaxed);
+        self.word.store(word | FINISHED, Ordering::Release);
+    }
+
+    /// True once [`mark_finished`](TaskMeta::mark_finished) ran.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.word.load(Ordering::Acquire) & FINISHED != 0
     }
 
     pub(crate) fn is_abort_requested(&self) -> bool {

@@ -175,6 +175,27 @@ impl AbortHandle {
     pub fn id(&self) -> Id {
         self.meta().id()
     }
+
+    /// True once the task has completed, panicked or been cancelled, as
+    /// [`JoinHandle::is_finished`].
+    ///
+    /// ```
+    /// use zokio_core::task::spawn;
+    ///
+    /// let (runnable, handle) = spawn(async { 3 }, |_, _| {});
+    /// let abort = handle.abort_handle();
+    /// assert!(!abort.is_finished());
+    /// runnable.run();
+    /// assert!(abort.is_finished());
+    ///
+    /// let (runnable, handle) = spawn(std::future::pending::<()>(), |_, _| {});
+    /// let abort = handle.abort_handle();
+    /// drop(runnable); // cancelled without running
+    /// assert!(abort.is_finished() && handle.is_finished());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.meta().is_finished()
+    }
 }
 
 impl Clone for AbortHandle {
@@ -190,6 +211,7 @@ impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AbortHandle")
             .field("id", &self.id())
+            .field("finished", &self.is_finished())
             .finish()
     }
 }

@@ -133,13 +133,13 @@ impl<'a> Builder<'a> {
             } else {
                 ScheduleHint::Wake
             };
-            schedule.schedule(Runnable(runnable), hint);
+            schedule.schedule(Runnable::new(runnable), hint);
         });
         let build = async_task::Builder::new().metadata(TaskMeta::new(self.name));
         // SAFETY: forwarded to the caller.
         let (runnable, task) = unsafe { build.spawn_unchecked(|_| Harness::new(future), schedule) };
         let waker = runnable.waker();
-        (Runnable(runnable), JoinHandle::new(task, waker))
+        (Runnable::new(runnable), JoinHandle::new(task, waker))
     }
 }
 

@@ -28,9 +28,31 @@ use crate::sync::atomic::AtomicBool;
 /// assert!(handle.is_finished());
 /// assert!(rx.try_recv().is_err(), "a completed task is not rescheduled");
 /// ```
-pub struct Runnable(pub(crate) async_task::Runnable<TaskMeta>);
+pub struct Runnable(Option<async_task::Runnable<TaskMeta>>);
 
 impl Runnable {
+    pub(crate) fn new(inner: async_task::Runnable<TaskMeta>) -> Runnable {
+        Runnable(Some(inner))
+    }
+
+    /// The async-task runnable, which every method but `drop` consumes.
+    #[inline]
+    fn take(mut self) -> async_task::Runnable<TaskMeta> {
+        match self.0.take() {
+            Some(inner) => inner,
+            // Only `take` empties it, and it takes `self`.
+            None => unreachable!("a Runnable is consumed once"),
+        }
+    }
+
+    #[inline]
+    fn inner(&self) -> &async_task::Runnable<TaskMeta> {
+        match &self.0 {
+            Some(inner) => inner,
+            None => unreachable!("a Runnable is consumed once"),
+        }
+    }
+
     /// Polls the task once, with a fresh cooperative budget.
     ///
     /// Returns true if the task woke itself while it ran (it yielded), in
@@ -150,8 +172,9 @@ impl Runnable {
         closed: Option<&AtomicBool>,
         registry: Option<&dyn WaitRegistry>,
     ) -> RunReport {
-        let mut slot = RunSlot::new(self.0.metadata(), closed, registry);
-        let yielded = harness::with_slot(&mut slot, || budget::with_task_budget(|| self.0.run()));
+        let inner = self.take();
+        let mut slot = RunSlot::new(inner.metadata(), closed, registry);
+        let yielded = harness::with_slot(&mut slot, || budget::with_task_budget(|| inner.run()));
         RunReport {
             yielded,
             first_wait: slot.first_wait,
@@ -162,34 +185,34 @@ impl Runnable {
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        self.0.metadata().id()
+        self.inner().metadata().id()
     }
 
     /// The task's name, if it was spawned with one.
     pub fn name(&self) -> Option<&str> {
-        self.0.metadata().name()
+        self.inner().metadata().name()
     }
 
     /// Hands the task to its scheduler, as a wake would.
     pub fn schedule(self) {
-        self.0.schedule()
+        self.take().schedule()
     }
 
     /// A waker for this task.
     pub fn waker(&self) -> Waker {
-        self.0.waker()
+        self.inner().waker()
     }
 
     /// A handle that cancels this task, for a scheduler that must be able to
     /// cancel the tasks it owns when it shuts down.
     pub fn abort_handle(&self) -> AbortHandle {
-        AbortHandle::new(self.0.waker(), self.0.metadata())
+        AbortHandle::new(self.inner().waker(), self.inner().metadata())
     }
 
     /// Converts into a raw pointer, for queues that store one word per task.
     #[inline]
     pub fn into_raw(self) -> NonNull<()> {
-        self.0.into_raw()
+        self.take().into_raw()
     }
 
     /// Converts back from [`into_raw`](Runnable::into_raw).
@@ -201,7 +224,18 @@ impl Runnable {
     pub unsafe fn from_raw(ptr: NonNull<()>) -> Runnable {
         // SAFETY: forwarded to the caller; zokio_core's `Runnable` is a plain
         // wrapper of async-task's, so the pointer came from the same type.
-        Runnable(unsafe { async_task::Runnable::from_raw(ptr) })
+        Runnable::new(unsafe { async_task::Runnable::from_raw(ptr) })
+    }
+}
+
+/// Dropping a `Runnable` unrun cancels its task: its future is dropped, and
+/// the task counts as finished.
+impl Drop for Runnable {
+    fn drop(&mut self) {
+        if let Some(inner) = self.0.take() {
+            inner.metadata().mark_finished();
+            drop(inner);
+        }
     }
 }
 
@@ -232,5 +266,16 @@ pub struct RunReport {
 impl fmt::Debug for Runnable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runnable").field("id", &self.id()).finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    #[test]
+    fn a_runnable_is_one_word() {
+        assert_eq!(
+            std::mem::size_of::<super::Runnable>(),
+            std::mem::size_of::<usize>()
+        );
     }
 }

@@ -1,28 +1,30 @@
 //! The single-threaded scheduler: tasks run on the thread that calls
-//! `block_on`, so they may be `!Send`.
+//! `block_on`.
 //!
 //! Wakes on that thread go to a plain `VecDeque`; wakes from other threads go
 //! to a thread-safe remote queue and unpark the driver. Every
 //! `global_queue_interval` ticks the remote queue is served first and the
-//! driver is polled, so neither waits behind plentiful local work. The
-//! driver `D` is held by value and parked with a direct call.
+//! driver is polled, so neither waits behind plentiful local work. The local
+//! queue and the driver `D` (held by value, parked with a direct call) form
+//! the *core*, which `block_on` takes for as long as it runs: the scheduler
+//! is `Send` and `Sync`, and a second `block_on` on another thread polls its
+//! own future until the core is free, as Tokio's does.
 
 pub(crate) mod shared;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
-use std::marker::PhantomData;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use concurrent_queue::ConcurrentQueue;
 use zokio_core::context::{self, Handles};
-use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
-use zokio_core::task::{JoinHandle, Runnable};
+use zokio_core::sync::{Arc, Condvar, Mutex, MutexGuard};
+use zokio_core::task::JoinHandle;
 use zokio_core::{Driver, Unpark, budget};
 
 use crate::blocking::BlockingPool;
@@ -59,36 +61,123 @@ impl<U: Unpark> Wake for MainWaker<U> {
 }
 
 /// A scheduler that runs every task on the thread calling
-/// [`block_on`](CurrentThread::block_on); tasks may be `!Send`
-/// ([`spawn_local`](CurrentThread::spawn_local)). It is itself `!Send`.
+/// [`block_on`](CurrentThread::block_on). `Send` and `Sync` (for a `Send`
+/// driver), as Tokio's current-thread runtime: `block_on` may be called
+/// from any thread, and from several at once; one of them at a time runs
+/// the tasks, while the others only poll their own future until the first
+/// returns. `!Send` tasks run in a [`LocalSet`](crate::LocalSet).
 ///
-/// Dropping it cancels every task it owns and drops their futures on this
-/// thread.
-///
-/// ```compile_fail
-/// fn assert_send<T: Send>() {}
-/// assert_send::<zokio_sched::CurrentThread<zokio_core::ThreadParker>>();
-/// ```
+/// Dropping it cancels every task it owns and drops their futures.
 ///
 /// ```
 /// use zokio_core::ThreadParker;
 /// use zokio_sched::{Config, CurrentThread};
 ///
+/// fn assert_send_sync<T: Send + Sync>(_: &T) {}
 /// let rt = CurrentThread::new(ThreadParker::new(), Config::default())?;
+/// assert_send_sync(&rt);
 /// let task = rt.spawn(async { 1 + 1 });
 /// assert_eq!(rt.block_on(task).unwrap(), 2);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct CurrentThread<D: Driver> {
-    local: Box<Local>,
-    driver: RefCell<D>,
+    shared: Arc<Shared>,
+    /// What the thread running the tasks holds: taken by `block_on`.
+    slot: Mutex<Slot<D>>,
+    /// Where `block_on`s wait while another holds the core.
+    waiters: Arc<Waiters>,
     /// What `block_on` and shutdown enter: `Config::layers`, the scheduler
     /// and its blocking pool.
     context: Handles,
     interval: u32,
-    counts: Cell<LocalCounts>,
-    /// `!Send` tasks run on the thread that owns the scheduler: it must stay there.
-    _not_send: PhantomData<*const ()>,
+    event_interval: u32,
+    on_park: Option<crate::config::ThreadHook>,
+    on_unpark: Option<crate::config::ThreadHook>,
+}
+
+/// The part only the thread running the tasks touches.
+struct Core<D: Driver> {
+    local: Local,
+    driver: D,
+    counts: LocalCounts,
+    /// The waker of `block_on`'s future, made once: a ready `block_on`
+    /// allocates nothing. A waker kept from an earlier `block_on` can only
+    /// cause a spurious poll of a later one's future.
+    main: std::sync::Arc<MainWaker<D::Unparker>>,
+    waker: Waker,
+}
+
+/// The core, when no `block_on` holds it, and how many `block_on`s wait.
+struct Slot<D: Driver> {
+    core: Option<Box<Core<D>>>,
+    /// `block_on`s waiting for the core. Changed, like `core`, only under
+    /// the slot's lock, so a releaser that reads 0 here knows no waiter can
+    /// have looked at the slot and missed the core it puts back.
+    waiting: usize,
+}
+
+/// Puts the core back when `block_on` returns or unwinds.
+struct CoreGuard<'a, D: Driver> {
+    scheduler: &'a CurrentThread<D>,
+    core: Option<Box<Core<D>>>,
+}
+
+impl<D: Driver> Drop for CoreGuard<'_, D> {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.take() {
+            let waiting = {
+                let mut slot = self.scheduler.lock_slot();
+                slot.core = Some(core);
+                slot.waiting
+            };
+            if waiting > 0 {
+                // A waiter looks at the slot while it holds the waiters'
+                // lock, so it either saw the core or is waiting by now.
+                let _lock = self.scheduler.waiters.lock();
+                self.scheduler.waiters.released.notify_all();
+            }
+        }
+    }
+}
+
+/// Counts a `block_on` out of the slot's waiters when it stops waiting.
+struct Waiting<'a, D: Driver>(&'a CurrentThread<D>);
+
+impl<D: Driver> Drop for Waiting<'_, D> {
+    fn drop(&mut self) {
+        self.0.lock_slot().waiting -= 1;
+    }
+}
+
+/// What a `block_on` waiting for the core waits on: the core put back, or
+/// its future woken.
+struct Waiters {
+    lock: Mutex<()>,
+    released: Condvar,
+}
+
+impl Waiters {
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Wakes the future of a `block_on` waiting for the core.
+struct WaitWaker {
+    woken: AtomicBool,
+    waiters: Arc<Waiters>,
+}
+
+impl Wake for WaitWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        let _lock = self.waiters.lock();
+        self.waiters.released.notify_all();
+    }
 }
 
 impl<D: Driver> CurrentThread<D> {
@@ -111,17 +200,40 @@ impl<D: Driver> CurrentThread<D> {
             counters: WorkerCounters::default(),
             layers: config.layers.clone(),
         });
+        let main = std::sync::Arc::new(MainWaker {
+            woken: AtomicBool::new(false),
+            unpark: driver.unparker(),
+            shared: shared.clone(),
+        });
         Ok(CurrentThread {
             context: Handle::from(shared.clone()).context(),
-            local: Box::new(Local {
-                shared,
-                queue: RefCell::new(VecDeque::new()),
+            slot: Mutex::new(Slot {
+                core: Some(Box::new(Core {
+                    local: Local {
+                        shared: shared.clone(),
+                        queue: RefCell::new(VecDeque::new()),
+                    },
+                    driver,
+                    counts: LocalCounts::default(),
+                    waker: Waker::from(main.clone()),
+                    main,
+                })),
+                waiting: 0,
             }),
-            driver: RefCell::new(driver),
+            shared,
+            waiters: Arc::new(Waiters {
+                lock: Mutex::new(()),
+                released: Condvar::new(),
+            }),
             interval: config.global_queue_interval,
-            counts: Cell::new(LocalCounts::default()),
-            _not_send: PhantomData,
+            event_interval: config.event_interval,
+            on_park: config.on_thread_park.clone(),
+            on_unpark: config.on_thread_unpark.clone(),
         })
+    }
+
+    fn lock_slot(&self) -> MutexGuard<'_, Slot<D>> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Spawns a `Send` future; see [`Handle::spawn`].
@@ -131,21 +243,10 @@ impl<D: Driver> CurrentThread<D> {
         F::Output: Send + 'static,
     {
         shared::spawn(
-            self.local.shared.clone(),
+            self.shared.clone(),
             zokio_core::task::Builder::new(),
             future,
         )
-    }
-
-    /// Spawns a future that need not be `Send`; it runs inside the next
-    /// [`block_on`](CurrentThread::block_on) on this thread.
-    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        self.local
-            .spawn_local(zokio_core::task::Builder::new(), future)
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
@@ -159,16 +260,18 @@ impl<D: Driver> CurrentThread<D> {
 
     /// A handle to this scheduler, usable from any thread.
     pub fn handle(&self) -> Handle {
-        Handle::from(self.local.shared.clone())
+        Handle::from(self.shared.clone())
     }
 
-    /// A snapshot of the counters (one worker: this thread).
+    /// A snapshot of the counters (one worker: the thread running the tasks).
     pub fn metrics(&self) -> Metrics {
-        self.local.shared.metrics()
+        self.shared.metrics()
     }
 
     /// Runs `future` to completion on this thread, running the spawned tasks
-    /// meanwhile and parking on the driver when there is nothing to do.
+    /// meanwhile and parking on the driver when there is nothing to do. If
+    /// another thread's `block_on` is running the tasks, this one polls only
+    /// `future`, and takes over the tasks when that one returns.
     ///
     /// # Panics
     ///
@@ -177,34 +280,93 @@ impl<D: Driver> CurrentThread<D> {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let Some(_runtime) = zokio_core::context::enter_runtime() else {
-            panic!(
-                "zokio: cannot start a runtime from within a runtime: `CurrentThread::block_on` \
-                 was called on a thread that is already running tasks; `.await` the future instead"
-            );
+            panic!("{}", crate::NESTED_BLOCK_ON);
         };
         let _context = self.context.enter();
-        context::set_worker(&*self.local, || self.run(future))
+        let mut future = pin!(future);
+        loop {
+            let core = self.lock_slot().core.take();
+            if let Some(core) = core {
+                let mut guard = CoreGuard {
+                    scheduler: self,
+                    core: Some(core),
+                };
+                let Some(core) = guard.core.as_deref_mut() else {
+                    unreachable!("the guard was just given the core")
+                };
+                let Core {
+                    local,
+                    driver,
+                    counts,
+                    main,
+                    waker,
+                } = core;
+                return context::set_worker(&*local, || {
+                    self.run(local, driver, counts, (main, waker), future.as_mut())
+                });
+            }
+            if let Some(output) = self.wait_for_core(future.as_mut()) {
+                return output;
+            }
+        }
     }
 
-    /// The loop of `block_on`: the main future, a batch of tasks, the driver.
-    fn run<F: Future>(&self, future: F) -> F::Output {
-        let shared = &self.local.shared;
-        let main = std::sync::Arc::new(MainWaker {
+    /// Polls `future` while another thread holds the core, until it
+    /// completes (`Some`) or the core is put back (`None`).
+    fn wait_for_core<F: Future>(&self, mut future: Pin<&mut F>) -> Option<F::Output> {
+        let waiters = self.waiters.clone();
+        let waiter = std::sync::Arc::new(WaitWaker {
             woken: AtomicBool::new(true),
-            unpark: self.driver.borrow().unparker(),
-            shared: shared.clone(),
+            waiters: waiters.clone(),
         });
-        let waker = Waker::from(main.clone());
+        let waker = Waker::from(waiter.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut future = pin!(future);
-        let mut counts = self.counts.get();
+        let mut lock = waiters.lock();
+        self.lock_slot().waiting += 1;
+        let _counted = Waiting(self);
+        loop {
+            if self.lock_slot().core.is_some() {
+                return None;
+            }
+            if waiter.woken.swap(false, Ordering::Acquire) {
+                drop(lock);
+                if let Poll::Ready(output) =
+                    budget::with_task_budget(|| future.as_mut().poll(&mut cx))
+                {
+                    return Some(output);
+                }
+                lock = waiters.lock();
+                continue;
+            }
+            lock = waiters
+                .released
+                .wait(lock)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// The loop of `block_on` on the thread holding the core: the main
+    /// future, a batch of tasks, the driver.
+    fn run<F: Future>(
+        &self,
+        local: &Local,
+        driver: &mut D,
+        saved: &mut LocalCounts,
+        (main, waker): (&MainWaker<D::Unparker>, &Waker),
+        mut future: Pin<&mut F>,
+    ) -> F::Output {
+        let shared = &self.shared;
+        main.woken.store(true, Ordering::Relaxed);
+        let mut cx = Context::from_waker(waker);
+        let mut counts = *saved;
         let mut tick = 0u32;
+        let pop_local = || local.queue.borrow_mut().pop_front();
         loop {
             if main.woken.swap(false, Ordering::Acquire) {
                 if let Poll::Ready(output) =
                     budget::with_task_budget(|| future.as_mut().poll(&mut cx))
                 {
-                    self.counts.set(counts);
+                    *saved = counts;
                     shared.counters.publish(&counts);
                     return output;
                 }
@@ -212,12 +374,14 @@ impl<D: Driver> CurrentThread<D> {
             // A bounded batch of tasks, then the main future gets its turn.
             for _ in 0..self.interval {
                 tick = tick.wrapping_add(1);
-                let task = if tick % self.interval == 0 {
-                    self.poll_driver(Some(Duration::ZERO));
+                if tick % self.event_interval == 0 {
+                    driver.park(Some(Duration::ZERO));
                     shared.counters.publish(&counts);
-                    shared.remote.pop().ok().or_else(|| self.pop_local())
+                }
+                let task = if tick % self.interval == 0 {
+                    shared.remote.pop().ok().or_else(pop_local)
                 } else {
-                    self.pop_local().or_else(|| shared.remote.pop().ok())
+                    pop_local().or_else(|| shared.remote.pop().ok())
                 };
                 let Some(task) = task else { break };
                 counts.polls += 1;
@@ -226,25 +390,28 @@ impl<D: Driver> CurrentThread<D> {
                     break;
                 }
             }
-            let idle = !main.woken.load(Ordering::Acquire)
-                && self.local.queue.borrow().is_empty()
-                && shared.remote.is_empty();
-            if idle {
+            let idle = || {
+                !main.woken.load(Ordering::Acquire)
+                    && local.queue.borrow().is_empty()
+                    && shared.remote.is_empty()
+            };
+            if idle() {
                 counts.parks += 1;
                 shared.counters.publish(&counts);
-                self.poll_driver(None);
+                match &self.on_park {
+                    None => driver.park(None),
+                    Some(hook) => {
+                        hook();
+                        // Woken or given work by the hook: poll the driver
+                        // without sleeping (timers and I/O still progress).
+                        let timeout = if idle() { None } else { Some(Duration::ZERO) };
+                        driver.park(timeout);
+                    }
+                }
+                if let Some(hook) = &self.on_unpark {
+                    hook();
+                }
             }
-        }
-    }
-
-    fn pop_local(&self) -> Option<Runnable> {
-        self.local.queue.borrow_mut().pop_front()
-    }
-
-    fn poll_driver(&self, timeout: Option<Duration>) {
-        // A task cannot reach the driver, so the borrow is free here.
-        if let Ok(mut driver) = self.driver.try_borrow_mut() {
-            driver.park(timeout);
         }
     }
 }
@@ -263,15 +430,15 @@ impl<D: Driver> CurrentThread<D> {
 
 impl<D: Driver> Steps for CurrentThread<D> {
     fn state(&self) -> &RunState {
-        &self.local.shared.state
+        &self.shared.state
     }
 
     fn owned(&self) -> &OwnedTasks {
-        &self.local.shared.owned
+        &self.shared.owned
     }
 
     fn blocking(&self) -> &BlockingPool {
-        &self.local.shared.blocking
+        &self.shared.blocking
     }
 
     fn context(&self) -> &Handles {
@@ -282,17 +449,21 @@ impl<D: Driver> Steps for CurrentThread<D> {
     fn stop_threads(&mut self, _deadline: Option<Instant>) {}
 
     fn release_driver(&mut self) {
-        if let Ok(mut driver) = self.driver.try_borrow_mut() {
-            driver.shutdown();
+        // `shutdown` takes `&mut self`: no `block_on` holds the core.
+        if let Some(core) = self.lock_slot().core.as_mut() {
+            core.driver.shutdown();
         }
     }
 
-    /// Drops the tasks of both queues here, on the owner thread, where even
-    /// `!Send` ones may be dropped.
+    /// Drops the tasks of both queues here.
     fn drop_queued(&self) {
         loop {
-            let local = self.local.queue.borrow_mut().pop_front();
-            let task = local.or_else(|| self.local.shared.remote.pop().ok());
+            let local = self
+                .lock_slot()
+                .core
+                .as_ref()
+                .and_then(|core| core.local.queue.borrow_mut().pop_front());
+            let task = local.or_else(|| self.shared.remote.pop().ok());
             match task {
                 Some(task) => drop(task),
                 None => break,

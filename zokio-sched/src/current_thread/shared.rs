@@ -1,6 +1,6 @@
 //! What a current-thread scheduler's tasks and handles share, and where a
-//! woken task goes: the owner thread's local queue while it is inside
-//! `block_on`, the thread-safe remote queue otherwise.
+//! woken task goes: the local queue on the thread holding the core (inside
+//! `block_on`), the thread-safe remote queue otherwise.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -33,7 +33,7 @@ pub(crate) struct Shared {
     pub(crate) layers: Handles,
 }
 
-/// The owner thread's queue: its worker state while `block_on` runs.
+/// The core's queue: the worker state of the thread inside `block_on`.
 pub(crate) struct Local {
     pub(crate) shared: Arc<Shared>,
     pub(crate) queue: RefCell<VecDeque<Runnable>>,
@@ -88,9 +88,11 @@ impl Shared {
     fn schedule_remote(&self, task: Runnable) {
         let _ = self.remote.push(task);
         if self.state.is_closed_after_push() {
-            // Shut down. Tasks may be `!Send`, so they are dropped only on
-            // the owner thread (which drained the queue); elsewhere a task
-            // that raced with shutdown is left in the queue, not dropped.
+            // Shut down, and the final drain may have missed this task: drop
+            // it here (tasks are `Send`; `!Send` ones live in a `LocalSet`).
+            while let Ok(task) = self.remote.pop() {
+                drop(task);
+            }
             return;
         }
         (self.unpark)();
@@ -136,81 +138,4 @@ where
             handle
         }
     })
-}
-
-/// Spawns a `!Send` future onto the [`CurrentThread`] scheduler whose
-/// `block_on` is running on this thread.
-///
-/// [`CurrentThread`]: crate::CurrentThread
-///
-/// # Panics
-///
-/// Outside `CurrentThread::block_on`.
-///
-/// ```
-/// use std::rc::Rc;
-/// use zokio_core::ThreadParker;
-/// use zokio_sched::{Config, CurrentThread};
-///
-/// let rt = CurrentThread::new(ThreadParker::new(), Config::default()).unwrap();
-/// let n = rt.block_on(async {
-///     let shared = Rc::new(5);
-///     let task = zokio_sched::spawn_local(async move { *shared + 1 });
-///     task.await.unwrap()
-/// });
-/// assert_eq!(n, 6);
-/// ```
-#[track_caller]
-pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    spawn_local_with(Builder::new(), future)
-}
-
-/// [`spawn_local`], with a name and the other options of `builder`.
-///
-/// # Panics
-///
-/// As [`spawn_local`].
-#[track_caller]
-pub fn spawn_local_with<F>(builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    let spawned = with_local(None, |local| {
-        local.map(|local| local.spawn_local(builder, future))
-    });
-    match spawned {
-        Some(handle) => handle,
-        None => panic!(
-            "zokio: `spawn_local` was called outside `CurrentThread::block_on`; `!Send` tasks \
-             can only run on a current-thread scheduler's own thread"
-        ),
-    }
-}
-
-impl Local {
-    pub(crate) fn spawn_local<F>(&self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        let shared = &self.shared;
-        // This `!Send` task's runnable is run and dropped only on this thread
-        // (`block_on`, shutdown); wakes elsewhere only move it through the
-        // remote queue, and after shutdown leave it there. The output's
-        // `JoinHandle` is `!Send` if the output is.
-        // SAFETY: so `spawn_unchecked`'s same-thread requirements hold.
-        let (runnable, handle) =
-            unsafe { builder.spawn_unchecked(future, TaskSchedule(shared.clone())) };
-        if !shared.state.is_running() {
-            drop(runnable); // on the owner thread: sound for `!Send`
-            return handle;
-        }
-        self.queue.borrow_mut().push_back(runnable);
-        handle
-    }
 }

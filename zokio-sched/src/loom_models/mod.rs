@@ -2,6 +2,7 @@
 //! loom` (`--cfg loom`). They reach the crate's internals directly, which
 //! is why they live inside it.
 
+mod block_in_place;
 mod driver_cell;
 mod inbox;
 mod lifo;

@@ -8,6 +8,8 @@
 //! [`Shared`], which wakes the driver through one type-erased unparker when
 //! it must wake a worker sleeping there.
 
+pub(crate) mod block_in_place;
+pub(crate) mod lend;
 pub(crate) mod shared;
 mod worker;
 
@@ -92,10 +94,15 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             owned: OwnedTasks::new(4 * workers),
             driver_unpark: Box::new(move || unparker.unpark()),
             global_queue_interval: config.global_queue_interval,
+            event_interval: config.event_interval,
+            lifo_disabled: config.disable_lifo_slot,
+            on_park: config.on_thread_park.clone(),
+            on_unpark: config.on_thread_unpark.clone(),
             blocking: BlockingPool::new(&config),
             layers: config.layers.clone(),
             alive: Mutex::new(workers),
             exited: Condvar::new(),
+            stand_in: Mutex::new(None),
         });
         let mut rt = MultiThread {
             context: Handle::from(shared.clone()).context(),
@@ -103,6 +110,16 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             driver: Arc::new(DriverCell::new(driver)),
             threads: Vec::with_capacity(workers),
         };
+        let driver = rt.driver.clone();
+        let start: shared::StartStandIn =
+            std::sync::Arc::new(move |shared: &Arc<Shared>, index, lend| {
+                let (shared, driver) = (shared.clone(), driver.clone());
+                let job = Handle::from(shared.clone())
+                    .spawn_blocking(move || worker::stand_in(shared, index, driver, lend));
+                // A pool shut down cancels the job at once.
+                !job.is_finished()
+            });
+        *rt.shared.stand_in.lock().unwrap_or_else(|e| e.into_inner()) = Some(start);
         for (index, (parker, queue)) in parkers.into_iter().zip(queues).enumerate() {
             let start = worker::Start {
                 shared: rt.shared.clone(),
@@ -150,15 +167,21 @@ impl<D: Driver> MultiThread<D> {
     }
 
     /// Runs `future` to completion on the calling thread (which is not a
-    /// worker), with the runtime entered, so `spawn` works inside.
+    /// worker), with the runtime entered, so `spawn` works inside. The
+    /// thread counts as running the runtime meanwhile: a nested `block_on`
+    /// in the future panics, as in Tokio.
     ///
     /// # Panics
     ///
-    /// On a worker thread of any runtime, where blocking would stall it.
+    /// On a thread already running a runtime (a worker, a task, or inside
+    /// another `block_on`), with Tokio's message.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let Some(_runtime) = zokio_core::context::enter_runtime() else {
+            panic!("{}", crate::NESTED_BLOCK_ON);
+        };
         let _enter = self.context.enter();
-        zokio_core::block_on(future)
+        zokio_core::block_on_entered(future)
     }
 
     /// A handle to this scheduler.
@@ -221,6 +244,13 @@ impl<D: Driver> Steps for MultiThread<D> {
 
     fn stop_threads(&mut self, deadline: Option<Instant>) {
         let shared = &self.shared;
+        drop(
+            shared
+                .stand_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
         for worker in 0..shared.remotes.len() {
             shared.unpark_worker(worker);
         }

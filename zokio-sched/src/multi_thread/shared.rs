@@ -15,7 +15,9 @@ use zokio_core::context::{self, Handles};
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
-use zokio_core::{Schedule, ThreadUnparker, Unpark, placement};
+use zokio_core::{Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
+
+use super::lend::Lend;
 
 use crate::blocking::BlockingPool;
 use crate::idle::Idle;
@@ -56,12 +58,20 @@ pub(crate) struct Shared {
     /// sleeps in it, just before the system call that does.
     pub(crate) driver_unpark: Box<dyn Fn() + Send + Sync>,
     pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+    /// Wakes go to the back of the ring, never the LIFO slot.
+    pub(crate) lifo_disabled: bool,
+    pub(crate) on_park: Option<crate::config::ThreadHook>,
+    pub(crate) on_unpark: Option<crate::config::ThreadHook>,
     pub(crate) blocking: BlockingPool,
     /// The runtime's other layers, entered with the scheduler on its threads.
     pub(crate) layers: Handles,
     /// Workers still running, and the condvar shutdown waits on.
     pub(crate) alive: Mutex<usize>,
     pub(crate) exited: Condvar,
+    /// Starts a `block_in_place` stand-in (it knows the driver's type);
+    /// emptied at shutdown, which drops its reference to the driver.
+    pub(crate) stand_in: Mutex<Option<StartStandIn>>,
 }
 
 /// A task's schedule handle: one pointer.
@@ -72,6 +82,18 @@ impl Schedule for TaskSchedule {
     fn schedule(&self, task: Runnable, hint: ScheduleHint) {
         self.0.schedule(task, hint);
     }
+}
+
+/// Starts a stand-in for worker `index` of the runtime; false if none can
+/// be started (the blocking pool is shut down).
+pub(crate) type StartStandIn =
+    std::sync::Arc<dyn Fn(&Arc<Shared>, usize, Arc<Lend<Parts>>) -> bool + Send + Sync>;
+
+/// What a worker lends to a `block_in_place` stand-in: its ring's owner end
+/// and its parker.
+pub(crate) struct Parts {
+    pub(crate) queue: LocalQueue<RING>,
+    pub(crate) parker: ThreadParker,
 }
 
 /// A worker's own state, which the tasks it runs reach through the thread's
@@ -92,6 +114,9 @@ pub(crate) struct WorkerContext {
     pub(crate) placing: Cell<bool>,
     /// Tasks handed to other workers' inboxes (published with the counts).
     pub(crate) handed_off: Cell<u64>,
+    /// What the worker sleeps on when another holds the driver; its unparker
+    /// is this worker's in `Remote`. Lent with the ring by `block_in_place`.
+    pub(crate) parker: RefCell<ThreadParker>,
 }
 
 /// This thread's worker context if it is a worker of the scheduler at `shared`.
@@ -131,7 +156,11 @@ impl Shared {
         // of a driver poll (a batch, queued in the order it arrived), and a
         // consumer whose waker asked for it (it takes more in one poll once
         // the tasks queued before it have run).
-        if hint == ScheduleHint::Yield || cx.in_driver.get() || placement::is_wake_behind() {
+        if hint == ScheduleHint::Yield
+            || cx.in_driver.get()
+            || self.lifo_disabled
+            || placement::is_wake_behind()
+        {
             self.push_local(cx, task);
             return;
         }
@@ -195,6 +224,14 @@ impl Shared {
         if remote.on_driver.load(Ordering::SeqCst) {
             (self.driver_unpark)();
         }
+    }
+
+    /// The `block_in_place` stand-in starter, unless shut down.
+    pub(crate) fn stand_in(&self) -> Option<StartStandIn> {
+        self.stand_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     #[inline]

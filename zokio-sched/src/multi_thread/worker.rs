@@ -10,7 +10,8 @@ use zokio_core::sync::atomic::{Ordering, fence};
 use zokio_core::task::Runnable;
 use zokio_core::{Driver, ThreadParker};
 
-use super::shared::{RING, Shared, WorkerContext};
+use super::lend::Lend;
+use super::shared::{Parts, RING, Shared, WorkerContext};
 use crate::driver_cell::DriverCell;
 use crate::lifo::{LifoNext, LifoSlot};
 use crate::metrics::LocalCounts;
@@ -30,14 +31,17 @@ pub(super) struct Start<D> {
 /// What only the worker's own thread touches.
 struct Core<D> {
     index: usize,
-    /// Ticks left until the next look at the injector and the driver (a
-    /// countdown rather than a modulo: no division on the hot path).
+    /// Ticks left until the next look at the injector (a countdown rather
+    /// than a modulo: no division on the hot path).
     ticks_to_interval: u32,
+    /// Ticks left until the next driver poll (`event_interval`).
+    ticks_to_event: u32,
     is_searching: bool,
     rng: u64,
-    parker: ThreadParker,
     counts: LocalCounts,
     driver: Arc<DriverCell<D>>,
+    /// Set on a `block_in_place` stand-in: the loan it runs the worker on.
+    lend: Option<Arc<Lend<Parts>>>,
 }
 
 pub(super) fn run<D: Driver>(start: Start<D>) {
@@ -59,17 +63,9 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         in_driver: Cell::new(false),
         placing: Cell::new(false),
         handed_off: Cell::new(0),
+        parker: RefCell::new(parker),
     };
-    let mut core = Core {
-        index,
-        ticks_to_interval: shared.global_queue_interval,
-        is_searching: false,
-        // Distinct, non-zero seeds for the per-worker xorshift.
-        rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
-        parker,
-        counts: LocalCounts::default(),
-        driver,
-    };
+    let mut core = Core::new(&shared, index, driver, None);
     context::set_worker(&cx, || {
         shared.cpus.note(index);
         core.run(&shared, &cx);
@@ -96,13 +92,93 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
     }
 }
 
+/// Runs worker `index` on this (blocking-pool) thread with the parts `lend`
+/// offers, until the lender reclaims them or the runtime shuts down; then
+/// hands them back. See `block_in_place`.
+pub(super) fn stand_in<D: Driver>(
+    shared: Arc<Shared>,
+    index: usize,
+    driver: Arc<DriverCell<D>>,
+    lend: Arc<Lend<Parts>>,
+) {
+    let Some(parts) = lend.take_offered() else {
+        return; // reclaimed before we started
+    };
+    let runtime = context::enter_runtime();
+    let cx = WorkerContext {
+        shared: shared.clone(),
+        index,
+        lifo: LifoSlot::new(),
+        queue: RefCell::new(parts.queue),
+        in_driver: Cell::new(false),
+        placing: Cell::new(false),
+        handed_off: Cell::new(0),
+        parker: RefCell::new(parts.parker),
+    };
+    let mut core = Core::new(&shared, index, driver, Some(lend.clone()));
+    context::set_worker(&cx, || {
+        core.run(&shared, &cx);
+        core.settle(&shared, &cx);
+    });
+    drop(runtime);
+    let WorkerContext { queue, parker, .. } = cx;
+    lend.give_back(Parts {
+        queue: queue.into_inner(),
+        parker: parker.into_inner(),
+    });
+}
+
 impl<D: Driver> Core<D> {
+    fn new(
+        shared: &Shared,
+        index: usize,
+        driver: Arc<DriverCell<D>>,
+        lend: Option<Arc<Lend<Parts>>>,
+    ) -> Core<D> {
+        Core {
+            index,
+            ticks_to_interval: shared.global_queue_interval,
+            ticks_to_event: shared.event_interval,
+            is_searching: false,
+            // Distinct, non-zero seeds for the per-worker xorshift.
+            rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+            counts: LocalCounts::default(),
+            driver,
+            lend,
+        }
+    }
+
+    /// True on a stand-in whose lender wants its worker back. For a worker
+    /// (no loan) a branch on a field already in cache.
+    #[inline]
+    fn is_reclaimed(&self) -> bool {
+        self.lend.as_ref().is_some_and(|lend| lend.is_reclaimed())
+    }
+
+    /// A stand-in leaving its loop puts the worker back in the state its
+    /// lender left it in: awake, not searching, nothing in the LIFO slot.
+    fn settle(&mut self, shared: &Shared, cx: &WorkerContext) {
+        if let Some(task) = cx.lifo.take() {
+            shared.push_local(cx, task);
+        }
+        if shared.idle.is_parked(self.index) && !shared.idle.unpark_worker_by_id(self.index) {
+            // A notifier took us off the sleepers and counted us searching.
+            self.is_searching = true;
+        }
+        self.found_work(shared);
+        self.publish(shared, cx);
+    }
+
     fn run(&mut self, shared: &Shared, cx: &WorkerContext) {
-        while shared.is_running() {
+        while shared.is_running() && !self.is_reclaimed() {
             self.ticks_to_interval -= 1;
             let interval_tick = self.ticks_to_interval == 0;
             if interval_tick {
                 self.ticks_to_interval = shared.global_queue_interval;
+            }
+            self.ticks_to_event -= 1;
+            if self.ticks_to_event == 0 {
+                self.ticks_to_event = shared.event_interval;
                 self.maintenance(shared, cx);
             }
             if let Some(task) = self.next_local_task(shared, cx, interval_tick) {
@@ -290,8 +366,15 @@ impl<D: Driver> Core<D> {
     }
 
     fn park(&mut self, shared: &Shared, cx: &WorkerContext) {
-        if self.has_local_work(shared, cx) {
+        if self.has_local_work(shared, cx) || self.is_reclaimed() {
             return;
+        }
+        if let Some(hook) = &shared.on_park {
+            hook();
+            // It may have spawned or woken a task onto this worker.
+            if self.has_local_work(shared, cx) {
+                return;
+            }
         }
         let was_searching = std::mem::take(&mut self.is_searching);
         if shared.idle.transition_to_parked(self.index, was_searching) {
@@ -311,6 +394,9 @@ impl<D: Driver> Core<D> {
         self.sleep_until_work(shared, cx);
         inbox.wake();
         shared.cpus.note(self.index);
+        if let Some(hook) = &shared.on_unpark {
+            hook();
+        }
     }
 
     fn sleep_until_work(&mut self, shared: &Shared, cx: &WorkerContext) {
@@ -318,7 +404,7 @@ impl<D: Driver> Core<D> {
             if !self.has_local_work(shared, cx) {
                 self.park_once(shared, cx);
             }
-            if !shared.is_running() {
+            if !shared.is_running() || self.is_reclaimed() {
                 return;
             }
             if self.has_local_work(shared, cx) {
@@ -347,14 +433,19 @@ impl<D: Driver> Core<D> {
             // handed us a task, before we set `on_driver` has only unparked
             // our own parker: check first.
             fence(Ordering::SeqCst);
-            if shared.idle.is_parked(self.index) && remote.inbox.is_empty() && shared.is_running() {
+            let sleep = shared.idle.is_parked(self.index)
+                && remote.inbox.is_empty()
+                && shared.is_running()
+                && !self.is_reclaimed();
+            if sleep {
                 cx.in_driver.set(true);
                 driver.with(|driver| driver.park(None));
                 cx.in_driver.set(false);
             }
             remote.on_driver.store(false, Ordering::SeqCst);
-        } else {
-            self.parker.park(None);
+        } else if !self.is_reclaimed() {
+            // An unpark (a reclaim's among them) before this park is kept.
+            cx.parker.borrow_mut().park(None);
         }
     }
 

@@ -1,7 +1,10 @@
 //! Running several futures at once on the current task: `join` and `try_join`.
 //!
 //! The branches live in one tuple inside one future, so joining allocates
-//! nothing. Each poll polls every unfinished branch, in order.
+//! nothing. Each poll polls every unfinished branch, starting one branch
+//! further each time, as Tokio's `join!` does: a branch that is always ready
+//! and spends the task's budget cannot keep the ones after it from ever
+//! getting any. `biased` joins start with the first branch every time.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,6 +16,8 @@ use super::maybe_done::MaybeDone;
 pub trait Joinable {
     /// The future that joins them.
     type Join: Future;
+    /// The branches' tuple inside [`Join`].
+    type Branches;
     /// Wraps the tuple.
     fn join(self) -> Self::Join;
 }
@@ -21,6 +26,8 @@ pub trait Joinable {
 pub trait TryJoinable {
     /// The future that joins them.
     type TryJoin: Future;
+    /// The branches' tuple inside [`TryJoin`].
+    type Branches;
     /// Wraps the tuple.
     fn try_join(self) -> Self::TryJoin;
 }
@@ -30,6 +37,9 @@ pub trait TryJoinable {
 #[derive(Debug)]
 pub struct Join<T> {
     branches: T,
+    /// The branch the next poll starts with.
+    start: u8,
+    biased: bool,
 }
 
 /// The future of [`try_join`]: all `Ok` outputs, or the first `Err`.
@@ -37,6 +47,8 @@ pub struct Join<T> {
 #[derive(Debug)]
 pub struct TryJoin<T> {
     branches: T,
+    start: u8,
+    biased: bool,
 }
 
 /// Runs all futures of the tuple concurrently on this task and waits for all
@@ -65,12 +77,60 @@ pub fn try_join<T: TryJoinable>(futures: T) -> T::TryJoin {
     futures.try_join()
 }
 
+/// [`join`], polling the branches in their written order every time
+/// (`join!(biased; ..)`).
+///
+/// ```
+/// let order = std::cell::RefCell::new(Vec::new());
+/// let branch = |n| {
+///     let order = &order;
+///     async move {
+///         order.borrow_mut().push(n);
+///         zokio::task::yield_now().await;
+///         order.borrow_mut().push(n);
+///     }
+/// };
+/// zokio::block_on(zokio::future::join_biased((branch(1), branch(2))));
+/// assert_eq!(*order.borrow(), [1, 2, 1, 2]);
+/// ```
+pub fn join_biased<T>(futures: T) -> Join<T::Branches>
+where
+    T: Joinable<Join = Join<<T as Joinable>::Branches>>,
+{
+    let mut join = futures.join();
+    join.biased = true;
+    join
+}
+
+/// [`try_join`], polling the branches in their written order every time
+/// (`try_join!(biased; ..)`).
+pub fn try_join_biased<T>(futures: T) -> TryJoin<T::Branches>
+where
+    T: TryJoinable<TryJoin = TryJoin<<T as TryJoinable>::Branches>>,
+{
+    let mut join = futures.try_join();
+    join.biased = true;
+    join
+}
+
+/// Where a poll of `n` branches starts, and the start of the next one.
+#[inline]
+fn next_start(start: &mut u8, biased: bool, n: usize) -> usize {
+    let now = usize::from(*start);
+    if !biased {
+        // `n` is at most 12, so the index fits a `u8`.
+        *start = ((now + 1) % n) as u8;
+    }
+    now
+}
+
 macro_rules! impl_join {
     ($($F:ident $i:tt),+) => {
         impl<$($F: Future),+> Joinable for ($($F,)+) {
             type Join = Join<($(MaybeDone<$F>,)+)>;
+            type Branches = ($(MaybeDone<$F>,)+);
             fn join(self) -> Self::Join {
-                Join { branches: ($(MaybeDone::new(self.$i),)+) }
+                Join { branches: ($(MaybeDone::new(self.$i),)+), start: 0, biased: false }
             }
         }
 
@@ -82,13 +142,23 @@ macro_rules! impl_join {
                 // SAFETY: the branches are structurally pinned: `Join` never
                 // moves them out, has no `Drop`, and is `Unpin` only when every
                 // branch is.
-                let branches = unsafe { &mut self.get_unchecked_mut().branches };
+                let this = unsafe { self.get_unchecked_mut() };
+                let branches = &mut this.branches;
+                let n = [$(stringify!($i)),+].len();
+                let start = next_start(&mut this.start, this.biased, n);
                 let mut all_done = true;
-                $(
-                    // SAFETY: as above, a field of pinned memory that is never moved.
-                    let $F = unsafe { Pin::new_unchecked(&mut branches.$i) };
-                    all_done &= $F.poll_done(cx);
-                )+
+                for k in 0..n {
+                    match (start + k) % n {
+                        $(
+                            $i => {
+                                // SAFETY: as above, a field of pinned memory that is never moved.
+                                let $F = unsafe { Pin::new_unchecked(&mut branches.$i) };
+                                all_done &= $F.poll_done(cx);
+                            }
+                        )+
+                        _ => {}
+                    }
+                }
                 if !all_done {
                     return Poll::Pending;
                 }
@@ -107,8 +177,9 @@ macro_rules! impl_join {
             $($F: Future<Output = Result<<$F as TryOutput>::Ok, E>> + TryOutput,)+
         {
             type TryJoin = TryJoin<($(MaybeDone<$F>,)+)>;
+            type Branches = ($(MaybeDone<$F>,)+);
             fn try_join(self) -> Self::TryJoin {
-                TryJoin { branches: ($(MaybeDone::new(self.$i),)+) }
+                TryJoin { branches: ($(MaybeDone::new(self.$i),)+), start: 0, biased: false }
             }
         }
 
@@ -121,21 +192,31 @@ macro_rules! impl_join {
             #[allow(non_snake_case)]
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 // SAFETY: as for `Join`: structurally pinned branches, never moved.
-                let branches = unsafe { &mut self.get_unchecked_mut().branches };
+                let this = unsafe { self.get_unchecked_mut() };
+                let branches = &mut this.branches;
+                let n = [$(stringify!($i)),+].len();
+                let start = next_start(&mut this.start, this.biased, n);
                 let mut all_done = true;
-                $(
-                    // SAFETY: as above.
-                    let mut $F = unsafe { Pin::new_unchecked(&mut branches.$i) };
-                    if $F.as_mut().poll_done(cx) {
-                        if let Some(Err(_)) = $F.as_mut().output() {
-                            if let Some(Err(e)) = $F.take() {
-                                return Poll::Ready(Err(e));
+                for k in 0..n {
+                    match (start + k) % n {
+                        $(
+                            $i => {
+                                // SAFETY: as above.
+                                let mut $F = unsafe { Pin::new_unchecked(&mut branches.$i) };
+                                if $F.as_mut().poll_done(cx) {
+                                    if let Some(Err(_)) = $F.as_mut().output() {
+                                        if let Some(Err(e)) = $F.take() {
+                                            return Poll::Ready(Err(e));
+                                        }
+                                    }
+                                } else {
+                                    all_done = false;
+                                }
                             }
-                        }
-                    } else {
-                        all_done = false;
+                        )+
+                        _ => {}
                     }
-                )+
+                }
                 if !all_done {
                     return Poll::Pending;
                 }

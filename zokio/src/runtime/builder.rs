@@ -1,26 +1,25 @@
 //! Configuring a runtime before it starts.
 
 use std::io;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use zokio_core::{Driver, ThreadParker};
 use zokio_io::IoDriver;
-use zokio_sched::{Config, CurrentThread};
+use zokio_sched::Config;
 use zokio_time::TimeDriver;
 
-use super::{DefaultDriver, Layers, Runtime};
+use super::{DefaultDriver, DefaultScheduler, Layers, Runtime};
 
-/// The multi-thread flavor of [`Builder`].
-#[derive(Debug, Clone, Copy)]
-pub struct MultiThreadFlavor;
+/// Which scheduler a [`Builder`] builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    MultiThread,
+    CurrentThread,
+}
 
-/// The current-thread flavor of [`Builder`].
-#[derive(Debug, Clone, Copy)]
-pub struct CurrentThreadFlavor;
-
-/// Builds a [`Runtime`], as tokio's builder does.
+/// Builds a [`Runtime`], as tokio's builder does: both flavors build the same
+/// type, so one function can return either.
 ///
 /// Invalid settings (zero workers, zero blocking threads) are reported by
 /// [`build`](Builder::build) as `io::Error`s of kind `InvalidInput`, never
@@ -39,67 +38,81 @@ pub struct CurrentThreadFlavor;
 ///
 /// let err = Builder::new_multi_thread().worker_threads(0).build().unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+///
+/// fn build_rt(single: bool) -> zokio::Runtime {
+///     let mut builder = if single { Builder::new_current_thread() } else { Builder::new_multi_thread() };
+///     builder.enable_all().build().unwrap()
+/// }
+/// assert_eq!(build_rt(true).block_on(async { 1 }), 1);
+/// assert_eq!(build_rt(false).block_on(async { 2 }), 2);
 /// ```
 #[derive(Clone)]
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct Builder<F = MultiThreadFlavor> {
+pub struct Builder {
+    kind: Kind,
     config: Config,
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
+    max_io_events_per_tick: usize,
     #[cfg(feature = "tokio-rt")]
     tokio: Option<crate::compat::tokio_rt::TokioSource>,
-    _flavor: PhantomData<F>,
 }
 
-impl Builder<MultiThreadFlavor> {
+impl Builder {
     /// A builder for the work-stealing runtime (one worker per core by default).
     pub fn new_multi_thread() -> Self {
-        Builder::with_flavor()
+        Builder::with_kind(Kind::MultiThread)
     }
 
-    /// Builds the runtime and starts its worker threads.
-    ///
-    /// Fails with `InvalidInput` for [`start_paused(true)`](Builder::start_paused):
-    /// a multi-thread runtime's clock cannot be paused.
-    pub fn build(&mut self) -> io::Result<Runtime> {
-        if self.start_paused {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                super::PAUSE_NEEDS_CURRENT_THREAD,
-            ));
-        }
-        let (driver, layers) = self.driver()?;
-        let (config, bridge) = self.config_and_bridge()?;
-        Runtime::multi_thread(driver, layers, config).map(|rt| rt.with_bridge(bridge))
-    }
-}
-
-impl Builder<CurrentThreadFlavor> {
     /// A builder for the current-thread runtime: tasks run on the thread that
-    /// calls `block_on`, and may be `!Send`.
+    /// calls `block_on`. `!Send` tasks run in a
+    /// [`LocalSet`](crate::task::LocalSet).
     pub fn new_current_thread() -> Self {
-        Builder::with_flavor()
+        Builder::with_kind(Kind::CurrentThread)
     }
 
-    /// Builds the runtime.
-    pub fn build(&mut self) -> io::Result<Runtime<CurrentThread<DefaultDriver>>> {
-        let (driver, layers) = self.driver()?;
-        let (config, bridge) = self.config_and_bridge()?;
-        Runtime::current_thread(driver, layers, config).map(|rt| rt.with_bridge(bridge))
+    /// Builds the runtime (and starts the worker threads of the multi-thread
+    /// flavor).
+    ///
+    /// Fails with `InvalidInput` for [`start_paused(true)`](Builder::start_paused)
+    /// on the multi-thread flavor: its clock cannot be paused.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let scheduler = match self.kind {
+            Kind::MultiThread => {
+                if self.start_paused {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        super::PAUSE_NEEDS_CURRENT_THREAD,
+                    ));
+                }
+                let (driver, layers) = self.driver()?;
+                let (config, bridge) = self.config_and_bridge()?;
+                let rt = Runtime::multi_thread(driver, layers, config)?;
+                rt.map_scheduler(DefaultScheduler::MultiThread)
+                    .with_bridge(bridge)
+            }
+            Kind::CurrentThread => {
+                let (driver, layers) = self.driver()?;
+                let (config, bridge) = self.config_and_bridge()?;
+                let rt = Runtime::current_thread(driver, layers, config)?;
+                rt.map_scheduler(DefaultScheduler::CurrentThread)
+                    .with_bridge(bridge)
+            }
+        };
+        Ok(scheduler)
     }
-}
 
-impl<F> Builder<F> {
-    fn with_flavor() -> Self {
+    fn with_kind(kind: Kind) -> Self {
         Builder {
+            kind,
             config: Config::default(),
             enable_io: false,
             enable_time: false,
             start_paused: false,
+            max_io_events_per_tick: 1024,
             #[cfg(feature = "tokio-rt")]
             tokio: None,
-            _flavor: PhantomData,
         }
     }
 
@@ -176,9 +189,9 @@ impl<F> Builder<F> {
             ));
         }
         let driver = match (self.enable_io, self.enable_time) {
-            (true, true) => DefaultDriver::TimeIo(self.time(IoDriver::new()?)),
+            (true, true) => DefaultDriver::TimeIo(self.time(self.io()?)),
             (false, true) => DefaultDriver::Time(self.time(ThreadParker::new())),
-            (true, false) => DefaultDriver::Io(IoDriver::new()?),
+            (true, false) => DefaultDriver::Io(self.io()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
         let layers = Layers {
@@ -186,6 +199,10 @@ impl<F> Builder<F> {
             io: driver.io_handle(),
         };
         Ok((driver, layers))
+    }
+
+    fn io(&self) -> io::Result<IoDriver> {
+        IoDriver::with_events_per_tick(self.max_io_events_per_tick)
     }
 
     /// The time driver over `inner`, its clock paused if asked.
@@ -250,6 +267,59 @@ impl<F> Builder<F> {
     /// Ticks between looks at the shared queue (default 61). Zero makes `build` fail.
     pub fn global_queue_interval(&mut self, ticks: u32) -> &mut Self {
         self.config.global_queue_interval = ticks;
+        self
+    }
+
+    /// Ticks between polls of the driver (I/O and timers) by a busy worker
+    /// (default 61, as Tokio's). Zero makes `build` fail.
+    pub fn event_interval(&mut self, ticks: u32) -> &mut Self {
+        self.config.event_interval = ticks;
+        self
+    }
+
+    /// Sends a task woken by the running task to the back of the worker's
+    /// queue instead of the LIFO slot that runs it next (multi-thread
+    /// flavor; the current-thread one has no LIFO slot).
+    pub fn disable_lifo_slot(&mut self) -> &mut Self {
+        self.config.disable_lifo_slot = true;
+        self
+    }
+
+    /// At most this many I/O events are taken from the OS per driver poll
+    /// (default 1024, as Tokio's). Zero makes `build` fail.
+    pub fn max_io_events_per_tick(&mut self, events: usize) -> &mut Self {
+        self.max_io_events_per_tick = events;
+        self
+    }
+
+    /// Runs `f` on a worker (or the current-thread runtime's thread) just
+    /// before it parks for want of work, as Tokio's. A task `f` spawns, or a
+    /// future it wakes, keeps the thread from sleeping.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let unparks = Arc::new(AtomicUsize::new(0));
+    /// let rt = zokio::runtime::Builder::new_current_thread()
+    ///     .enable_time()
+    ///     .on_thread_park({ let p = parks.clone(); move || { p.fetch_add(1, Ordering::SeqCst); } })
+    ///     .on_thread_unpark({ let u = unparks.clone(); move || { u.fetch_add(1, Ordering::SeqCst); } })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(zokio::time::sleep(std::time::Duration::from_millis(5)));
+    /// assert!(parks.load(Ordering::SeqCst) >= 1);
+    /// assert_eq!(parks.load(Ordering::SeqCst), unparks.load(Ordering::SeqCst));
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.config.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker when it returns from parking.
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Self {
+        self.config.on_thread_unpark = Some(Arc::new(f));
         self
     }
 
@@ -323,14 +393,16 @@ impl<F> Builder<F> {
     }
 }
 
-impl<F> std::fmt::Debug for Builder<F> {
+impl std::fmt::Debug for Builder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Builder")
+            .field("flavor", &self.kind)
             .field("worker_threads", &self.config.worker_threads)
             .field("max_blocking_threads", &self.config.max_blocking_threads)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("start_paused", &self.start_paused)
+            .field("max_io_events_per_tick", &self.max_io_events_per_tick)
             .finish()
     }
 }

@@ -206,13 +206,22 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// On a runtime worker thread, where blocking would stall other tasks.
+    /// On a thread already running a runtime (a worker, a task, or inside
+    /// another `block_on`), where blocking would stall other tasks, with
+    /// Tokio's message.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let Some(_runtime) = zokio_core::context::enter_runtime() else {
+            panic!(
+                "Cannot start a runtime from within a runtime. This happens because a function \
+                 (like `block_on`) attempted to block the current thread while the thread is \
+                 being used to drive asynchronous tasks: `.await` the future instead"
+            );
+        };
         #[cfg(feature = "tokio-rt")]
         let _tokio = self.tokio.as_ref().map(|h| h.enter());
         let _enter = self.enter();
-        zokio_core::block_on(future)
+        zokio_core::block_on_entered(future)
     }
 }
 

@@ -40,20 +40,22 @@ use zokio_core::Driver;
 use zokio_core::task::JoinHandle;
 use zokio_sched::{Config, CurrentThread, MultiThread};
 
-pub use builder::{Builder, CurrentThreadFlavor, MultiThreadFlavor};
+pub use builder::Builder;
 pub use driver::{DefaultDriver, DefaultUnparker};
 pub use handle::{EnterGuard, Handle, Id, Layers, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
-pub use scheduler::Scheduler;
+pub use scheduler::{DefaultScheduler, Scheduler};
 #[doc(no_inline)]
 pub use zokio_sched::Config as SchedulerConfig;
 
 /// A running runtime: worker threads, a blocking pool, and the enabled layers.
 ///
-/// The default type parameter is the multi-thread flavor over the default
-/// driver stack; [`CurrentThreadRuntime`] is the current-thread flavor.
-/// Dropping a runtime cancels every task it owns (their futures are dropped,
-/// including tasks waiting on I/O or timers) and joins its threads.
+/// `Runtime` (with its default type parameter) is what
+/// [`Builder`] builds, for either flavor, as in Tokio; `Runtime<S>` with a
+/// concrete scheduler is a runtime assembled from layers (see the module
+/// docs). It is `Send` and `Sync`. Dropping a runtime cancels every task it
+/// owns (their futures are dropped, including tasks waiting on I/O or
+/// timers) and joins its threads.
 ///
 /// ```
 /// let rt = zokio::Runtime::new().unwrap();
@@ -63,7 +65,7 @@ pub use zokio_sched::Config as SchedulerConfig;
 /// });
 /// assert_eq!(answer, 42);
 /// ```
-pub struct Runtime<S: Scheduler = MultiThread<DefaultDriver>> {
+pub struct Runtime<S: Scheduler = DefaultScheduler> {
     /// `None` only after `shutdown_*` took it.
     scheduler: Option<S>,
     handle: Handle,
@@ -80,9 +82,10 @@ type Bridge = Option<crate::compat::tokio_rt::TokioBridge>;
 #[cfg(not(feature = "tokio-rt"))]
 type Bridge = ();
 
-/// The current-thread flavor: tasks run on the thread inside `block_on`, and
-/// may be `!Send` ([`crate::task::spawn_local`]).
-pub type CurrentThreadRuntime = Runtime<CurrentThread<DefaultDriver>>;
+/// What `Builder::new_current_thread().build()` returned before both flavors
+/// built one type: now [`Runtime`] itself, kept so that code naming it
+/// still compiles.
+pub type CurrentThreadRuntime = Runtime;
 
 /// Why a multi-thread runtime refuses to pause its clock (Tokio's does too).
 const PAUSE_NEEDS_CURRENT_THREAD: &str = "`time::pause()` requires the `current_thread` Zokio \
@@ -132,15 +135,6 @@ impl<D: Driver + 'static> Runtime<CurrentThread<D>> {
         let scheduler = CurrentThread::new(driver, with_layers(config, &layers))?;
         Ok(Runtime::from_scheduler(scheduler))
     }
-
-    /// Spawns a `!Send` task onto this runtime; it runs inside `block_on`.
-    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        self.scheduler().spawn_local(future)
-    }
 }
 
 impl<S: Scheduler> Runtime<S> {
@@ -155,6 +149,18 @@ impl<S: Scheduler> Runtime<S> {
             handle,
             #[cfg(feature = "tokio-rt")]
             bridge: None,
+        }
+    }
+
+    /// The same runtime, its scheduler wrapped by `f`.
+    pub(crate) fn map_scheduler<T: Scheduler>(mut self, f: impl FnOnce(S) -> T) -> Runtime<T> {
+        let scheduler = self.scheduler.take().map(f);
+        let handle = self.handle.clone();
+        Runtime {
+            scheduler,
+            handle,
+            #[cfg(feature = "tokio-rt")]
+            bridge: self.bridge.take(),
         }
     }
 
@@ -272,13 +278,46 @@ impl<S: Scheduler> Runtime<S> {
     }
 }
 
-/// With the Tokio bridge, the tasks are dropped with Tokio's handle entered
-/// (a task's `Drop` may call into Tokio), and Tokio's runtime after them.
-#[cfg(feature = "tokio-rt")]
+/// Tokio's message for a runtime dropped where blocking is not allowed.
+const DROPPED_IN_ASYNC: &str = "Cannot drop a runtime in a context where blocking is not \
+     allowed. This happens when a runtime is dropped from within an asynchronous context: \
+     zokio shut it down in the background; call `shutdown_background` (or \
+     `shutdown_timeout`) there instead, or drop it in `spawn_blocking`";
+
 impl<S: Scheduler> Drop for Runtime<S> {
+    /// Cancels every task and joins the runtime's threads, as Tokio's does.
+    ///
+    /// # Panics
+    ///
+    /// On a thread that runs a runtime's tasks (inside a task or a
+    /// `block_on`), where waiting for the threads would block it, with
+    /// Tokio's message, after shutting the runtime down in the background.
+    ///
+    /// With the Tokio bridge, the tasks are dropped with Tokio's handle
+    /// entered (a task's `Drop` may call into Tokio), and Tokio's runtime
+    /// after them.
     fn drop(&mut self) {
-        let _tokio = self.bridge.as_ref().map(|b| b.enter());
-        drop(self.scheduler.take());
+        let Some(scheduler) = self.scheduler.take() else {
+            return;
+        };
+        #[cfg(feature = "tokio-rt")]
+        let tokio = self.bridge.as_ref().map(|b| b.enter());
+        if !zokio_core::context::is_in_runtime() {
+            drop(scheduler);
+            return;
+        }
+        scheduler.shutdown_background();
+        #[cfg(feature = "tokio-rt")]
+        {
+            drop(tokio);
+            if let Some(bridge) = self.bridge.take() {
+                bridge.shutdown_background();
+            }
+        }
+        if !std::thread::panicking() {
+            // A `&'static str` payload, as Tokio's.
+            std::panic::panic_any(DROPPED_IN_ASYNC);
+        }
     }
 }
 

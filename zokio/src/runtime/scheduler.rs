@@ -7,8 +7,11 @@ use zokio_core::Driver;
 use zokio_core::task::JoinHandle;
 use zokio_sched::{CurrentThread, Metrics, MultiThread};
 
+use super::DefaultDriver;
+
 /// A scheduler a [`Runtime`](super::Runtime) can run on: zokio-sched's
-/// [`MultiThread`] and [`CurrentThread`], over any driver stack.
+/// [`MultiThread`] and [`CurrentThread`], over any driver stack, and the
+/// builder's [`DefaultScheduler`], either of them.
 pub trait Scheduler: sealed::Sealed {
     /// Runs `future` on the calling thread to completion, driving the
     /// scheduler as its flavor does.
@@ -33,8 +36,66 @@ pub trait Scheduler: sealed::Sealed {
     fn shutdown_background(self);
 }
 
+/// The scheduler of the builder's [`Runtime`](super::Runtime): either flavor
+/// over the default driver stack, chosen when it is built. Dispatch is one
+/// match per call into the runtime (not per task: tasks reach their
+/// scheduler through their own handle).
+#[derive(Debug)]
+pub enum DefaultScheduler {
+    /// [`Builder::new_multi_thread`](super::Builder::new_multi_thread).
+    MultiThread(MultiThread<DefaultDriver>),
+    /// [`Builder::new_current_thread`](super::Builder::new_current_thread).
+    CurrentThread(CurrentThread<DefaultDriver>),
+}
+
+impl Scheduler for DefaultScheduler {
+    #[inline]
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self {
+            DefaultScheduler::MultiThread(s) => s.block_on(future),
+            DefaultScheduler::CurrentThread(s) => s.block_on(future),
+        }
+    }
+    #[inline]
+    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            DefaultScheduler::MultiThread(s) => s.spawn(future),
+            DefaultScheduler::CurrentThread(s) => s.spawn(future),
+        }
+    }
+    fn handle(&self) -> zokio_sched::Handle {
+        match self {
+            DefaultScheduler::MultiThread(s) => s.handle(),
+            DefaultScheduler::CurrentThread(s) => s.handle(),
+        }
+    }
+    fn metrics(&self) -> Metrics {
+        match self {
+            DefaultScheduler::MultiThread(s) => s.metrics(),
+            DefaultScheduler::CurrentThread(s) => s.metrics(),
+        }
+    }
+    fn shutdown_timeout(self, timeout: Duration) {
+        match self {
+            DefaultScheduler::MultiThread(s) => s.shutdown_timeout(timeout),
+            DefaultScheduler::CurrentThread(s) => s.shutdown_timeout(timeout),
+        }
+    }
+    fn shutdown_background(self) {
+        match self {
+            DefaultScheduler::MultiThread(s) => s.shutdown_background(),
+            DefaultScheduler::CurrentThread(s) => s.shutdown_background(),
+        }
+    }
+}
+
 mod sealed {
     pub trait Sealed {}
+    impl Sealed for super::DefaultScheduler {}
     impl<D: zokio_core::Driver + Send + 'static> Sealed for zokio_sched::MultiThread<D> {}
     impl<D: zokio_core::Driver + 'static> Sealed for zokio_sched::CurrentThread<D> {}
 }

@@ -105,19 +105,18 @@ impl<'a> Builder<'a> {
         Ok(pool.spawn_blocking_with(self.inner, f))
     }
 
-    /// Spawns the `!Send` `future` on the current-thread runtime running this
-    /// thread's `block_on`.
+    /// Spawns the `!Send` `future` onto the [`LocalSet`](crate::task::LocalSet)
+    /// entered on this thread.
     ///
     /// # Panics
     ///
-    /// Outside a current-thread runtime's `block_on`, as
-    /// [`spawn_local`](crate::task::spawn_local) does.
+    /// Outside a `LocalSet`, as [`spawn_local`](crate::task::spawn_local) does.
     ///
     /// ```
     /// use std::rc::Rc;
     ///
     /// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
-    /// let n = rt.block_on(async {
+    /// let n = zokio::task::LocalSet::new().block_on(&rt, async {
     ///     let local = Rc::new(1);
     ///     let task = zokio::task::Builder::new().name("local").spawn_local(async move { *local });
     ///     task.unwrap().await.unwrap()

@@ -309,19 +309,18 @@ impl<T: Send + 'static> JoinSet<T> {
 }
 
 impl<T: 'static> JoinSet<T> {
-    /// Spawns the `!Send` `future` on the current-thread runtime running this
-    /// thread's `block_on` and adds it to the set.
+    /// Spawns the `!Send` `future` onto the [`LocalSet`](crate::task::LocalSet)
+    /// entered on this thread and adds it to the set.
     ///
     /// # Panics
     ///
-    /// Outside a current-thread runtime's `block_on`, as
-    /// [`task::spawn_local`](crate::task::spawn_local) does.
+    /// Outside a `LocalSet`, as [`task::spawn_local`](crate::task::spawn_local) does.
     ///
     /// ```
     /// use std::rc::Rc;
     ///
     /// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
-    /// let n = rt.block_on(async {
+    /// let n = zokio::task::LocalSet::new().block_on(&rt, async {
     ///     let mut set = zokio::task::JoinSet::new();
     ///     let shared = Rc::new(2);
     ///     set.spawn_local(async move { *shared * 3 });

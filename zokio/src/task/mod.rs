@@ -3,6 +3,7 @@
 mod builder;
 mod join_set;
 mod local;
+mod local_set;
 
 use std::future::{Future, poll_fn};
 use std::task::Poll;
@@ -10,10 +11,13 @@ use std::task::Poll;
 pub use builder::Builder;
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
+pub use local_set::LocalSet;
 pub use zokio_core::budget::{Unconstrained, unconstrained};
 pub use zokio_core::task::{
     AbortHandle, Id, JoinError, JoinHandle, YieldNow, id, try_id, yield_now,
 };
+#[doc(no_inline)]
+pub use zokio_sched::{LocalEnterGuard, RunUntil};
 
 /// Spends one unit of the task's cooperative budget, yielding to the
 /// scheduler first if the budget is used up, as Tokio's does: for a loop that
@@ -49,18 +53,18 @@ where
     zokio_sched::spawn(future)
 }
 
-/// Spawns a `!Send` task on the current-thread runtime running this thread's
-/// `block_on`.
+/// Spawns a `!Send` task onto the [`LocalSet`] entered on this thread (in a
+/// future it runs, one of its tasks, or inside [`LocalSet::enter`]).
 ///
 /// # Panics
 ///
-/// Outside a current-thread runtime's `block_on`, with a message saying so.
+/// Outside a `LocalSet`, with Tokio's message.
 ///
 /// ```
 /// use std::rc::Rc;
 ///
 /// let rt = zokio::runtime::Builder::new_current_thread().build().unwrap();
-/// let n = rt.block_on(async {
+/// let n = zokio::task::LocalSet::new().block_on(&rt, async {
 ///     let shared = Rc::new(5);
 ///     let local = shared.clone();
 ///     zokio::task::spawn_local(async move { *local + 1 }).await.unwrap()
@@ -74,6 +78,41 @@ where
     F::Output: 'static,
 {
     zokio_sched::spawn_local(future)
+}
+
+/// Runs the blocking function `f` right here, on this thread, as Tokio's
+/// `block_in_place`: on a multi-thread runtime's worker, the worker's queue
+/// is first handed to a stand-in thread, so the other tasks keep running
+/// while `f` blocks. `f` runs outside the runtime (it may call
+/// `Handle::block_on`) and without a cooperative budget. Outside a
+/// runtime, and on a multi-thread runtime's `block_on` thread, `f` just
+/// runs.
+///
+/// # Panics
+///
+/// On a current-thread runtime's thread or inside a [`LocalSet`], with
+/// Tokio's message ("can call blocking only when running on the
+/// multi-threaded runtime"): every task there shares this thread, so use
+/// [`spawn_blocking`] instead.
+///
+/// ```
+/// let rt = zokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+/// let n = rt.block_on(rt.spawn(async {
+///     let other = zokio::spawn(async { 1 }); // runs while the worker blocks
+///     let n = zokio::task::block_in_place(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         41
+///     });
+///     n + other.await.unwrap()
+/// }));
+/// assert_eq!(n.unwrap(), 42);
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    zokio_sched::block_in_place(f)
 }
 
 /// Runs the blocking function `f` on the current runtime's blocking pool and
