@@ -663,6 +663,11 @@ mod loom_coverage {
             "block_in_place",
         ),
         (
+            "the stall watchdog's poll marks (task and poll number)",
+            "zokio-sched",
+            "stall",
+        ),
+        (
             "task state (wake, abort, detach, join)",
             "zokio-core",
             "task",

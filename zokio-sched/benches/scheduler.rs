@@ -5,6 +5,9 @@
 //! workload in turn (A B C A B C ...), through the workspace's `zokio-bench`
 //! harness, which prints medians and zokio's advantage over each peer.
 //!
+//! `zokio-watchdog` is zokio's scheduler with the stall watchdog on (100 ms
+//! threshold): the row beside `zokio` is the watchdog's cost.
+//!
 //! `cargo bench -p zokio-sched --bench scheduler [-- --quick] [--filter NAME] [--rounds N] [--workers N]`
 #![cfg(not(loom))]
 
@@ -357,6 +360,22 @@ fn main() {
         )
         .expect("zokio runtime"),
     );
+    // The same scheduler with the stall watchdog on: its cost is the
+    // difference between the two zokio rows.
+    let watched = Zokio(
+        MultiThread::new(
+            ThreadParker::new(),
+            Config {
+                worker_threads: workers,
+                stall: Some(zokio_sched::StallWatch {
+                    threshold: Duration::from_millis(100),
+                    on_stall: Some(Arc::new(|info| eprintln!("{info}"))),
+                }),
+                ..Config::default()
+            },
+        )
+        .expect("zokio runtime with the watchdog"),
+    );
     let tokio = Tokio(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
@@ -386,13 +405,17 @@ fn main() {
     ];
     let micros = |d: Duration| d.as_secs_f64() * 1e6;
     for (name, z, t, a) in workloads {
-        let (zokio, tokio, async_executor) = (&zokio, &tokio, &async_executor);
+        let (zokio, watched, tokio, async_executor) = (&zokio, &watched, &tokio, &async_executor);
         runner.compare(
             name,
             "µs",
             Better::Lower,
             vec![
                 ("zokio", Box::new(move || micros(time(|| z(zokio, sizes))))),
+                (
+                    "zokio-watchdog",
+                    Box::new(move || micros(time(|| z(watched, sizes)))),
+                ),
                 ("tokio", Box::new(move || micros(time(|| t(tokio, sizes))))),
                 (
                     "async-executor",

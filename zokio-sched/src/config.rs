@@ -99,6 +99,10 @@ pub struct Config {
     /// How long an idle blocking thread waits for work before it exits
     /// (default 10 s).
     pub blocking_keep_alive: Duration,
+    /// The stall watchdog: a monitor thread that reports any task whose one
+    /// poll holds a worker longer than a threshold (default: none, and no
+    /// cost). See [`StallWatch`](crate::StallWatch).
+    pub stall: Option<crate::StallWatch>,
     /// The other layers of the runtime (timers, I/O), which every thread the
     /// scheduler runs code on enters together with the scheduler itself and
     /// its blocking pool (default: none, so timers and sockets used there
@@ -119,6 +123,9 @@ impl Config {
         }
         if self.max_blocking_threads == 0 {
             return invalid("zokio: `max_blocking_threads` must be at least 1");
+        }
+        if self.stall.as_ref().is_some_and(|w| w.threshold.is_zero()) {
+            return invalid("zokio: the stall threshold must be above zero");
         }
         if self.global_queue_interval == 0 {
             return invalid("zokio: `global_queue_interval` must be at least 1");
@@ -179,6 +186,7 @@ impl Default for Config {
             disable_lifo_slot: false,
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
+            stall: None,
             layers: Handles::new(),
         }
     }

@@ -83,6 +83,7 @@ mod multi_thread;
 mod owned;
 mod queue;
 mod shutdown;
+mod stall;
 mod waker_slab;
 mod worker_cpus;
 
@@ -102,6 +103,7 @@ pub use local_set::{
 };
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
+pub use stall::{StallHook, StallInfo, StallWatch};
 
 /// Runs the blocking function `f` on this thread, as Tokio's
 /// `task::block_in_place`.

@@ -48,6 +48,20 @@ impl Id {
     pub fn as_u64(self) -> u64 {
         self.0.get()
     }
+
+    /// The id whose [`as_u64`](Id::as_u64) is `raw` (`None` for zero), for
+    /// a scheduler that publishes ids through atomics. An id made this way
+    /// names a task only if one was spawned with it.
+    ///
+    /// ```
+    /// let (runnable, _handle) = zokio_core::task::spawn(async {}, |_, _| {});
+    /// let id = runnable.id();
+    /// assert_eq!(zokio_core::task::Id::from_u64(id.as_u64()), Some(id));
+    /// assert_eq!(zokio_core::task::Id::from_u64(0), None);
+    /// ```
+    pub fn from_u64(raw: u64) -> Option<Id> {
+        NonZeroU64::new(raw).map(Id)
+    }
 }
 
 impl fmt::Display for Id {

@@ -93,6 +93,8 @@ pub struct CurrentThread<D: Driver> {
     event_interval: u32,
     on_park: Option<crate::config::ThreadHook>,
     on_unpark: Option<crate::config::ThreadHook>,
+    /// The stall watchdog's monitor, stopped when the runtime is dropped.
+    _watchdog: Option<crate::stall::Watchdog>,
 }
 
 /// The part only the thread running the tasks touches.
@@ -198,6 +200,7 @@ impl<D: Driver> CurrentThread<D> {
             owned: OwnedTasks::new(1),
             blocking: BlockingPool::new(&config),
             counters: WorkerCounters::default(),
+            poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(1)),
             layers: config.layers.clone(),
         });
         let main = std::sync::Arc::new(MainWaker {
@@ -205,7 +208,14 @@ impl<D: Driver> CurrentThread<D> {
             unpark: driver.unparker(),
             shared: shared.clone(),
         });
+        let watchdog = match (&config.stall, &shared.poll_marks) {
+            (Some(watch), Some(marks)) => {
+                Some(crate::stall::Watchdog::start(watch, marks.clone())?)
+            }
+            _ => None,
+        };
         Ok(CurrentThread {
+            _watchdog: watchdog,
             context: Handle::from(shared.clone()).context(),
             slot: Mutex::new(Slot {
                 core: Some(Box::new(Core {
@@ -385,7 +395,16 @@ impl<D: Driver> CurrentThread<D> {
                 };
                 let Some(task) = task else { break };
                 counts.polls += 1;
-                shared.owned.run(task, 0);
+                match &shared.poll_marks {
+                    None => {
+                        shared.owned.run(task, 0);
+                    }
+                    Some(marks) => {
+                        marks[0].enter(counts.polls, task.id());
+                        shared.owned.run(task, 0);
+                        marks[0].leave();
+                    }
+                }
                 if main.woken.load(Ordering::Relaxed) {
                     break;
                 }

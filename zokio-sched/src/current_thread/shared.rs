@@ -29,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
     pub(crate) counters: WorkerCounters,
+    /// The poll in progress, for the stall watchdog (if on).
+    pub(crate) poll_marks: Option<crate::stall::PollMarks>,
     /// The runtime's other layers, entered with the scheduler.
     pub(crate) layers: Handles,
 }

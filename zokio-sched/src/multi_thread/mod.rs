@@ -63,6 +63,8 @@ pub struct MultiThread<D: Driver> {
     /// scheduler and its blocking pool.
     context: Handles,
     threads: Vec<ThreadHandle<()>>,
+    /// The stall watchdog's monitor, stopped when the runtime is dropped.
+    _watchdog: Option<crate::stall::Watchdog>,
 }
 
 impl<D: Driver + Send + 'static> MultiThread<D> {
@@ -103,12 +105,14 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             alive: Mutex::new(workers),
             exited: Condvar::new(),
             stand_in: Mutex::new(None),
+            poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(workers)),
         });
         let mut rt = MultiThread {
             context: Handle::from(shared.clone()).context(),
             shared,
             driver: Arc::new(DriverCell::new(driver)),
             threads: Vec::with_capacity(workers),
+            _watchdog: None,
         };
         let driver = rt.driver.clone();
         let start: shared::StartStandIn =
@@ -134,6 +138,15 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
                 Err(err) => {
                     // The workers never started count as exited.
                     *rt.shared.alive.lock().unwrap_or_else(|e| e.into_inner()) -= workers - index;
+                    shutdown::shutdown(&mut rt, None);
+                    return Err(err);
+                }
+            }
+        }
+        if let (Some(watch), Some(marks)) = (&config.stall, &rt.shared.poll_marks) {
+            match crate::stall::Watchdog::start(watch, marks.clone()) {
+                Ok(watchdog) => rt._watchdog = Some(watchdog),
+                Err(err) => {
                     shutdown::shutdown(&mut rt, None);
                     return Err(err);
                 }

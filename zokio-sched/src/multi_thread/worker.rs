@@ -200,7 +200,17 @@ impl<D: Driver> Core<D> {
     #[inline]
     fn run_task(&mut self, shared: &Shared, task: Runnable) {
         self.counts.polls += 1;
-        shared.owned.run(task, self.index);
+        match &shared.poll_marks {
+            None => {
+                shared.owned.run(task, self.index);
+            }
+            Some(marks) => {
+                let mark = &marks[self.index];
+                mark.enter(self.counts.polls, task.id());
+                shared.owned.run(task, self.index);
+                mark.leave();
+            }
+        }
     }
 
     fn publish(&mut self, shared: &Shared, cx: &WorkerContext) {

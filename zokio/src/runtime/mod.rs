@@ -47,6 +47,7 @@ pub use metrics::RuntimeMetrics;
 pub use scheduler::{DefaultScheduler, Scheduler};
 #[doc(no_inline)]
 pub use zokio_sched::Config as SchedulerConfig;
+pub use zokio_sched::StallInfo;
 
 /// A running runtime: worker threads, a blocking pool, and the enabled layers.
 ///

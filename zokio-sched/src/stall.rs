@@ -1,0 +1,236 @@
+//! The stall watchdog: a task whose single poll holds its worker longer than
+//! a threshold is reported while it is still stuck, once per stall.
+//!
+//! A poll that never returns (a busy loop, a blocking call in async code) is
+//! the failure a runtime's operator most needs to see and the one a worker
+//! cannot report itself. So each worker marks its polls in a [`PollMark`]
+//! of its own cache line, with two plain stores per poll (the poll's number
+//! and the task's id on entry, zero on exit) and no clock read; a monitor
+//! thread samples every mark a few times per threshold. A mark showing the
+//! same poll of the same task in samples `threshold` apart is a stall: the
+//! hook gets a [`StallInfo`] and that poll is not reported again.
+//!
+//! The report comes at most one sampling period (a quarter of the
+//! threshold) after the threshold passes, so within 1.25 thresholds of the
+//! poll's start, less the monitor's own scheduling delay. `stuck_for` counts
+//! from the first sample that saw the poll, so it may fall short of the
+//! poll's true age by up to one period, never exceed it.
+//!
+//! Only the task's id is reported: its name lives in the task, which the
+//! worker may free the moment the poll returns, so the monitor cannot read
+//! it safely (the id is a copy).
+
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use zokio_core::sync::atomic::{AtomicU64, Ordering};
+use zokio_core::task::Id;
+
+/// A task stuck in one poll, as the watchdog reports it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StallInfo {
+    /// The worker the task holds (0 for the current-thread scheduler).
+    pub worker: usize,
+    /// The stuck task.
+    pub task: Id,
+    /// How long the poll has run so far (at least; see the module doc).
+    pub stuck_for: Duration,
+    /// The threshold it passed.
+    pub threshold: Duration,
+}
+
+impl fmt::Display for StallInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "zokio: task {} has held worker {} in one poll for {} ms (stall threshold {} ms): \
+             a busy loop or a blocking call in async code?",
+            self.task,
+            self.worker,
+            self.stuck_for.as_millis(),
+            self.threshold.as_millis()
+        )
+    }
+}
+
+/// What the watchdog calls for each stall (on its own thread).
+pub type StallHook = Arc<dyn Fn(&StallInfo) + Send + Sync>;
+
+/// The watchdog's settings ([`Config::stall`](crate::Config::stall)).
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use zokio_sched::{Config, CurrentThread, StallWatch};
+/// use zokio_core::ThreadParker;
+///
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let watch = StallWatch {
+///     threshold: Duration::from_millis(20),
+///     on_stall: Some(Arc::new(move |info| drop(tx.send(info.task)))),
+/// };
+/// let rt = CurrentThread::new(ThreadParker::new(), Config { stall: Some(watch), ..Config::default() })
+///     .unwrap();
+/// let task = rt.spawn(async { std::thread::sleep(Duration::from_millis(100)) });
+/// let id = task.id();
+/// rt.block_on(task).unwrap();
+/// assert_eq!(rx.recv().unwrap(), id);
+/// ```
+#[derive(Clone)]
+pub struct StallWatch {
+    /// How long one poll may hold a worker before it is reported. Zero is an
+    /// error.
+    pub threshold: Duration,
+    /// Called once per stall; `None` writes [`StallInfo`]'s one line to stderr.
+    pub on_stall: Option<StallHook>,
+}
+
+impl fmt::Debug for StallWatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StallWatch")
+            .field("threshold", &self.threshold)
+            .field("on_stall", &self.on_stall.is_some())
+            .finish()
+    }
+}
+
+/// One worker's poll in progress, written only by that worker.
+#[derive(Default)]
+#[repr(align(128))]
+pub(crate) struct PollMark {
+    /// The number of the poll in progress (or the last one).
+    poll: AtomicU64,
+    /// The id of the task in that poll; zero between polls.
+    task: AtomicU64,
+}
+
+impl PollMark {
+    /// Marks the start of poll number `poll`, of `task`.
+    #[inline]
+    pub(crate) fn enter(&self, poll: u64, task: Id) {
+        self.poll.store(poll, Ordering::Relaxed);
+        // Release: a sample that sees this task sees this poll's number (or
+        // a later one), so a stuck poll is never confused with an older one.
+        self.task.store(task.as_u64(), Ordering::Release);
+    }
+
+    /// Marks the end of the poll.
+    #[inline]
+    pub(crate) fn leave(&self) {
+        self.task.store(0, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sample(&self) -> (u64, u64) {
+        // The task first (see `enter`): at worst a sample pairs a task with
+        // a newer poll number, which only looks like a new poll.
+        let task = self.task.load(Ordering::Acquire);
+        (self.poll.load(Ordering::Relaxed), task)
+    }
+}
+
+/// The workers' marks, shared by the scheduler and its monitor.
+pub(crate) type PollMarks = Arc<[PollMark]>;
+
+pub(crate) fn marks(workers: usize) -> PollMarks {
+    (0..workers).map(|_| PollMark::default()).collect()
+}
+
+/// The monitor thread; stopped and joined on drop.
+pub(crate) struct Watchdog {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    /// Starts a monitor over `marks`; a thread spawn failure is the error.
+    pub(crate) fn start(watch: &StallWatch, marks: PollMarks) -> std::io::Result<Watchdog> {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let threshold = watch.threshold;
+        let hook = watch.on_stall.clone();
+        let stopped = stop.clone();
+        let thread = thread::Builder::new()
+            .name("zokio-stall-watchdog".into())
+            .spawn(move || monitor(&marks, threshold, hook, &stopped))?;
+        Ok(Watchdog {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        let (flag, wake) = &*self.stop;
+        *flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What the monitor remembers of one worker.
+#[derive(Clone, Copy)]
+struct Seen {
+    sample: (u64, u64),
+    since: Instant,
+    reported: bool,
+}
+
+fn monitor(
+    marks: &[PollMark],
+    threshold: Duration,
+    hook: Option<StallHook>,
+    stop: &(Mutex<bool>, Condvar),
+) {
+    let period = (threshold / 4).max(Duration::from_micros(100));
+    let mut seen: Vec<Option<Seen>> = vec![None; marks.len()];
+    let (flag, wake) = stop;
+    let mut stopped = flag.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let (guard, _) = wake
+            .wait_timeout(stopped, period)
+            .unwrap_or_else(|e| e.into_inner());
+        stopped = guard;
+        if *stopped {
+            return;
+        }
+        let now = Instant::now();
+        for (worker, (mark, seen)) in marks.iter().zip(&mut seen).enumerate() {
+            let sample = mark.sample();
+            let state = match seen {
+                Some(s) if s.sample == sample => s,
+                _ => seen.insert(Seen {
+                    sample,
+                    since: now,
+                    reported: false,
+                }),
+            };
+            let (_, task) = sample;
+            let stuck_for = now - state.since;
+            if task == 0 || state.reported || stuck_for < threshold {
+                continue;
+            }
+            state.reported = true;
+            let Some(task) = Id::from_u64(task) else {
+                continue;
+            };
+            let info = StallInfo {
+                worker,
+                task,
+                stuck_for,
+                threshold,
+            };
+            // The hook is user code: called without the stop lock held.
+            drop(stopped);
+            match &hook {
+                Some(hook) => hook(&info),
+                None => eprintln!("{info}"),
+            }
+            stopped = flag.lock().unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
