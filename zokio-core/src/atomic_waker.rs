@@ -74,6 +74,33 @@ impl AtomicWaker {
     /// the same task) to be woken by the next [`wake`](Self::wake).
     #[inline]
     pub fn register(&self, waker: &Waker) {
+        drop(self.register_displacing(waker));
+    }
+
+    /// As [`register`](Self::register), and returns the waker it replaced,
+    /// if any (one that wakes another task), for a caller that keeps every
+    /// waiter rather than the last one: a registration that finds a wake in
+    /// progress wakes `waker` at once and displaces nothing.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::task::{Wake, Waker};
+    /// use zokio_core::AtomicWaker;
+    ///
+    /// struct Count(AtomicUsize);
+    /// impl Wake for Count {
+    ///     fn wake(self: Arc<Self>) { self.0.fetch_add(1, Ordering::SeqCst); }
+    /// }
+    /// let (a, b) = (Arc::new(Count(AtomicUsize::new(0))), Arc::new(Count(AtomicUsize::new(0))));
+    /// let slot = AtomicWaker::new();
+    /// assert!(slot.register_displacing(&Waker::from(a.clone())).is_none());
+    /// let displaced = slot.register_displacing(&Waker::from(b.clone())).unwrap();
+    /// displaced.wake();
+    /// assert_eq!(a.0.load(Ordering::SeqCst), 1);
+    /// ```
+    #[inline]
+    pub fn register_displacing(&self, waker: &Waker) -> Option<Waker> {
         match self
             .state
             .compare_exchange(IDLE, REGISTERING, Ordering::Acquire, Ordering::Acquire)
@@ -93,7 +120,7 @@ impl AtomicWaker {
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => drop(old),
+                    Ok(_) => old,
                     Err(_) => {
                         // A `take` ran meanwhile and left WAKING: it could not
                         // reach the cell, so wake on its behalf.
@@ -101,10 +128,12 @@ impl AtomicWaker {
                         // the cell until it goes back to IDLE below.
                         let new = self.waker.with_mut(|slot| unsafe { (*slot).take() });
                         self.state.swap(IDLE, Ordering::AcqRel);
-                        drop(old);
                         if let Some(new) = new {
                             new.wake();
                         }
+                        // The wake in progress was for the waiter `old`
+                        // stood for too: the caller keeps it.
+                        old
                     }
                 }
             }
@@ -116,6 +145,7 @@ impl AtomicWaker {
             Err(_) => {
                 waker.wake_by_ref();
                 crate::sync::spin_loop();
+                None
             }
         }
     }

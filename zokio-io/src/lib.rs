@@ -124,6 +124,7 @@ pub mod unix;
     )
 )]
 mod uring;
+mod waiters;
 
 #[cfg(all(test, loom))]
 mod loom_models;

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use zokio_core::sync::atomic::{AtomicUsize, Ordering};
 
-use zokio_core::AtomicWaker;
+use crate::waiters::Waiters;
 
 const READABLE: usize = 0b001;
 const WRITABLE: usize = 0b010;
@@ -18,9 +18,15 @@ const CLOSED: usize = 0b100;
 const READ_FINAL: usize = 0b1000;
 /// The socket hung up or failed: writes return at once (with the error).
 const WRITE_FINAL: usize = 0b1_0000;
+/// The direction's overflow holds wakers of other waiting tasks (see
+/// `waiters`): the event that makes it ready wakes them too.
+const READ_CROWDED: usize = 0b10_0000;
+const WRITE_CROWDED: usize = 0b100_0000;
 const READY_MASK: usize = READABLE | WRITABLE;
 /// Bits that no clear removes.
 const STICKY: usize = CLOSED | READ_FINAL | WRITE_FINAL;
+/// Bits only the waiters' overflow sets and clears.
+const CROWDED: usize = READ_CROWDED | WRITE_CROWDED;
 /// The tick lives above the flag bits.
 const TICK_SHIFT: u32 = 8;
 
@@ -45,6 +51,13 @@ impl Direction {
         match self {
             Direction::Read => READ_FINAL,
             Direction::Write => WRITE_FINAL,
+        }
+    }
+
+    fn crowded_bit(self) -> usize {
+        match self {
+            Direction::Read => READ_CROWDED,
+            Direction::Write => WRITE_CROWDED,
         }
     }
 }
@@ -84,8 +97,8 @@ impl ReadyEvent {
 /// event that arrived in between is never thrown away.
 pub(crate) struct Readiness {
     state: AtomicUsize,
-    readers: AtomicWaker,
-    writers: AtomicWaker,
+    readers: Waiters,
+    writers: Waiters,
 }
 
 impl Readiness {
@@ -103,12 +116,12 @@ impl Readiness {
     fn with_state(state: usize) -> Readiness {
         Readiness {
             state: AtomicUsize::new(state),
-            readers: AtomicWaker::new(),
-            writers: AtomicWaker::new(),
+            readers: Waiters::new(),
+            writers: Waiters::new(),
         }
     }
 
-    fn waiters(&self, direction: Direction) -> &AtomicWaker {
+    fn waiters(&self, direction: Direction) -> &Waiters {
         match direction {
             Direction::Read => &self.readers,
             Direction::Write => &self.writers,
@@ -125,7 +138,7 @@ impl Readiness {
         let tick_bits = tick << TICK_SHIFT;
         let mut current = self.state.load(Ordering::Acquire);
         loop {
-            let next = (current & (READY_MASK | STICKY)) | bits | tick_bits;
+            let next = (current & (READY_MASK | STICKY | CROWDED)) | bits | tick_bits;
             match self.state.compare_exchange_weak(
                 current,
                 next,
@@ -136,11 +149,13 @@ impl Readiness {
                 Err(actual) => current = actual,
             }
         }
+        // `current` is the word this event replaced: a crowded bit in it
+        // was set before the event, so its overflow is woken here.
         if readable {
-            self.readers.wake();
+            self.wake(Direction::Read, current);
         }
         if writable {
-            self.writers.wake();
+            self.wake(Direction::Write, current);
         }
     }
 
@@ -160,9 +175,25 @@ impl Readiness {
     /// Makes every present and future wait fail, and wakes both waiters.
     /// Called when the driver shuts down or the source is deregistered.
     pub(crate) fn close(&self) {
-        self.state.fetch_or(CLOSED, Ordering::AcqRel);
-        self.readers.wake();
-        self.writers.wake();
+        let before = self.state.fetch_or(CLOSED, Ordering::AcqRel);
+        self.wake(Direction::Read, before);
+        self.wake(Direction::Write, before);
+    }
+
+    /// Wakes `direction`'s waiters after an event replaced the word `before`.
+    fn wake(&self, direction: Direction, before: usize) {
+        let waiters = self.waiters(direction);
+        waiters.wake_first();
+        if before & direction.crowded_bit() != 0 {
+            self.wake_overflow(direction);
+        }
+    }
+
+    fn wake_overflow(&self, direction: Direction) {
+        self.waiters(direction).wake_others(|| {
+            self.state
+                .fetch_and(!direction.crowded_bit(), Ordering::AcqRel);
+        });
     }
 
     /// True once [`close`](Self::close) was called.
@@ -182,7 +213,19 @@ impl Readiness {
         if let Some(ready) = check(self.state.load(Ordering::Acquire), direction) {
             return Poll::Ready(ready);
         }
-        self.waiters(direction).register(cx.waker());
+        // A waker this registration displaces goes to the overflow, marked
+        // crowded with a read-modify-write of the word: an event either
+        // came before it (and shows in the word it returns) or comes after
+        // (and finds the mark).
+        let displaced = self.waiters(direction).register(cx.waker(), || {
+            self.state
+                .fetch_or(direction.crowded_bit(), Ordering::AcqRel)
+        });
+        if let Some(before) = displaced {
+            if check(before, direction).is_some() {
+                self.wake_overflow(direction);
+            }
+        }
         // An event may have come between the check and the register; it
         // either shows here or found our waker.
         match check(self.state.load(Ordering::Acquire), direction) {

@@ -85,3 +85,35 @@ fn close_wakes_a_waiter_with_an_error() {
         assert!(matches!(again, Poll::Ready(Err(_))));
     });
 }
+
+#[test]
+fn two_waiters_of_one_direction_are_both_woken_or_see_the_event() {
+    loom::model(|| {
+        let readiness = Arc::new(Readiness::new());
+        let (first_count, first) = counting_waker();
+        let (second_count, second) = counting_waker();
+        // The first task waits; the second registers while the event comes,
+        // displacing the first into the overflow.
+        let first_polled = readiness.poll_ready(Direction::Read, &mut Context::from_waker(&first));
+        assert!(first_polled.is_pending());
+        let reactor = {
+            let readiness = readiness.clone();
+            thread::spawn(move || readiness.set_ready(1, true, false))
+        };
+        let second_polled =
+            readiness.poll_ready(Direction::Read, &mut Context::from_waker(&second));
+        reactor.join().unwrap();
+        assert_eq!(
+            first_count.0.load(Ordering::SeqCst),
+            1,
+            "the first waiter was lost"
+        );
+        if second_polled.is_pending() {
+            assert_eq!(
+                second_count.0.load(Ordering::SeqCst),
+                1,
+                "the second waiter was lost"
+            );
+        }
+    });
+}
