@@ -112,6 +112,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
     match before.0 {
         None => Poll::Ready(Progress { before: None }),
         Some(0) => {
+            let _ = context::with(|c| c.forced_yields.set(c.forced_yields.get() + 1));
             cx.waker().wake_by_ref();
             Poll::Pending
         }
@@ -122,6 +123,25 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
             })
         }
     }
+}
+
+/// How many times [`poll_proceed`] made a task on this thread yield
+/// because its budget was spent (a worker publishes its own count in the
+/// runtime's metrics).
+///
+/// ```
+/// use std::task::{Context, Waker};
+/// use zokio_core::budget;
+///
+/// let before = budget::forced_yields();
+/// budget::with_task_budget(|| {
+///     budget::consume(budget::TASK_BUDGET);
+///     assert!(budget::poll_proceed(&mut Context::from_waker(Waker::noop())).is_pending());
+/// });
+/// assert_eq!(budget::forced_yields(), before + 1);
+/// ```
+pub fn forced_yields() -> u64 {
+    context::with(|c| c.forced_yields.get()).unwrap_or(0)
 }
 
 /// A unit taken by [`poll_proceed`]; given back on drop unless the operation

@@ -132,6 +132,8 @@ pub(crate) struct Context {
     pub(crate) wake_origin: Cell<Option<usize>>,
     /// Set while a waker asks for the task it wakes to queue behind others.
     pub(crate) wake_behind: Cell<bool>,
+    /// Polls this thread's tasks were made to yield for an empty budget.
+    pub(crate) forced_yields: Cell<u64>,
     /// The run whose task harness has not been entered yet (a `*mut RunSlot`,
     /// which only `task::harness` reads and writes).
     pub(crate) run_slot: Cell<*mut ()>,
@@ -160,6 +162,7 @@ impl Context {
             budget: Cell::new(None),
             wake_origin: Cell::new(None),
             wake_behind: Cell::new(false),
+            forced_yields: Cell::new(0),
             run_slot: Cell::new(std::ptr::null_mut()),
             current_task: Cell::new(std::ptr::null()),
             ids: Cell::new((0, 0)),

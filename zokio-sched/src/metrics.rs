@@ -13,6 +13,11 @@ pub(crate) struct LocalCounts {
     pub(crate) lifo_polls: u64,
     pub(crate) injector_pulls: u64,
     pub(crate) handed_off: u64,
+    /// Nanoseconds spent outside parks (clock read at each park and unpark).
+    pub(crate) busy_ns: u64,
+    pub(crate) overflows: u64,
+    pub(crate) local_schedules: u64,
+    pub(crate) forced_yields: u64,
 }
 
 /// The published copy of a worker's counts. Only the owning worker stores
@@ -26,6 +31,10 @@ pub(crate) struct WorkerCounters {
     lifo_polls: AtomicU64,
     injector_pulls: AtomicU64,
     handed_off: AtomicU64,
+    busy_ns: AtomicU64,
+    overflows: AtomicU64,
+    local_schedules: AtomicU64,
+    forced_yields: AtomicU64,
 }
 
 impl WorkerCounters {
@@ -39,6 +48,12 @@ impl WorkerCounters {
         self.injector_pulls
             .store(counts.injector_pulls, Ordering::Relaxed);
         self.handed_off.store(counts.handed_off, Ordering::Relaxed);
+        self.busy_ns.store(counts.busy_ns, Ordering::Relaxed);
+        self.overflows.store(counts.overflows, Ordering::Relaxed);
+        self.local_schedules
+            .store(counts.local_schedules, Ordering::Relaxed);
+        self.forced_yields
+            .store(counts.forced_yields, Ordering::Relaxed);
     }
 
     pub(crate) fn snapshot(&self, local_queue_depth: usize) -> WorkerMetrics {
@@ -50,6 +65,10 @@ impl WorkerCounters {
             lifo_polls: self.lifo_polls.load(Ordering::Relaxed),
             injector_pulls: self.injector_pulls.load(Ordering::Relaxed),
             handed_off: self.handed_off.load(Ordering::Relaxed),
+            busy_duration: std::time::Duration::from_nanos(self.busy_ns.load(Ordering::Relaxed)),
+            overflows: self.overflows.load(Ordering::Relaxed),
+            local_schedules: self.local_schedules.load(Ordering::Relaxed),
+            budget_forced_yields: self.forced_yields.load(Ordering::Relaxed),
             local_queue_depth,
         }
     }
@@ -87,8 +106,35 @@ pub struct WorkerMetrics {
     /// Woken tasks handed to another worker's inbox because their data
     /// arrived on that worker's CPU.
     pub handed_off: u64,
+    /// Time the worker spent running (not parked), up to its last publish
+    /// (on the current-thread scheduler, from the first park of each
+    /// `block_on` on).
+    pub busy_duration: std::time::Duration,
+    /// Times the worker's local queue was full and moved half its tasks to
+    /// the shared injector.
+    pub overflows: u64,
+    /// Tasks woken or spawned from the worker's own thread onto its queue
+    /// or LIFO slot (the tasks other threads send arrive through the
+    /// injector, counted by `injector_pulls`, or through `handed_off`
+    /// placement).
+    pub local_schedules: u64,
+    /// Polls in which a task was made to yield because its cooperative
+    /// budget was spent.
+    pub budget_forced_yields: u64,
     /// Tasks in the worker's local ring now.
     pub local_queue_depth: usize,
+}
+
+impl WorkerMetrics {
+    /// Busy time per poll: `busy_duration / polls` (zero before any poll).
+    /// It counts the scheduler's own work between polls too, so it bounds
+    /// the mean poll time from above.
+    pub fn mean_poll_time(&self) -> std::time::Duration {
+        match self.polls {
+            0 => std::time::Duration::ZERO,
+            n => self.busy_duration / n.min(u32::MAX as u64) as u32,
+        }
+    }
 }
 
 /// The blocking pool's state at the time of a snapshot.

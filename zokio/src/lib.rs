@@ -248,8 +248,4 @@ pub mod mem {
     pub use zokio_mem::{BufPool, Caps, Pool, PoolAlloc, Pooled, PooledBuf};
 }
 
-/// Runtime counters.
-pub mod metrics {
-    pub use crate::runtime::RuntimeMetrics;
-    pub use zokio_sched::{BlockingMetrics, WorkerMetrics};
-}
+pub mod metrics;

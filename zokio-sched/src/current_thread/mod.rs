@@ -369,6 +369,11 @@ impl<D: Driver> CurrentThread<D> {
         main.woken.store(true, Ordering::Relaxed);
         let mut cx = Context::from_waker(waker);
         let mut counts = *saved;
+        // Busy time: the clock is read as the thread parks and as it returns
+        // from parking, not on entry (a `block_on` of a ready future reads
+        // no clock), so each `block_on`'s time before its first park is not
+        // counted.
+        let mut busy_since: Option<std::time::Instant> = None;
         let mut tick = 0u32;
         let pop_local = || local.queue.borrow_mut().pop_front();
         loop {
@@ -416,6 +421,10 @@ impl<D: Driver> CurrentThread<D> {
             };
             if idle() {
                 counts.parks += 1;
+                if let Some(since) = busy_since {
+                    counts.busy_ns += since.elapsed().as_nanos() as u64;
+                }
+                counts.forced_yields = zokio_core::budget::forced_yields();
                 shared.counters.publish(&counts);
                 match &self.on_park {
                     None => driver.park(None),
@@ -427,6 +436,7 @@ impl<D: Driver> CurrentThread<D> {
                         driver.park(timeout);
                     }
                 }
+                busy_since = Some(std::time::Instant::now());
                 if let Some(hook) = &self.on_unpark {
                     hook();
                 }

@@ -116,6 +116,10 @@ pub(crate) struct WorkerContext {
     pub(crate) placing: Cell<bool>,
     /// Tasks handed to other workers' inboxes (published with the counts).
     pub(crate) handed_off: Cell<u64>,
+    /// Times the ring overflowed into the injector (published likewise).
+    pub(crate) overflows: Cell<u64>,
+    /// Tasks scheduled from this thread onto its own ring or LIFO slot.
+    pub(crate) local_schedules: Cell<u64>,
     /// What the worker sleeps on when another holds the driver; its unparker
     /// is this worker's in `Remote`. Lent with the ring by `block_in_place`.
     pub(crate) parker: RefCell<ThreadParker>,
@@ -154,6 +158,7 @@ impl Shared {
                 return;
             }
         }
+        cx.local_schedules.set(cx.local_schedules.get() + 1);
         // Behind the queued work, not next: a task that yielded, the wakes
         // of a driver poll (a batch, queued in the order it arrived), and a
         // consumer whose waker asked for it (it takes more in one poll once
@@ -189,6 +194,7 @@ impl Shared {
     /// Pushes onto the ring of the worker `cx` belongs to (its own thread).
     pub(crate) fn push_local(&self, cx: &WorkerContext, task: Runnable) {
         let overflow = &mut |batch: &mut dyn Iterator<Item = Runnable>| {
+            cx.overflows.set(cx.overflows.get() + 1);
             batch.for_each(|t| self.push_injector(t));
         };
         cx.queue.borrow_mut().push_back(task, overflow);

@@ -42,6 +42,8 @@ struct Core<D> {
     driver: Arc<DriverCell<D>>,
     /// Set on a `block_in_place` stand-in: the loan it runs the worker on.
     lend: Option<Arc<Lend<Parts>>>,
+    /// When the worker last started running (it read the clock at unpark).
+    busy_since: std::time::Instant,
 }
 
 pub(super) fn run<D: Driver>(start: Start<D>) {
@@ -63,6 +65,8 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         in_driver: Cell::new(false),
         placing: Cell::new(false),
         handed_off: Cell::new(0),
+        overflows: Cell::new(0),
+        local_schedules: Cell::new(0),
         parker: RefCell::new(parker),
     };
     let mut core = Core::new(&shared, index, driver, None);
@@ -113,6 +117,8 @@ pub(super) fn stand_in<D: Driver>(
         in_driver: Cell::new(false),
         placing: Cell::new(false),
         handed_off: Cell::new(0),
+        overflows: Cell::new(0),
+        local_schedules: Cell::new(0),
         parker: RefCell::new(parts.parker),
     };
     let mut core = Core::new(&shared, index, driver, Some(lend.clone()));
@@ -145,6 +151,7 @@ impl<D: Driver> Core<D> {
             counts: LocalCounts::default(),
             driver,
             lend,
+            busy_since: std::time::Instant::now(),
         }
     }
 
@@ -215,6 +222,9 @@ impl<D: Driver> Core<D> {
 
     fn publish(&mut self, shared: &Shared, cx: &WorkerContext) {
         self.counts.handed_off = cx.handed_off.get();
+        self.counts.overflows = cx.overflows.get();
+        self.counts.local_schedules = cx.local_schedules.get();
+        self.counts.forced_yields = zokio_core::budget::forced_yields();
         shared.remotes[self.index].counters.publish(&self.counts);
     }
 
@@ -397,12 +407,16 @@ impl<D: Driver> Core<D> {
             }
         }
         self.counts.parks += 1;
+        // Busy time: one clock read as the worker parks, one as it returns.
+        let now = std::time::Instant::now();
+        self.counts.busy_ns += (now - self.busy_since).as_nanos() as u64;
         self.publish(shared, cx);
         let inbox = &shared.remotes[self.index].inbox;
         // From here on, a worker handing us a task unparks us (see `Inbox`).
         inbox.sleep();
         self.sleep_until_work(shared, cx);
         inbox.wake();
+        self.busy_since = std::time::Instant::now();
         shared.cpus.note(self.index);
         if let Some(hook) = &shared.on_unpark {
             hook();
