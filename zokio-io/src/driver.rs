@@ -8,7 +8,7 @@ use std::mem;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use zokio_core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use zokio_core::{Driver, Unpark, placement};
 
 use crate::reactor::{Handle, Reactor, Registry, ScheduledIo};
@@ -77,6 +77,7 @@ impl IoDriver {
                 }),
                 release_pending: AtomicBool::new(false),
                 registrations: AtomicUsize::new(0),
+                events: AtomicU64::new(0),
                 #[cfg(target_os = "linux")]
                 attached: std::sync::OnceLock::new(),
             }),
@@ -148,7 +149,9 @@ impl IoDriver {
         if !self.events.is_empty() {
             self.reactor.registrations.load(Ordering::Acquire);
         }
+        let mut delivered = 0u64;
         for event in self.events.iter() {
+            delivered += 1;
             // Keys are addresses of `ScheduledIo`s that the registry keeps
             // alive while registered and, once deregistered (deleted from the
             // poller first), until the start of the next park.
@@ -169,6 +172,13 @@ impl IoDriver {
                 Some(cpu) => placement::with_wake_origin(cpu, set_ready),
                 None => set_ready(),
             }
+        }
+        if delivered > 0 {
+            let events = &self.reactor.events;
+            events.store(
+                events.load(Ordering::Relaxed) + delivered,
+                Ordering::Relaxed,
+            );
         }
     }
 }

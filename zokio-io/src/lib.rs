@@ -132,6 +132,6 @@ mod loom_models;
 pub use async_fd::Async;
 pub use driver::{IoDriver, IoUnparker};
 pub use interest::Interest;
-pub use reactor::Handle;
+pub use reactor::{Handle, IoMetrics};
 pub use ready::Ready;
 pub use zokio_core::context::{EnterGuard, TryCurrentError};

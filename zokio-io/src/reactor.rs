@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::sync::OnceLock;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use zokio_core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use zokio_core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use crate::origin::OriginCache;
 use crate::readiness::{Readiness, closed_error};
@@ -27,6 +27,10 @@ pub(crate) struct Reactor {
     /// the memory model cannot see through system calls; this pair is what
     /// makes a new `ScheduledIo` happen-before the reactor reads it.
     pub(crate) registrations: AtomicUsize,
+    /// Readiness events delivered so far. Written only by the thread that
+    /// holds the driver (a load and a store, no read-modify-write), read by
+    /// [`Handle::metrics`].
+    pub(crate) events: AtomicU64,
     /// The io_uring of file operations: set up by the first one (`None`
     /// if it cannot be), shut down with the driver.
     #[cfg(target_os = "linux")]
@@ -98,7 +102,44 @@ impl fmt::Debug for Handle {
     }
 }
 
+/// A reactor's counters, from [`Handle::metrics`].
+///
+/// ```
+/// use zokio_io::IoDriver;
+///
+/// let driver = IoDriver::new()?;
+/// let handle = driver.handle();
+/// let _entered = handle.enter();
+/// let before = handle.metrics();
+/// let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+/// let socket = zokio_io::net::UdpSocket::from_std(socket)?;
+/// assert_eq!(handle.metrics().sources, before.sources + 1);
+/// drop(socket);
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IoMetrics {
+    /// Readiness events the reactor has delivered (one per source per wait
+    /// that reported it), up to the last park.
+    pub events: u64,
+    /// Sources registered now (sockets, pipes, `AsyncFd`s, the signal pipe).
+    pub sources: usize,
+}
+
 impl Handle {
+    /// The reactor's counters now: events delivered, sources registered.
+    pub fn metrics(&self) -> IoMetrics {
+        let sources = {
+            let registry = self.reactor.lock();
+            registry.sources.len() - registry.free.len()
+        };
+        IoMetrics {
+            events: self.reactor.events.load(Ordering::Relaxed),
+            sources,
+        }
+    }
+
     /// Whether this reactor's driver has shut down (or been dropped).
     pub(crate) fn is_shut_down(&self) -> bool {
         self.reactor.lock().shut_down

@@ -106,7 +106,7 @@ pub use instant::Instant;
 pub use interval::{
     Interval, MissedTickBehavior, interval, interval_at, try_interval, try_interval_at,
 };
-pub use shared::Handle;
+pub use shared::{Handle, TimeMetrics};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Timeout, timeout, timeout_at};
 #[doc(hidden)]

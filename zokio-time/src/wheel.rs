@@ -65,6 +65,11 @@ impl WakeBatch {
         self.len += 1;
     }
 
+    /// Wakers gathered and not yet woken.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     fn is_full(&self) -> bool {
         self.len == self.wakers.len()
     }

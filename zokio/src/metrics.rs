@@ -9,7 +9,9 @@
 use std::fmt::Write;
 
 pub use crate::runtime::RuntimeMetrics;
+pub use zokio_io::IoMetrics;
 pub use zokio_sched::{BlockingMetrics, WorkerMetrics};
+pub use zokio_time::TimeMetrics;
 
 use crate::runtime::Handle;
 
@@ -74,6 +76,55 @@ pub fn prometheus_text(handle: &Handle) -> String {
         "zokio_blocking_spawn_failures_total{{runtime=\"{runtime}\"}} {}",
         blocking.spawn_failures
     );
+
+    if let Some(io) = metrics.io() {
+        family(
+            &mut out,
+            "zokio_io_events_total",
+            "counter",
+            "Readiness events the reactor delivered.",
+        );
+        let _ = writeln!(
+            out,
+            "zokio_io_events_total{{runtime=\"{runtime}\"}} {}",
+            io.events
+        );
+        family(
+            &mut out,
+            "zokio_io_sources",
+            "gauge",
+            "Sources registered with the reactor.",
+        );
+        let _ = writeln!(
+            out,
+            "zokio_io_sources{{runtime=\"{runtime}\"}} {}",
+            io.sources
+        );
+    }
+    if let Some(time) = metrics.time() {
+        family(
+            &mut out,
+            "zokio_timers_armed",
+            "gauge",
+            "Timers in the wheel.",
+        );
+        let _ = writeln!(
+            out,
+            "zokio_timers_armed{{runtime=\"{runtime}\"}} {}",
+            time.armed
+        );
+        family(
+            &mut out,
+            "zokio_timers_fired_total",
+            "counter",
+            "Timers fired.",
+        );
+        let _ = writeln!(
+            out,
+            "zokio_timers_fired_total{{runtime=\"{runtime}\"}} {}",
+            time.fired
+        );
+    }
 
     let workers: Vec<WorkerMetrics> = (0..metrics.num_workers())
         .filter_map(|i| metrics.worker(i).copied())

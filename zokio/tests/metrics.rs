@@ -39,6 +39,25 @@ fn counters_move_under_a_scripted_workload() {
         })
         .await
         .unwrap();
+        // Timers and socket events.
+        for _ in 0..5 {
+            zokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let a = zokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = zokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let io = zokio::runtime::Handle::current()
+            .metrics()
+            .io()
+            .copied()
+            .unwrap();
+        assert!(io.sources >= 2, "{io:?}");
+        for _ in 0..10 {
+            a.send_to(b"ping", b.local_addr().unwrap()).await.unwrap();
+            let mut buf = [0u8; 4];
+            b.recv_from(&mut buf).await.unwrap();
+            zokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop((a, b));
         // Busy time: a worker runs for 30 ms.
         zokio::spawn(async {
             let start = Instant::now();
@@ -63,6 +82,11 @@ fn counters_move_under_a_scripted_workload() {
     let busy: Duration = workers.iter().map(|w| w.busy_duration).sum();
     assert!(busy >= Duration::from_millis(30), "{busy:?}");
     assert!(workers.iter().any(|w| w.mean_poll_time() > Duration::ZERO));
+    let time = m.time().unwrap();
+    assert!(time.fired >= 15, "{time:?}");
+    assert_eq!(time.armed, 0, "{time:?}");
+    let io = m.io().unwrap();
+    assert!(io.events >= 1, "{io:?}");
 }
 
 /// One sample line: the metric name, its labels, its value.

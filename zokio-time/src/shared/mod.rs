@@ -45,6 +45,9 @@ pub(crate) struct Shared {
     /// Set by every unpark, so a paused clock only auto-advances when the
     /// driver's thread really had nothing to do.
     pub(crate) woken: AtomicBool,
+    /// Timers fired so far. Written only by the thread that holds the
+    /// driver (a load and a store), read by [`Handle::metrics`].
+    fired: AtomicU64,
     unpark: Box<dyn Fn() + Send + Sync>,
 }
 
@@ -74,6 +77,7 @@ impl Shared {
             clock: Clock::new(),
             driver_wake: AtomicU64::new(DRIVER_BUSY),
             woken: AtomicBool::new(false),
+            fired: AtomicU64::new(0),
             unpark,
         }
     }
@@ -224,14 +228,22 @@ impl Shared {
     /// Fires every timer due at `now` (ns), waking their tasks with no lock held.
     pub(crate) fn process(&self, now: u64) {
         let mut batch = WakeBatch::new();
+        let mut fired = 0;
         for shard in self.shards.iter() {
             loop {
                 let done = lock(shard).process(now, &mut batch);
+                fired += batch.len() as u64;
                 batch.wake_all();
                 if done {
                     break;
                 }
             }
+        }
+        if fired > 0 {
+            self.fired.store(
+                self.fired.load(Ordering::Relaxed) + fired,
+                Ordering::Relaxed,
+            );
         }
     }
 
@@ -278,7 +290,43 @@ pub struct Handle {
     pub(crate) inner: Arc<Shared>,
 }
 
+/// A timer driver's counters, from [`Handle::metrics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TimeMetrics {
+    /// Timers in the wheel now (armed and not yet fired or dropped).
+    pub armed: usize,
+    /// Timers fired so far, up to the driver's last turn.
+    pub fired: u64,
+}
+
 impl Handle {
+    /// The driver's counters now: timers armed, timers fired.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_core::{Driver, ThreadParker};
+    /// use zokio_time::TimeDriver;
+    ///
+    /// let mut driver = TimeDriver::new(ThreadParker::new());
+    /// let handle = driver.handle();
+    /// let _entered = handle.enter();
+    /// let mut sleep = Box::pin(zokio_time::sleep(Duration::from_millis(1)));
+    /// let waker = std::task::Waker::noop();
+    /// assert!(sleep.as_mut().poll(&mut std::task::Context::from_waker(waker)).is_pending());
+    /// assert_eq!(handle.metrics().armed, 1);
+    /// std::thread::sleep(Duration::from_millis(2));
+    /// driver.park(Some(Duration::ZERO));
+    /// assert_eq!(handle.metrics().fired, 1);
+    /// # use std::future::Future;
+    /// ```
+    pub fn metrics(&self) -> TimeMetrics {
+        TimeMetrics {
+            armed: self.inner.armed_timers(),
+            fired: self.inner.fired.load(Ordering::Relaxed),
+        }
+    }
+
     /// The current time by this handle's clock.
     ///
     /// ```

@@ -192,7 +192,15 @@ impl Handle {
     /// assert_eq!(rt.handle().metrics().num_workers(), 2);
     /// ```
     pub fn metrics(&self) -> RuntimeMetrics {
-        RuntimeMetrics::new(self.scheduler.metrics())
+        let layers = self.scheduler.context();
+        RuntimeMetrics::new(
+            self.scheduler.metrics(),
+            layers.get::<zokio_io::Handle>().ok().map(|io| io.metrics()),
+            layers
+                .get::<zokio_time::Handle>()
+                .ok()
+                .map(|time| time.metrics()),
+        )
     }
 
     /// Makes the runtime current on this thread (so `zokio::spawn`, timers

@@ -1,6 +1,8 @@
 //! Counters of a running runtime.
 
+use zokio_io::IoMetrics;
 use zokio_sched::{BlockingMetrics, Metrics, WorkerMetrics};
+use zokio_time::TimeMetrics;
 
 /// A snapshot of a runtime's counters, from [`Runtime::metrics`](super::Runtime::metrics).
 ///
@@ -17,11 +19,34 @@ use zokio_sched::{BlockingMetrics, Metrics, WorkerMetrics};
 #[derive(Debug, Clone)]
 pub struct RuntimeMetrics {
     inner: Metrics,
+    io: Option<IoMetrics>,
+    time: Option<TimeMetrics>,
 }
 
 impl RuntimeMetrics {
-    pub(crate) fn new(inner: Metrics) -> Self {
-        RuntimeMetrics { inner }
+    pub(crate) fn new(inner: Metrics, io: Option<IoMetrics>, time: Option<TimeMetrics>) -> Self {
+        RuntimeMetrics { inner, io, time }
+    }
+
+    /// The reactor's counters (events delivered, sources registered), if the
+    /// runtime has I/O enabled.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    /// let sources = rt.block_on(async {
+    ///     let _socket = zokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     zokio::runtime::Handle::current().metrics().io().unwrap().sources
+    /// });
+    /// assert!(sources >= 1);
+    /// ```
+    pub fn io(&self) -> Option<&IoMetrics> {
+        self.io.as_ref()
+    }
+
+    /// The timer driver's counters (timers armed, timers fired), if the
+    /// runtime has timers enabled.
+    pub fn time(&self) -> Option<&TimeMetrics> {
+        self.time.as_ref()
     }
 
     /// Worker threads (1 for the current-thread flavor).

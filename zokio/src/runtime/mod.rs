@@ -241,7 +241,7 @@ impl<S: Scheduler> Runtime<S> {
 
     /// A snapshot of the runtime's counters.
     pub fn metrics(&self) -> RuntimeMetrics {
-        RuntimeMetrics::new(self.scheduler().metrics())
+        self.handle.metrics()
     }
 
     /// Cancels every task, then waits at most `timeout` for the runtime's
