@@ -147,6 +147,8 @@ fn print_error(e: &ServeError) {
 #[derive(Clone)]
 pub struct Server {
     http: auto::Builder<HyperExecutor>,
+    /// Whether connections may be upgraded (off when one version is forced).
+    upgrades: bool,
     max_connections: Option<usize>,
     shutdown_timeout: Duration,
     nodelay: bool,
@@ -179,6 +181,7 @@ impl Server {
         http.http2().timer(HyperTimer);
         Server {
             http,
+            upgrades: true,
             max_connections: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             nodelay: true,
@@ -186,15 +189,19 @@ impl Server {
         }
     }
 
-    /// Speaks HTTP/1 only (no preface detection).
+    /// Speaks HTTP/1 only (no preface detection). HTTP upgrades (WebSocket)
+    /// are then off: hyper-util's upgrade-capable connection always detects
+    /// the version, so it would still take HTTP/2.
     pub fn http1_only(mut self) -> Self {
         self.http = self.http.http1_only();
+        self.upgrades = false;
         self
     }
 
     /// Speaks HTTP/2 only (cleartext, prior knowledge).
     pub fn http2_only(mut self) -> Self {
         self.http = self.http.http2_only();
+        self.upgrades = false;
         self
     }
 
@@ -363,6 +370,7 @@ where
 /// What a connection task shares with the accept loop.
 struct Shared {
     http: auto::Builder<HyperExecutor>,
+    upgrades: bool,
     on_error: ErrorHook,
     /// Cancelled when the graceful shutdown starts.
     graceful: CancellationToken,
@@ -407,6 +415,7 @@ where
     };
     let shared = Arc::new(Shared {
         http: server.http,
+        upgrades: server.upgrades,
         on_error: server.on_error,
         graceful: CancellationToken::new(),
         force: CancellationToken::new(),
@@ -528,28 +537,14 @@ async fn serve_connection<S, B>(
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let conn = shared
-        .http
-        .serve_connection_with_upgrades(HyperIo::new(stream), TowerToHyperService::new(service));
-    let mut conn = pin!(conn);
-    let result = or(
-        async { Some(conn.as_mut().await) },
-        async {
-            shared.graceful.cancelled().await;
-            None
-        },
-    )
-    .await;
-    let result = match result {
-        Some(result) => result,
-        None => {
-            conn.as_mut().graceful_shutdown();
-            or(conn.as_mut(), async {
-                shared.force.cancelled().await;
-                Ok(())
-            })
-            .await
-        }
+    let io = HyperIo::new(stream);
+    let service = TowerToHyperService::new(service);
+    let result = if shared.upgrades {
+        let conn = shared.http.serve_connection_with_upgrades(io, service);
+        drive(shared, conn, |c| c.graceful_shutdown()).await
+    } else {
+        let conn = shared.http.serve_connection(io, service);
+        drive(shared, conn, |c| c.graceful_shutdown()).await
     };
     drop(permit);
     if let Err(error) = result {
@@ -558,5 +553,34 @@ async fn serve_connection<S, B>(
             stage: Stage::Connection,
             error,
         });
+    }
+}
+
+/// Runs `conn` to its end; once the graceful shutdown starts, asks it to
+/// finish (`shutdown`), and drops it if the shutdown's time runs out.
+async fn drive<C>(
+    shared: &Shared,
+    conn: C,
+    shutdown: impl FnOnce(Pin<&mut C>),
+) -> Result<(), BoxError>
+where
+    C: Future<Output = Result<(), BoxError>>,
+{
+    let mut conn = pin!(conn);
+    let ended = or(async { Some(conn.as_mut().await) }, async {
+        shared.graceful.cancelled().await;
+        None
+    })
+    .await;
+    match ended {
+        Some(result) => result,
+        None => {
+            shutdown(conn.as_mut());
+            or(conn.as_mut(), async {
+                shared.force.cancelled().await;
+                Ok(())
+            })
+            .await
+        }
     }
 }
