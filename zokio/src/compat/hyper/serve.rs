@@ -40,6 +40,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 ///
 /// ```
 /// use std::convert::Infallible;
+/// use std::future::IntoFuture;
 /// use http_body_util::Full;
 /// use hyper::body::{Bytes, Incoming};
 /// use hyper::{Request, Response};
@@ -52,7 +53,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 ///     let (stop, stopped) = zokio::sync::oneshot::channel::<()>();
 ///     let server = zokio::spawn(
 ///         zokio::compat::hyper::serve(listener, hello)
-///             .with_graceful_shutdown(async move { let _ = stopped.await; }),
+///             .with_graceful_shutdown(async move { let _ = stopped.await; })
+///             .into_future(),
 ///     );
 ///     let _ = stop.send(());
 ///     server.await.unwrap()
