@@ -64,7 +64,10 @@ struct Slept {
 
 fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(|| async { "zokio axum_app: try /todos and /slow?ms=200\n" }))
+        .route(
+            "/",
+            get(|| async { "zokio axum_app: try /todos and /slow?ms=200\n" }),
+        )
         .route("/todos", get(list_todos).post(create_todo))
         .route("/todos/{id}", get(get_todo))
         .route("/slow", get(slow))
@@ -72,7 +75,14 @@ fn app(state: AppState) -> Router {
 }
 
 async fn list_todos(State(state): State<AppState>) -> Json<Vec<Todo>> {
-    Json(state.todos.lock().unwrap_or_else(|e| e.into_inner()).items.clone())
+    Json(
+        state
+            .todos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .items
+            .clone(),
+    )
 }
 
 async fn create_todo(
@@ -80,7 +90,10 @@ async fn create_todo(
     Json(new): Json<NewTodo>,
 ) -> Result<(StatusCode, Json<Todo>), (StatusCode, String)> {
     if new.title.trim().is_empty() {
-        return Err((StatusCode::UNPROCESSABLE_ENTITY, "a todo needs a title\n".into()));
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a todo needs a title\n".into(),
+        ));
     }
     let mut todos = state.todos.lock().unwrap_or_else(|e| e.into_inner());
     todos.next_id += 1;
@@ -163,7 +176,11 @@ async fn call(
 }
 
 fn check(ok: bool, what: &str) -> Result<(), String> {
-    if ok { Ok(()) } else { Err(format!("self-test failed: {what}")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("self-test failed: {what}"))
+    }
 }
 
 async fn self_test() -> Result<(), String> {
@@ -198,14 +215,26 @@ async fn self_test() -> Result<(), String> {
 
     let (status, body) = call(&client, "GET", format!("{base}/todos"), None).await?;
     let list: Vec<Todo> = serde_json::from_str(&body).map_err(|e| e.to_string())?;
-    check(status == StatusCode::OK && list == [todo.clone()], "GET /todos lists it")?;
+    check(
+        status == StatusCode::OK && list == [todo.clone()],
+        "GET /todos lists it",
+    )?;
 
     let (status, _) = call(&client, "GET", format!("{base}/todos/{}", todo.id), None).await?;
     check(status == StatusCode::OK, "GET /todos/{id}")?;
     let (status, _) = call(&client, "GET", format!("{base}/todos/999"), None).await?;
     check(status == StatusCode::NOT_FOUND, "an unknown todo is 404")?;
-    let (status, _) = call(&client, "POST", format!("{base}/todos"), Some(r#"{"title":""}"#)).await?;
-    check(status == StatusCode::UNPROCESSABLE_ENTITY, "an empty title is 422")?;
+    let (status, _) = call(
+        &client,
+        "POST",
+        format!("{base}/todos"),
+        Some(r#"{"title":""}"#),
+    )
+    .await?;
+    check(
+        status == StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty title is 422",
+    )?;
 
     // Shut down while a slow request is in flight: it still completes.
     let slow_client = client.clone();
@@ -217,7 +246,10 @@ async fn self_test() -> Result<(), String> {
     let _ = stop.send(());
     let (status, body) = slow.await.map_err(|e| e.to_string())??;
     let slept: Slept = serde_json::from_str(&body).map_err(|e| e.to_string())?;
-    check(status == StatusCode::OK && slept.slept_ms == 300, "the in-flight /slow finished")?;
+    check(
+        status == StatusCode::OK && slept.slept_ms == 300,
+        "the in-flight /slow finished",
+    )?;
     server
         .await
         .map_err(|e| format!("server task: {e}"))?

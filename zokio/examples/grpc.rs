@@ -119,7 +119,11 @@ async fn self_test() -> Result<(), String> {
     let refused = client.say_hello(HelloRequest::default()).await;
     match refused {
         Err(status) if status.code() == tonic::Code::InvalidArgument => {
-            println!("grpc: SayHello(\"\") -> {:?}: {}", status.code(), status.message())
+            println!(
+                "grpc: SayHello(\"\") -> {:?}: {}",
+                status.code(),
+                status.message()
+            )
         }
         other => return Err(format!("an empty name was not refused: {other:?}")),
     }

@@ -170,7 +170,13 @@ async fn exercise(addr: SocketAddr, http2: bool) {
     );
 
     assert_eq!(
-        send(&client, Method::GET, format!("{base}/hello?name=zokio"), None).await,
+        send(
+            &client,
+            Method::GET,
+            format!("{base}/hello?name=zokio"),
+            None
+        )
+        .await,
         (StatusCode::OK, "hello zokio".into())
     );
     assert_eq!(
@@ -215,11 +221,17 @@ async fn exercise(addr: SocketAddr, http2: bool) {
         })
         .collect();
     for sleep in sleeps {
-        assert_eq!(sleep.await.unwrap(), (StatusCode::OK, "slept 100 ms".into()));
+        assert_eq!(
+            sleep.await.unwrap(),
+            (StatusCode::OK, "slept 100 ms".into())
+        );
     }
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(100), "{took:?}");
-    assert!(took < Duration::from_secs(2), "the sleeps overlapped: {took:?}");
+    assert!(
+        took < Duration::from_secs(2),
+        "the sleeps overlapped: {took:?}"
+    );
 }
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,7 +144,10 @@ async fn connector_errors_are_io_errors() {
             .await
             .unwrap_err();
         assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
-        let no_host = connector.call("/just/a/path".parse().unwrap()).await.unwrap_err();
+        let no_host = connector
+            .call("/just/a/path".parse().unwrap())
+            .await
+            .unwrap_err();
         assert_eq!(no_host.kind(), std::io::ErrorKind::InvalidInput);
         assert!(no_host.to_string().contains("no host"), "{no_host}");
 

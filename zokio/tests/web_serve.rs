@@ -39,7 +39,9 @@ fn sleepy() -> impl tower::Service<
             let ms: u64 = ms.parse().unwrap_or(0);
             zokio::time::sleep(Duration::from_millis(ms)).await;
         }
-        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(format!("done {path}")))))
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(format!(
+            "done {path}"
+        )))))
     })
 }
 
@@ -179,7 +181,10 @@ async fn bad_connections_go_to_the_hook_and_the_server_keeps_serving() {
         // Not HTTP: hyper answers 400 and the connection fails.
         let mut garbage = TcpStream::connect(addr).await.unwrap();
         let garbage_addr = garbage.local_addr().unwrap();
-        garbage.write_all(b"\x01\x02 NOT HTTP\r\n\r\n").await.unwrap();
+        garbage
+            .write_all(b"\x01\x02 NOT HTTP\r\n\r\n")
+            .await
+            .unwrap();
         let mut reply = Vec::new();
         garbage.read_to_end(&mut reply).await.unwrap();
         assert!(reply.starts_with(b"HTTP/1.1 400"), "{reply:?}");
@@ -214,12 +219,22 @@ async fn a_zero_connection_limit_is_an_error() {
 #[zokio::test]
 async fn http1_only_and_http2_only_refuse_the_other_protocol() {
     within(Duration::from_secs(10), async {
-        for (server, h2) in [(Server::new().http1_only(), true), (Server::new().http2_only(), false)] {
+        for (server, h2) in [
+            (Server::new().http1_only(), true),
+            (Server::new().http2_only(), false),
+        ] {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            zokio::spawn(server.on_error(|_| {}).serve(listener, sleepy()).into_future());
+            zokio::spawn(
+                server
+                    .on_error(|_| {})
+                    .serve(listener, sleepy())
+                    .into_future(),
+            );
             let stream = TcpStream::connect(addr).await.unwrap();
-            let request = Request::get("http://x/").body(Full::new(Bytes::new())).unwrap();
+            let request = Request::get("http://x/")
+                .body(Full::new(Bytes::new()))
+                .unwrap();
             let result = if h2 {
                 let (mut sender, conn) = hyper::client::conn::http2::handshake(
                     zokio::compat::hyper::HyperExecutor,
@@ -230,14 +245,69 @@ async fn http1_only_and_http2_only_refuse_the_other_protocol() {
                 zokio::spawn(conn);
                 sender.send_request(request).await.map(|_| ())
             } else {
-                let (mut sender, conn) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
-                    .await
-                    .unwrap();
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(HyperIo::new(stream))
+                        .await
+                        .unwrap();
                 zokio::spawn(conn);
                 sender.send_request(request).await.map(|_| ())
             };
             assert!(result.is_err(), "h2 client = {h2}");
         }
+    })
+    .await;
+}
+
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_lets_open_http2_streams_finish() {
+    within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = zokio::sync::oneshot::channel::<()>();
+        let server = zokio::spawn(
+            serve(listener, sleepy())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .into_future(),
+        );
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (sender, conn) =
+            hyper::client::conn::http2::Builder::new(zokio::compat::hyper::HyperExecutor)
+                .timer(zokio::compat::hyper::HyperTimer)
+                .handshake(HyperIo::new(stream))
+                .await
+                .unwrap();
+        zokio::spawn(async move {
+            let _ = conn.await;
+        });
+        // Three streams in flight on the one connection.
+        let streams: Vec<_> = (0..3)
+            .map(|i| {
+                let mut sender = sender.clone();
+                zokio::spawn(async move {
+                    let request = Request::get(format!("http://x/sleep/{}", 200 + i * 50))
+                        .body(Full::new(Bytes::new()))
+                        .unwrap();
+                    let response = sender.send_request(request).await?;
+                    let body = response.into_body().collect().await?.to_bytes();
+                    hyper::Result::Ok(String::from_utf8(body.to_vec()).unwrap())
+                })
+            })
+            .collect();
+        zokio::time::sleep(Duration::from_millis(50)).await;
+        stop.send(()).unwrap();
+        for (i, stream) in streams.into_iter().enumerate() {
+            let path = format!("/sleep/{}", 200 + i * 50);
+            assert_eq!(stream.await.unwrap().unwrap(), format!("done {path}"));
+        }
+        server.await.unwrap().unwrap();
+        // GOAWAY was sent: the connection takes no new stream.
+        let mut sender = sender;
+        let late = Request::get("http://x/late")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        assert!(sender.send_request(late).await.is_err());
     })
     .await;
 }

@@ -45,7 +45,11 @@ impl Greeter for TestGreeter {
         }
         let message = format!("Hello, {name}!");
         let mut response = Response::new(HelloReply {
-            message: if shout { message.to_uppercase() } else { message },
+            message: if shout {
+                message.to_uppercase()
+            } else {
+                message
+            },
         });
         response
             .metadata_mut()
@@ -100,23 +104,24 @@ async fn unary_call_with_metadata_and_status() {
         let mut client = client(addr);
 
         let reply = client
-            .say_hello(HelloRequest { name: "Zokio".into() })
+            .say_hello(HelloRequest {
+                name: "Zokio".into(),
+            })
             .await
             .unwrap();
         assert_eq!(reply.metadata().get("x-served-by").unwrap(), "zokio");
         assert_eq!(reply.into_inner().message, "Hello, Zokio!");
 
-        let mut request = Request::new(HelloRequest { name: "tonic".into() });
+        let mut request = Request::new(HelloRequest {
+            name: "tonic".into(),
+        });
         request
             .metadata_mut()
             .insert("x-shout", "1".parse().unwrap());
         let reply = client.say_hello(request).await.unwrap();
         assert_eq!(reply.into_inner().message, "HELLO, TONIC!");
 
-        let status = client
-            .say_hello(HelloRequest::default())
-            .await
-            .unwrap_err();
+        let status = client.say_hello(HelloRequest::default()).await.unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
         assert_eq!(status.message(), "empty name");
 
@@ -126,7 +131,9 @@ async fn unary_call_with_metadata_and_status() {
                 let mut client = client.clone();
                 zokio::spawn(async move {
                     client
-                        .say_hello(HelloRequest { name: format!("n{i}") })
+                        .say_hello(HelloRequest {
+                            name: format!("n{i}"),
+                        })
                         .await
                         .map(|r| r.into_inner().message)
                 })
@@ -164,7 +171,10 @@ async fn server_streaming_delivers_in_order_as_produced() {
         // Streamed, not buffered: the first number came well before the last.
         let first_at = first_at.unwrap();
         assert!(total >= Duration::from_millis(150), "{total:?}");
-        assert!(total - first_at >= Duration::from_millis(100), "{first_at:?} of {total:?}");
+        assert!(
+            total - first_at >= Duration::from_millis(100),
+            "{first_at:?} of {total:?}"
+        );
 
         // A status mid-stream ends it with that status.
         let mut stream = client
@@ -196,7 +206,8 @@ async fn unknown_service_is_unimplemented() {
         let http: Channel = Client::builder(HyperExecutor)
             .http2_only(true)
             .build(ZokioConnector::new());
-        let mut grpc = tonic::client::Grpc::with_origin(http, format!("http://{addr}").parse().unwrap());
+        let mut grpc =
+            tonic::client::Grpc::with_origin(http, format!("http://{addr}").parse().unwrap());
         grpc.ready().await.unwrap();
         let status = grpc
             .unary::<_, HelloReply, _>(

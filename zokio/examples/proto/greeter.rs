@@ -60,7 +60,9 @@ pub mod greeter_server {
     /// What a `greeter.Greeter` server implements.
     pub trait Greeter: Send + Sync + 'static {
         /// The stream `count` answers with.
-        type CountStream: tonic::codegen::tokio_stream::Stream<Item = Result<Number, Status>> + Send + 'static;
+        type CountStream: tonic::codegen::tokio_stream::Stream<Item = Result<Number, Status>>
+            + Send
+            + 'static;
 
         fn say_hello(
             &self,

@@ -12,7 +12,7 @@ use http::Uri;
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
-use super::HyperIo;
+use super::io::HyperIo;
 use crate::net::TcpStream;
 
 /// Opens the TCP connections of hyper-util's pooled
@@ -124,12 +124,14 @@ impl Service<Uri> for ZokioConnector {
             let target = host_and_port(&uri)?;
             let connecting = TcpStream::connect(target);
             let stream = match settings.connect_timeout {
-                Some(limit) => crate::time::timeout(limit, connecting).await.map_err(|_| {
-                    io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("connecting to `{uri}` took longer than {limit:?}"),
-                    )
-                })??,
+                Some(limit) => crate::time::timeout(limit, connecting)
+                    .await
+                    .map_err(|_| {
+                        io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("connecting to `{uri}` took longer than {limit:?}"),
+                        )
+                    })??,
                 None => connecting.await?,
             };
             if settings.nodelay {

@@ -54,4 +54,3 @@ impl hyper::rt::Timer for HyperTimer {
         })
     }
 }
-

@@ -17,8 +17,9 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tower_service::Service;
 
+use super::io::HyperIo;
 use super::make_service::{BoxError, MakeService};
-use super::{HyperExecutor, HyperIo, HyperTimer};
+use super::rt::{HyperExecutor, HyperTimer};
 use crate::net::{TcpListener, TcpStream};
 use crate::sync::{CancellationToken, OwnedSemaphorePermit, Semaphore, mpsc};
 
