@@ -311,3 +311,49 @@ async fn graceful_shutdown_lets_open_http2_streams_finish() {
     })
     .await;
 }
+
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_make_service_drops_that_connection_only() {
+    within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = calls.clone();
+        // Refuses every other connection.
+        let make = tower::service_fn(move |peer: SocketAddr| {
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if n % 2 == 0 {
+                    Err(std::io::Error::other(format!("no service for {peer}")))
+                } else {
+                    Ok(sleepy())
+                }
+            }
+        });
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let hook_seen = seen.clone();
+        zokio::spawn(
+            Server::new()
+                .on_error(move |e| hook_seen.lock().unwrap().push(e.to_string()))
+                .serve(listener, make)
+                .into_future(),
+        );
+        // The first connection is dropped unserved...
+        let mut refused = TcpStream::connect(addr).await.unwrap();
+        let mut buf = Vec::new();
+        refused
+            .write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let _ = refused.read_to_end(&mut buf).await;
+        assert!(buf.is_empty(), "{buf:?}");
+        // ...the second is served.
+        let mut fine = connect(addr).await;
+        assert_eq!(get(&mut fine, "/ok").await.unwrap(), "done /ok");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].starts_with("making the service for"), "{seen:?}");
+        assert!(seen[0].contains("no service for"), "{seen:?}");
+    })
+    .await;
+}
