@@ -40,14 +40,13 @@ async fn websocket(mut req: Request<Incoming>) -> Result<Response<Empty<Bytes>>,
         let mut ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
         while let Some(Ok(message)) = ws.next().await {
-            match message {
-                Message::Text(text) => {
-                    if ws.send(Message::text(text.to_uppercase())).await.is_err() {
-                        break;
-                    }
-                }
+            let reply = match message {
+                Message::Text(text) => Message::text(text.to_uppercase()),
                 Message::Close(_) => break,
-                _ => {}
+                _ => continue,
+            };
+            if ws.send(reply).await.is_err() {
+                break;
             }
         }
     });
