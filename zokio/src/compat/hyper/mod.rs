@@ -59,6 +59,7 @@ mod io;
 mod make_service;
 mod rt;
 mod serve;
+mod version;
 
 #[cfg(feature = "hyper-client")]
 pub use connect::{ZokioConnection, ZokioConnector};

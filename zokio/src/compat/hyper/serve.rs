@@ -13,13 +13,14 @@ use std::time::Duration;
 use futures_lite::future::{or, poll_fn};
 use http::{Request, Response};
 use hyper::body::{Body, Incoming};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::{http1, http2};
 use hyper_util::service::TowerToHyperService;
 use tower_service::Service;
 
 use super::io::HyperIo;
 use super::make_service::{BoxError, MakeService};
 use super::rt::{HyperExecutor, HyperTimer};
+use super::version::{Version, sniff};
 use crate::net::{TcpListener, TcpStream};
 use crate::sync::{CancellationToken, OwnedSemaphorePermit, Semaphore, mpsc};
 
@@ -143,15 +144,16 @@ fn print_error(e: &ServeError) {
 ///     .max_connections(1024)
 ///     .graceful_shutdown_timeout(Duration::from_secs(5))
 ///     .on_error(|e| eprintln!("my-app: {e}"));
-/// // hyper-util's own knobs stay reachable:
+/// // hyper's own connection settings stay reachable:
 /// server.http1().keep_alive(true);
 /// server.http2().max_concurrent_streams(100);
 /// ```
 #[derive(Clone)]
 pub struct Server {
-    http: auto::Builder<HyperExecutor>,
-    /// Whether connections may be upgraded (off when one version is forced).
-    upgrades: bool,
+    http1: http1::Builder,
+    http2: http2::Builder<HyperExecutor>,
+    /// The one version spoken, or `None` to tell per connection.
+    only: Option<Version>,
     max_connections: Option<usize>,
     shutdown_timeout: Duration,
     nodelay: bool,
@@ -179,12 +181,14 @@ impl Server {
     /// 30 s header-read timeout applies), no connection limit, a 30 s
     /// graceful-shutdown bound, `TCP_NODELAY` on, errors printed to stderr.
     pub fn new() -> Self {
-        let mut http = auto::Builder::new(HyperExecutor);
-        http.http1().timer(HyperTimer);
-        http.http2().timer(HyperTimer);
+        let mut http1 = http1::Builder::new();
+        http1.timer(HyperTimer);
+        let mut http2 = http2::Builder::new(HyperExecutor);
+        http2.timer(HyperTimer);
         Server {
-            http,
-            upgrades: true,
+            http1,
+            http2,
+            only: None,
             max_connections: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             nodelay: true,
@@ -192,30 +196,28 @@ impl Server {
         }
     }
 
-    /// Speaks HTTP/1 only (no preface detection). HTTP upgrades (WebSocket)
-    /// are then off: hyper-util's upgrade-capable connection always detects
-    /// the version, so it would still take HTTP/2.
+    /// Speaks HTTP/1 only (upgrades included), without looking at the
+    /// connection's first bytes.
     pub fn http1_only(mut self) -> Self {
-        self.http = self.http.http1_only();
-        self.upgrades = false;
+        self.only = Some(Version::Http1);
         self
     }
 
     /// Speaks HTTP/2 only (cleartext, prior knowledge).
     pub fn http2_only(mut self) -> Self {
-        self.http = self.http.http2_only();
-        self.upgrades = false;
+        self.only = Some(Version::Http2);
         self
     }
 
-    /// hyper-util's HTTP/1 settings (keep-alive, header limits...).
-    pub fn http1(&mut self) -> auto::Http1Builder<'_, HyperExecutor> {
-        self.http.http1()
+    /// hyper's HTTP/1 connection settings (keep-alive, header limits...).
+    pub fn http1(&mut self) -> &mut http1::Builder {
+        &mut self.http1
     }
 
-    /// hyper-util's HTTP/2 settings (streams, windows, keep-alive pings...).
-    pub fn http2(&mut self) -> auto::Http2Builder<'_, HyperExecutor> {
-        self.http.http2()
+    /// hyper's HTTP/2 connection settings (streams, windows, keep-alive
+    /// pings...).
+    pub fn http2(&mut self) -> &mut http2::Builder<HyperExecutor> {
+        &mut self.http2
     }
 
     /// At most `max` connections are served at once; while at the limit the
@@ -372,8 +374,9 @@ where
 
 /// What a connection task shares with the accept loop.
 struct Shared {
-    http: auto::Builder<HyperExecutor>,
-    upgrades: bool,
+    http1: http1::Builder,
+    http2: http2::Builder<HyperExecutor>,
+    only: Option<Version>,
     on_error: ErrorHook,
     /// Cancelled when the graceful shutdown starts.
     graceful: CancellationToken,
@@ -417,8 +420,9 @@ where
         None => None,
     };
     let shared = Arc::new(Shared {
-        http: server.http,
-        upgrades: server.upgrades,
+        http1: server.http1,
+        http2: server.http2,
+        only: server.only,
         on_error: server.on_error,
         graceful: CancellationToken::new(),
         force: CancellationToken::new(),
@@ -540,14 +544,33 @@ async fn serve_connection<S, B>(
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
+    let version = match shared.only {
+        Some(version) => Ok(version),
+        None => {
+            let sniffed = or(async { Some(sniff(&stream).await) }, async {
+                shared.graceful.cancelled().await;
+                None
+            })
+            .await;
+            match sniffed {
+                Some(version) => version,
+                // Shutting down before the peer said anything: close.
+                None => return,
+            }
+        }
+    };
     let io = HyperIo::new(stream);
     let service = TowerToHyperService::new(service);
-    let result = if shared.upgrades {
-        let conn = shared.http.serve_connection_with_upgrades(io, service);
-        drive(shared, conn, |c| c.graceful_shutdown()).await
-    } else {
-        let conn = shared.http.serve_connection(io, service);
-        drive(shared, conn, |c| c.graceful_shutdown()).await
+    let result = match version {
+        Ok(Version::Http1) => {
+            let conn = shared.http1.serve_connection(io, service).with_upgrades();
+            drive(shared, conn, |c| c.graceful_shutdown()).await
+        }
+        Ok(Version::Http2) => {
+            let conn = shared.http2.serve_connection(io, service);
+            drive(shared, conn, |c| c.graceful_shutdown()).await
+        }
+        Err(e) => Err(e.into()),
     };
     drop(permit);
     if let Err(error) = result {
@@ -561,13 +584,14 @@ async fn serve_connection<S, B>(
 
 /// Runs `conn` to its end; once the graceful shutdown starts, asks it to
 /// finish (`shutdown`), and drops it if the shutdown's time runs out.
-async fn drive<C>(
+async fn drive<C, E>(
     shared: &Shared,
     conn: C,
     shutdown: impl FnOnce(Pin<&mut C>),
 ) -> Result<(), BoxError>
 where
-    C: Future<Output = Result<(), BoxError>>,
+    C: Future<Output = Result<(), E>>,
+    E: Into<BoxError>,
 {
     let mut conn = pin!(conn);
     let ended = or(async { Some(conn.as_mut().await) }, async {
@@ -575,7 +599,7 @@ where
         None
     })
     .await;
-    match ended {
+    let result = match ended {
         Some(result) => result,
         None => {
             shutdown(conn.as_mut());
@@ -585,5 +609,6 @@ where
             })
             .await
         }
-    }
+    };
+    result.map_err(Into::into)
 }
