@@ -357,3 +357,37 @@ async fn a_failing_make_service_drops_that_connection_only() {
     })
     .await;
 }
+
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn header_read_timeout_is_off_by_default_and_closes_slow_heads_when_set() {
+    within(Duration::from_secs(20), async {
+        for timeout in [None, Some(Duration::from_millis(200))] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut server = Server::new().on_error(|_| {});
+            if let Some(limit) = timeout {
+                server.http1().header_read_timeout(limit);
+            }
+            zokio::spawn(server.serve(listener, sleepy()).into_future());
+            // Half a request head, then nothing.
+            let mut slow = TcpStream::connect(addr).await.unwrap();
+            slow.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n")
+                .await
+                .unwrap();
+            let started = Instant::now();
+            let mut reply = Vec::new();
+            let closed =
+                zokio::time::timeout(Duration::from_millis(1500), slow.read_to_end(&mut reply))
+                    .await;
+            match timeout {
+                None => assert!(closed.is_err(), "closed without a timeout set"),
+                Some(limit) => {
+                    closed.expect("the slow head was not cut off").unwrap();
+                    let took = started.elapsed();
+                    assert!(took >= limit - Duration::from_millis(20), "{took:?}");
+                }
+            }
+        }
+    })
+    .await;
+}

@@ -53,4 +53,37 @@ impl hyper::rt::Timer for HyperTimer {
             inner: crate::time::sleep_until(deadline.into()),
         })
     }
+
+    /// Moves one of our sleeps in place (hyper's default makes a new one:
+    /// an allocation and a trip out of and back into the wheel).
+    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
+        match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
+            Some(ours) => ours.project().inner.reset(new_deadline.into()),
+            None => *sleep = self.sleep_until(new_deadline),
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use hyper::rt::Timer;
+
+    use super::{HyperSleep, HyperTimer};
+
+    #[test]
+    fn reset_moves_our_sleep_in_place() {
+        crate::run(async {
+            let timer = HyperTimer;
+            let mut sleep = timer.sleep(Duration::from_secs(3600));
+            let soon = Instant::now() + Duration::from_millis(20);
+            timer.reset(&mut sleep, soon);
+            assert!(sleep.as_mut().downcast_mut_pin::<HyperSleep>().is_some());
+            crate::time::timeout(Duration::from_secs(5), sleep)
+                .await
+                .expect("the reset sleep did not fire");
+            assert!(Instant::now() >= soon);
+        });
+    }
 }
