@@ -391,3 +391,50 @@ async fn header_read_timeout_is_off_by_default_and_closes_slow_heads_when_set() 
     })
     .await;
 }
+
+/// A make-service whose `poll_ready` fails once it has made `good` services.
+#[derive(Clone)]
+struct Wearing {
+    good: usize,
+}
+
+impl tower::Service<SocketAddr> for Wearing {
+    type Response =
+        tower::util::BoxCloneSyncService<Request<Incoming>, Response<Full<Bytes>>, Infallible>;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Self::Response, std::io::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), std::io::Error>> {
+        std::task::Poll::Ready(if self.good == 0 {
+            Err(std::io::Error::other("worn out"))
+        } else {
+            Ok(())
+        })
+    }
+
+    fn call(&mut self, _peer: SocketAddr) -> Self::Future {
+        self.good -= 1;
+        std::future::ready(Ok(tower::util::BoxCloneSyncService::new(sleepy())))
+    }
+}
+
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_make_service_ends_the_server_after_open_connections_finish() {
+    within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = zokio::spawn(serve(listener, Wearing { good: 1 }).into_future());
+        let mut first = connect(addr).await;
+        let in_flight = zokio::spawn(async move { get(&mut first, "/sleep/300").await });
+        zokio::time::sleep(Duration::from_millis(50)).await;
+        // The second accept finds the make-service broken.
+        let _second = TcpStream::connect(addr).await.unwrap();
+        let e = server.await.unwrap().unwrap_err();
+        assert!(e.to_string().contains("worn out"), "{e}");
+        assert_eq!(in_flight.await.unwrap().unwrap(), "done /sleep/300");
+    })
+    .await;
+}

@@ -38,7 +38,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// `make_service` is a tower service cloned per connection (an axum `Router`,
 /// tonic's `Routes`) or a per-connection make-service (see [`MakeService`]).
 /// The returned [`Serve`] runs when awaited; it never returns an error for a
-/// single connection (those go to the server's error hook).
+/// single connection (those go to the server's error hook). It fails only
+/// when a make-service's `poll_ready` fails (it is then broken for every
+/// later connection; the open ones finish first, as in a graceful
+/// shutdown) or the settings are refused.
 ///
 /// ```
 /// use std::convert::Infallible;
@@ -439,6 +442,7 @@ where
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let mut signal = pin!(signal);
     let mut backoff = MIN_BACKOFF;
+    let mut broken = None;
 
     loop {
         let permit = match &limit {
@@ -476,8 +480,15 @@ where
             // peer's request may be in, and a delayed ACK then costs 40 ms.
             let _ = stream.set_nodelay(true);
         }
-        if let Err(e) = poll_fn(|cx| make_service.poll_ready(cx)).await {
-            return Err(io::Error::other(e.into()));
+        match first(&mut signal, poll_fn(|cx| make_service.poll_ready(cx))).await {
+            Step::Shutdown => break,
+            Step::Next(Ok(())) => {}
+            // A make-service that can no longer make services ends the
+            // server, after the connections it made have finished.
+            Step::Next(Err(e)) => {
+                broken = Some(io::Error::other(e.into()));
+                break;
+            }
         }
         let making = make_service.make_service(remote);
         let shared = shared.clone();
@@ -507,7 +518,7 @@ where
         shared.force.cancel();
         all_done.recv().await;
     }
-    Ok(())
+    broken.map_or(Ok(()), Err)
 }
 
 /// Runs `next` unless `signal` completes first (checked first, so a server
