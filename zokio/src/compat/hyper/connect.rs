@@ -15,9 +15,9 @@ use tower_service::Service;
 use super::io::HyperIo;
 use crate::net::TcpStream;
 
-/// Opens the TCP connections of hyper-util's pooled client
-/// (`hyper_util::client::legacy::Client`, which needs hyper-util's `http1`
-/// or `http2` feature) with Zokio's [`TcpStream`]: host names are resolved on the blocking pool (never on the
+/// Opens the TCP connections of hyper-util's pooled
+/// [`Client`](hyper_util::client::legacy::Client) with Zokio's
+/// [`TcpStream`]: host names are resolved on the blocking pool (never on the
 /// worker thread), each resolved address is tried in turn.
 ///
 /// The connection is plain TCP whatever the URI's scheme; `https` only
