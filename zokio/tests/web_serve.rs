@@ -438,3 +438,45 @@ async fn a_broken_make_service_ends_the_server_after_open_connections_finish() {
     })
     .await;
 }
+
+#[zokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shutdown_bound_also_covers_a_make_service_that_never_answers() {
+    within(Duration::from_secs(20), async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stuck = tower::service_fn(|_peer: SocketAddr| async {
+            std::future::pending::<
+                Result<
+                    tower::util::BoxCloneSyncService<
+                        Request<Incoming>,
+                        Response<Full<Bytes>>,
+                        Infallible,
+                    >,
+                    std::io::Error,
+                >,
+            >()
+            .await
+        });
+        let (stop, stopped) = zokio::sync::oneshot::channel::<()>();
+        let server = zokio::spawn(
+            Server::new()
+                .graceful_shutdown_timeout(Duration::from_millis(200))
+                .serve(listener, stuck)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .into_future(),
+        );
+        let _peer = TcpStream::connect(addr).await.unwrap();
+        zokio::time::sleep(Duration::from_millis(50)).await;
+        let signalled = Instant::now();
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+        let took = signalled.elapsed();
+        assert!(
+            took >= Duration::from_millis(150) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+    })
+    .await;
+}

@@ -494,15 +494,20 @@ where
         let shared = shared.clone();
         let alive = alive.clone();
         crate::spawn(async move {
-            let made: Result<S, BoxError> = making.await.map_err(Into::into);
-            match made {
-                Ok(service) => serve_connection(&shared, stream, remote, service, permit).await,
-                Err(e) => (shared.on_error)(&ServeError {
-                    remote_addr: Some(remote),
-                    stage: Stage::MakeService,
-                    error: e,
-                }),
-            }
+            let connection = async {
+                let made: Result<S, BoxError> = making.await.map_err(Into::into);
+                match made {
+                    Ok(service) => serve_connection(&shared, stream, remote, service, permit).await,
+                    Err(e) => (shared.on_error)(&ServeError {
+                        remote_addr: Some(remote),
+                        stage: Stage::MakeService,
+                        error: e,
+                    }),
+                }
+            };
+            // Past the shutdown's time, whatever the task waits on (a
+            // make-service that never answers included) is dropped.
+            or(connection, shared.force.cancelled()).await;
             drop(alive);
         });
     }
