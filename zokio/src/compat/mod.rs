@@ -3,7 +3,8 @@
 //!
 //! | feature | module | for |
 //! | --- | --- | --- |
-//! | `hyper` | [`hyper`] | hyper 1.x servers and clients: an executor, a timer, and I/O adapters |
+//! | `hyper` | [`hyper`] | hyper 1.x, axum and tonic: a `serve` helper, an executor, a timer, I/O adapters |
+//! | `hyper-client` | [`hyper`] | a connector for hyper-util's pooled client |
 //! | `tokio-io` | [`tokio_io`] | libraries on tokio's `AsyncRead`/`AsyncWrite` (h2, tokio-tungstenite, tokio-rustls) |
 //! | `tokio-rt` | [`tokio_rt`] | libraries bound to Tokio's runtime (reqwest, tonic's transport, tower's timeouts): a Tokio runtime entered on Zokio's threads |
 

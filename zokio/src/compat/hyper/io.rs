@@ -1,92 +1,11 @@
-//! Running hyper 1.x on Zokio.
-//!
-//! hyper asks its user for three things: an [`Executor`](hyper::rt::Executor)
-//! for the tasks it spawns (HTTP/2 streams, client connections), a
-//! [`Timer`](hyper::rt::Timer) for its timeouts, and I/O implementing
-//! [`hyper::rt::Read`]/[`hyper::rt::Write`]. [`HyperExecutor`], [`HyperTimer`]
-//! and [`HyperIo`] provide them over Zokio's scheduler, timers and any
-//! futures-io stream (such as [`TcpStream`](crate::net::TcpStream)).
-//!
-//! ```no_run
-//! use zokio::compat::hyper::{HyperIo, HyperTimer};
-//! use hyper::{Request, Response, body::Incoming, service::service_fn};
-//!
-//! #[zokio::main]
-//! async fn main() -> std::io::Result<()> {
-//!     let listener = zokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//!     loop {
-//!         let (stream, _) = listener.accept().await?;
-//!         zokio::spawn(async move {
-//!             let service = service_fn(|_req: Request<Incoming>| async {
-//!                 Ok::<_, std::convert::Infallible>(Response::new(String::from("hello")))
-//!             });
-//!             let _ = hyper::server::conn::http1::Builder::new()
-//!                 .timer(HyperTimer)
-//!                 .serve_connection(HyperIo::new(stream), service)
-//!                 .await;
-//!         });
-//!     }
-//! }
-//! ```
+//! futures-io streams as hyper's I/O.
 
-use std::future::Future;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
-
-/// Spawns hyper's background tasks on the current Zokio runtime.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HyperExecutor;
-
-impl<F> hyper::rt::Executor<F> for HyperExecutor
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    fn execute(&self, future: F) {
-        crate::spawn(future);
-    }
-}
-
-/// hyper's timers on Zokio's timing wheel.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HyperTimer;
-
-pin_project_lite::pin_project! {
-    /// A Zokio [`Sleep`](crate::time::Sleep) as hyper's `Sleep`.
-    #[derive(Debug)]
-    pub struct HyperSleep {
-        #[pin]
-        inner: crate::time::Sleep,
-    }
-}
-
-impl Future for HyperSleep {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.project().inner.poll(cx)
-    }
-}
-
-impl hyper::rt::Sleep for HyperSleep {}
-
-impl hyper::rt::Timer for HyperTimer {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HyperSleep {
-            inner: crate::time::sleep(duration),
-        })
-    }
-
-    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HyperSleep {
-            inner: crate::time::sleep_until(deadline.into()),
-        })
-    }
-}
 
 pin_project_lite::pin_project! {
     /// A futures-io stream as hyper's I/O (and hyper's I/O as futures-io).
