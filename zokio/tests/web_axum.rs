@@ -5,7 +5,7 @@
 //! `into_make_service_with_connect_info`). No Tokio runtime runs (the
 //! client is hyper-util's pooled one on `ZokioConnector`).
 //!
-//! Left out, they need the `tokio-rt` bridge: tower-http's `TimeoutLayer`
+//! In web_bridge.rs, since they need the `tokio-rt` bridge: tower-http's `TimeoutLayer`
 //! (its timer is `tokio::time::sleep`) and WebSocket upgrades (axum's
 //! `WebSocketUpgrade` runs the socket with `tokio::spawn` over `TokioIo`).
 #![cfg(all(feature = "hyper-client", not(loom)))]
