@@ -44,7 +44,8 @@ fn app() -> Router {
                 "slow"
             }),
         )
-        .layer(tower_http::timeout::TimeoutLayer::new(
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_millis(100),
         ))
 }
