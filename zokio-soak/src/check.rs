@@ -13,12 +13,18 @@ pub struct Figures {
     pub fds_after: usize,
 }
 
+/// Which figure of a memory sample a check reads.
+type Pick = fn(&crate::MemorySample) -> Option<u64>;
+
 /// Memory may grow this much after warm-up: 5%, or 2 MiB for a small
 /// process, since the allocator grows its heaps in steps of about a MiB
 /// that then stay (seen as one step and a plateau in two-minute runs); a
 /// leak of one KiB per request passes 2 MiB within seconds.
 const RSS_GROWTH: f64 = 0.05;
 const RSS_GROWTH_FLOOR: u64 = 2 << 20;
+/// The bytes the allocator has handed out move only with what the service
+/// holds (buffers in flight: up to a few MiB), so their floor is tighter.
+const HEAP_GROWTH_FLOOR: u64 = 1 << 20;
 /// A window's echo p99 may be this many times the first window's (floored
 /// at `P99_FLOOR_US`, below which a loaded machine's scheduling dominates).
 const P99_RATIO: u32 = 3;
@@ -138,30 +144,47 @@ pub fn report(options: &Options, ledger: &Ledger, figures: &Figures) -> bool {
 
     // The least memory in the tenth before the stop against the most in
     // the tenth after warm-up: a steady leak shows, a passing peak does not.
-    let at = |from: f64, to: f64| -> Vec<u64> {
+    let window = |from: f64, to: f64, pick: Pick| {
         run.rss
             .iter()
-            .filter(|(t, _)| *t >= run.stopped_at * from && *t <= run.stopped_at * to)
-            .map(|&(_, rss)| rss)
-            .collect()
+            .filter(|(t, _, _)| *t >= run.stopped_at * from && *t <= run.stopped_at * to)
+            .filter_map(pick)
+            .collect::<Vec<u64>>()
     };
-    let (warm, late) = (at(0.3, 0.4), at(0.85, 1.0));
-    match (warm.iter().max(), late.iter().min()) {
-        (Some(&warm), Some(&late)) => {
-            let allowed = ((warm as f64 * RSS_GROWTH) as u64).max(RSS_GROWTH_FLOOR);
-            checks.expect(
-                late < warm + allowed,
-                format!(
-                    "resident memory: {:.1} MiB after warm-up, {:.1} MiB at the end ({:+.1}%; \
-                     allowed: +{:.1} MiB, 5% or 2 MiB)",
-                    mib(warm),
-                    mib(late),
-                    (late as f64 / warm as f64 - 1.0) * 100.0,
-                    mib(allowed)
-                ),
-            )
+    let growth = |checks: &mut Checks, what: &str, pick: Pick, floor: u64| {
+        let (warm, late) = (window(0.3, 0.4, pick), window(0.85, 1.0, pick));
+        match (warm.iter().max(), late.iter().min()) {
+            (Some(&warm), Some(&late)) => {
+                let allowed = ((warm as f64 * RSS_GROWTH) as u64).max(floor);
+                checks.expect(
+                    late < warm + allowed,
+                    format!(
+                        "{what}: {:.1} MiB after warm-up, {:.1} MiB at the end ({:+.1}%; \
+                         allowed: +{:.1} MiB, 5% or {:.0} MiB)",
+                        mib(warm),
+                        mib(late),
+                        (late as f64 / warm as f64 - 1.0) * 100.0,
+                        mib(allowed),
+                        mib(floor)
+                    ),
+                )
+            }
+            _ => checks.expect(false, format!("{what}: too few samples")),
         }
-        _ => checks.expect(false, "resident memory: too few samples".into()),
+    };
+    growth(
+        &mut checks,
+        "resident memory",
+        |s| Some(s.1),
+        RSS_GROWTH_FLOOR,
+    );
+    if run.rss.iter().any(|s| s.2.is_some()) {
+        growth(
+            &mut checks,
+            "heap in use (mallinfo2)",
+            |s| s.2,
+            HEAP_GROWTH_FLOOR,
+        );
     }
     let accept = ledger.accept_errors.unexpected.get();
     checks.expect(
@@ -175,9 +198,12 @@ pub fn report(options: &Options, ledger: &Ledger, figures: &Figures) -> bool {
         .rss
         .iter()
         .step_by((run.rss.len() / 10).max(1))
-        .map(|(t, rss)| format!("{t:.0}s {:.1}", mib(*rss)))
+        .map(|(t, rss, heap)| match heap {
+            Some(heap) => format!("{t:.0}s {:.1}/{:.1}", mib(*rss), mib(*heap)),
+            None => format!("{t:.0}s {:.1}", mib(*rss)),
+        })
         .collect();
-    println!("    resident MiB: {}", curve.join(", "));
+    println!("    resident/heap-in-use MiB: {}", curve.join(", "));
     checks.expect(
         figures.fds_after == figures.fds_before,
         format!(

@@ -44,7 +44,7 @@ pub async fn inject(
         }
         match rng.u8(0..7) {
             0 => {
-                ledger.fault("a task panics in poll".into());
+                ledger.fault("a task panics in poll", String::new());
                 let task = ledger::spawn(&ledger, async {
                     zokio::task::yield_now().await;
                     panic!("soak: a task that panics in poll");
@@ -57,7 +57,10 @@ pub async fn inject(
                 }
             }
             1 => {
-                ledger.fault("a task's future panics when dropped by an abort".into());
+                ledger.fault(
+                    "a task's future panics when dropped by an abort",
+                    String::new(),
+                );
                 let task = ledger::spawn(&ledger, async {
                     let _guard = PanicsOnDrop;
                     std::future::pending::<()>().await;
@@ -73,7 +76,7 @@ pub async fn inject(
                 }
             }
             2 => {
-                ledger.fault("aborts racing completion".into());
+                ledger.fault("aborts racing completion", "64 tasks".into());
                 for _ in 0..64 {
                     let task = ledger::spawn(&ledger, async { 7u8 });
                     if rng.bool() {
@@ -92,16 +95,17 @@ pub async fn inject(
                 }
             }
             3 => {
-                ledger.fault("a request cut off by a reset".into());
+                ledger.fault("a request cut off by a reset", String::new());
                 if let Err(e) = http::reset_mid_request(http_addr).await {
                     ledger.fault_checks.io_failed("reset fault", &e, true);
                 }
             }
             4 => {
                 let stall = Duration::from_millis(rng.u64(500..3000));
-                ledger.fault(format!(
-                    "a client asks for 1 MiB and stops reading for {stall:?}"
-                ));
+                ledger.fault(
+                    "a client stops reading a 1 MiB answer",
+                    format!("for {stall:?}"),
+                );
                 let ledger2 = ledger.clone();
                 ledger::spawn(&ledger, async move {
                     if let Err(e) = http::stalled_reader(http_addr, stall).await {
@@ -114,18 +118,20 @@ pub async fn inject(
                 // No descriptor to spare: the next socket, pipe or file fails.
                 let low = sys::open_fds() as u64;
                 let length = Duration::from_millis(rng.u64(50..400));
-                ledger.fault(format!(
-                    "the descriptor limit lowered to {low} for {length:?}"
-                ));
+                ledger.fault(
+                    "the descriptor limit lowered to the descriptors open",
+                    format!("{low}, for {length:?}"),
+                );
                 sys::set_fd_limit(low);
                 zokio::time::sleep(length).await;
                 sys::set_fd_limit(before);
             }
             _ if stuck < MAX_STUCK => {
                 stuck += 1;
-                ledger.fault(format!(
-                    "a blocking job that never returns ({stuck} of {MAX_STUCK})"
-                ));
+                ledger.fault(
+                    "a blocking job that never returns",
+                    format!("{stuck} of {MAX_STUCK}"),
+                );
                 let (release, wait) = std::sync::mpsc::channel::<()>();
                 // Released only after the runtime's shutdown (see main).
                 ledger.stuck_jobs.lock().unwrap().push(release);

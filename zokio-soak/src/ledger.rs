@@ -187,7 +187,7 @@ pub struct Ledger {
     pub tasks_cancelled: Count,
     pub tasks_panicked: Count,
     pub futures_dropped: Count,
-    pub faults: Mutex<Vec<(Duration, String)>>,
+    pub faults: Mutex<Vec<(Duration, &'static str)>>,
     /// What releases the blocking jobs left stuck by a fault: dropped after
     /// the runtime's shutdown, which must not wait for them.
     pub stuck_jobs: Mutex<Vec<std::sync::mpsc::Sender<()>>>,
@@ -225,10 +225,12 @@ impl Ledger {
         })
     }
 
-    pub fn fault(&self, what: String) {
+    /// Logs a fault of `kind` (a fixed phrase, what the report groups by)
+    /// with its `detail`.
+    pub fn fault(&self, kind: &'static str, detail: String) {
         let at = self.started.elapsed();
-        eprintln!("soak: fault at {:>7.2}s: {what}", at.as_secs_f64());
-        self.faults.lock().unwrap().push((at, what));
+        eprintln!("soak: fault at {:>7.2}s: {kind} {detail}", at.as_secs_f64());
+        self.faults.lock().unwrap().push((at, kind));
     }
 
     pub fn is_stopping(&self) -> bool {

@@ -160,10 +160,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// Seconds since the start, resident bytes, heap bytes in use.
+pub(crate) type MemorySample = (f64, u64, Option<u64>);
+
 /// What the run measured besides the ledger.
 pub(crate) struct RunFigures {
-    /// (seconds since the start, resident bytes), once a second.
-    pub(crate) rss: Vec<(f64, u64)>,
+    /// Memory, once a second.
+    pub(crate) rss: Vec<MemorySample>,
     /// When the stop began, in seconds since the start.
     pub(crate) stopped_at: f64,
     pub(crate) sigterm_arrived: bool,
@@ -255,7 +258,14 @@ async fn run(options: &Options, ledger: Arc<Ledger>) -> RunFigures {
             loop {
                 zokio::select! {
                     _ = stop.cancelled() => return samples,
-                    _ = ticker.tick() => samples.push((start.elapsed().as_secs_f64(), sys::rss_bytes())),
+                    _ = ticker.tick() => {
+                        // None while the fd-limit fault leaves no descriptor
+                        // to read /proc with.
+                        if let Some(rss) = sys::rss_bytes() {
+                            let heap = sys::heap_in_use();
+                            samples.push((start.elapsed().as_secs_f64(), rss, heap));
+                        }
+                    }
                 }
             }
         })
