@@ -11,9 +11,14 @@
 //! `coop_consume_budget` is behind `cfg(tokio_unstable)` in Tokio; Zokio's
 //! `task::consume_budget` is stable, so it runs here unconditionally.
 //!
-//! Each test that waits is bounded by the watchdog (tests/support/watchdog.rs,
-//! 30 s): past that the process aborts with the test's name instead of hanging
-//! CI. Sockets are on loopback only.
+//! One change in substance: the `yield_defers_until_park` pair waits 500 ms
+//! between its (at most 10) attempts where Tokio waits 2 s, so that ten
+//! failed attempts still end inside the watchdog's limit and report their
+//! own panic message.
+//!
+//! Every test in `rt_test!` is bounded by the watchdog
+//! (tests/support/watchdog.rs, 30 s): past that the process aborts with the
+//! test's name instead of hanging CI. Sockets are on loopback only.
 #![cfg(not(loom))]
 #![allow(clippy::needless_range_loop)]
 #![warn(rust_2018_idioms)]
@@ -96,6 +101,7 @@ rt_test! {
 
     #[test]
     fn block_on_sync() {
+        let _wd = Watchdog::start();
         let rt = rt();
 
         let mut win = false;
@@ -363,6 +369,7 @@ rt_test! {
     #[test]
     #[should_panic]
     fn nested_rt() {
+        let _wd = Watchdog::start();
         let rt1 = rt();
         let rt2 = rt();
 
@@ -371,6 +378,7 @@ rt_test! {
 
     #[test]
     fn create_rt_in_block_on() {
+        let _wd = Watchdog::start();
         let rt1 = rt();
         let rt2 = rt1.block_on(async { rt() });
         let out = rt2.block_on(async { "ZOMG" });
@@ -864,6 +872,7 @@ rt_test! {
     #[test]
     #[should_panic]
     fn panic_in_block_on() {
+        let _wd = Watchdog::start();
         let rt = rt();
         rt.block_on(async { panic!() });
     }
@@ -1070,6 +1079,7 @@ rt_test! {
 
     #[test]
     fn runtime_in_thread_local() {
+        let _wd = Watchdog::start();
         use std::cell::RefCell;
 
         thread_local!(
