@@ -83,6 +83,7 @@ mod multi_thread;
 mod owned;
 mod queue;
 mod shutdown;
+mod thread_per_core;
 mod waker_slab;
 mod worker_cpus;
 
@@ -102,6 +103,7 @@ pub use local_set::{
 };
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
+pub use thread_per_core::{ThreadPerCore, current_worker};
 
 /// Runs the blocking function `f` on this thread, as Tokio's
 /// `task::block_in_place`.
