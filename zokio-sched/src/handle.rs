@@ -23,9 +23,8 @@ pub enum Flavor {
     CurrentThread,
     /// [`MultiThread`](crate::MultiThread): work-stealing worker threads.
     MultiThread,
-    /// [`ThreadPerCore`](crate::ThreadPerCore), reached from outside its
-    /// workers (on a worker, the current handle is that worker's own
-    /// scheduler, of flavor `CurrentThread`).
+    /// [`ThreadPerCore`](crate::ThreadPerCore): one single-threaded
+    /// scheduler per worker thread, no stealing.
     ThreadPerCore,
 }
 
@@ -144,10 +143,7 @@ impl Handle {
     /// Spawns `future` onto worker `worker` of a thread-per-core scheduler
     /// (see [`ThreadPerCore::spawn_on`](crate::ThreadPerCore::spawn_on)).
     /// Fails with `InvalidInput` for an index past the last worker, or on a
-    /// handle of another flavor (its scheduler places tasks itself). On a
-    /// worker's thread, the current handle is that worker's: use a handle of
-    /// the whole runtime ([`ThreadPerCore::handle`](crate::ThreadPerCore::handle))
-    /// to reach the others.
+    /// handle of another flavor (its scheduler places tasks itself).
     pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,

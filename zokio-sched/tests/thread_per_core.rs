@@ -88,10 +88,12 @@ fn a_spawn_on_a_worker_stays_on_that_worker() {
                 for child in children {
                     all_here &= child.await.unwrap() == me;
                 }
+                let there = Handle::current().spawn_on(0, async { current_worker() });
+                assert_eq!(there.unwrap().await.unwrap(), Some(0));
                 (all_here, Handle::current().flavor())
             })
             .unwrap();
-        assert_eq!(rt.block_on(task).unwrap(), (true, Flavor::CurrentThread));
+        assert_eq!(rt.block_on(task).unwrap(), (true, Flavor::ThreadPerCore));
         assert_eq!(rt.handle().flavor(), Flavor::ThreadPerCore);
         assert_eq!(rt.handle().num_workers(), 2);
     });

@@ -87,8 +87,9 @@ pub struct CurrentThread<D: Driver> {
     /// Where `block_on`s wait while another holds the core.
     waiters: Arc<Waiters>,
     /// What `block_on` and shutdown enter: `Config::layers`, the scheduler
-    /// and its blocking pool.
-    context: Handles,
+    /// and its blocking pool (a thread-per-core worker's: its own layers,
+    /// the whole runtime's handle).
+    pub(crate) context: Handles,
     interval: u32,
     event_interval: u32,
     on_park: Option<crate::config::ThreadHook>,

@@ -60,8 +60,8 @@ use worker::{Running, Stop};
 ///     let a = zokio_sched::spawn(async { 40 });
 ///     // On worker 1, where `!Send` tasks may be spawned too.
 ///     let b = zokio_sched::Handle::current().spawn_on(1, async {
-///         let local = zokio_sched::spawn_local(async { std::rc::Rc::new(2) });
-///         *local.await.unwrap()
+///         let local = zokio_sched::spawn_local(async { *std::rc::Rc::new(2) });
+///         local.await.unwrap()
 ///     })?;
 ///     Ok::<_, std::io::Error>(a.await.unwrap() + b.await.unwrap())
 /// })?;
@@ -116,21 +116,31 @@ impl ThreadPerCore {
             first_layers.unwrap_or_default(),
             pool,
         ));
+        let handle = Handle::from(shared.clone());
         let mut rt = ThreadPerCore {
-            context: Handle::from(shared.clone()).context(),
+            context: handle.context(),
             shared,
             threads: Vec::with_capacity(config.worker_threads),
             stops: Vec::with_capacity(config.worker_threads),
             running: std::sync::Arc::default(),
             shut_down: false,
         };
-        for (i, scheduler) in schedulers.into_iter().enumerate() {
+        let id = rt.shared.id;
+        for (i, mut scheduler) in schedulers.into_iter().enumerate() {
+            // The worker's own timers and reactor, and the whole runtime's
+            // handle: `spawn` there stays on the worker (see `Shared::pick`),
+            // `spawn_on` reaches the others.
+            let mut context = scheduler.shared.layers.clone();
+            context
+                .insert(handle.clone())
+                .insert(handle.blocking_handle());
+            scheduler.context = context;
             let stop = std::sync::Arc::new(Stop::default());
             let running = rt.running.clone();
             running.add();
             let their_stop = stop.clone();
             let started = config.spawn_thread(move || {
-                worker::run(i, scheduler, &their_stop, &running);
+                worker::run((i, id), scheduler, &their_stop, &running);
             });
             match started {
                 Ok(thread) => {

@@ -50,9 +50,13 @@ impl Shared {
         }
     }
 
-    /// The worker a spawn from outside goes to: the next in turn.
+    /// The worker a spawn goes to: this thread's, on a worker, else the
+    /// next in turn.
     pub(crate) fn pick(&self) -> &Arc<current::Shared> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len();
+        let i = match super::worker::worker_of(self.id) {
+            Some(i) => i,
+            None => self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len(),
+        };
         &self.workers[i]
     }
 

@@ -8,6 +8,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::num::NonZeroU64;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -18,8 +19,9 @@ use crate::current_thread::CurrentThread;
 use crate::local_set::LocalSet;
 
 thread_local! {
-    /// This thread's worker index, on a thread-per-core worker.
-    static INDEX: Cell<Option<usize>> = const { Cell::new(None) };
+    /// This thread's worker index and its runtime's id, on a thread-per-core
+    /// worker.
+    static INDEX: Cell<Option<(usize, NonZeroU64)>> = const { Cell::new(None) };
 }
 
 /// The index of the thread-per-core worker running on this thread, or
@@ -39,7 +41,15 @@ thread_local! {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn current_worker() -> Option<usize> {
-    INDEX.try_with(Cell::get).ok().flatten()
+    INDEX.try_with(Cell::get).ok().flatten().map(|(i, _)| i)
+}
+
+/// This thread's worker index if it is a worker of the runtime `id`.
+pub(crate) fn worker_of(id: NonZeroU64) -> Option<usize> {
+    match INDEX.try_with(Cell::get).ok().flatten() {
+        Some((i, of)) if of == id => Some(i),
+        _ => None,
+    }
 }
 
 /// Tells a worker to stop: a flag and the waker of its main future, under a
@@ -152,13 +162,13 @@ impl Drop for Done<'_> {
 
 /// The body of worker `index`'s thread.
 pub(crate) fn run<D: Driver>(
-    index: usize,
+    (index, runtime): (usize, NonZeroU64),
     scheduler: CurrentThread<D>,
     stop: &Stop,
     running: &Running,
 ) {
     let _done = Done(running);
-    INDEX.with(|i| i.set(Some(index)));
+    INDEX.with(|i| i.set(Some((index, runtime))));
     let local = LocalSet::new();
     {
         let _entered = local.enter();
