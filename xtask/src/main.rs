@@ -651,6 +651,11 @@ mod loom_coverage {
         ),
         ("LIFO slot hand-off", "zokio-sched", "lifo"),
         ("worker inbox hand-off (placement)", "zokio-sched", "inbox"),
+        (
+            "thread-per-core outside-spawn inbox (round-robin spawn, shutdown race)",
+            "zokio-sched",
+            "thread_per_core",
+        ),
         ("the workers' shared driver", "zokio-sched", "driver_cell"),
         (
             "owned-task registry (first wait recorded in the run, finish on another worker, shutdown)",

@@ -68,11 +68,11 @@ impl RunState {
         self.0.load(Ordering::SeqCst) == CLOSED
     }
 
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         self.0.store(CLOSING, Ordering::SeqCst);
     }
 
-    fn mark_closed(&self) {
+    pub(crate) fn mark_closed(&self) {
         self.0.store(CLOSED, Ordering::SeqCst);
         fence(Ordering::SeqCst);
     }

@@ -8,6 +8,7 @@ mod inbox;
 mod lifo;
 mod owned;
 mod queue;
+mod thread_per_core;
 mod worker;
 
 use zokio_core::task::{Runnable, spawn};
