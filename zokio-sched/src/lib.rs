@@ -41,7 +41,12 @@
 //! unparker. `!Send` tasks run in a [`LocalSet`] ([`spawn_local`]), under
 //! either scheduler.
 //!
-//! Both own their tasks: dropping a scheduler cancels every task it owns,
+//! [`ThreadPerCore`] composes the same pieces differently: one
+//! current-thread scheduler per worker thread, each over its own driver
+//! stack, no stealing; a spawn on a worker stays there (`!Send` ones too),
+//! a spawn from outside goes round-robin or to a chosen worker.
+//!
+//! All of them own their tasks: dropping a scheduler cancels every task it owns,
 //! wherever it waits, drops its future, and joins the threads, in the steps
 //! the `shutdown` module lays out once for both. Code that blocks runs on the
 //! blocking pool ([`spawn_blocking`]), which grows on demand and shrinks after

@@ -526,7 +526,9 @@ async fn monoio_echo_thread(
     });
     let mut streams = Vec::with_capacity(clients);
     for _ in 0..clients {
-        let s = monoio::net::TcpStream::connect(addr).await.expect("connect");
+        let s = monoio::net::TcpStream::connect(addr)
+            .await
+            .expect("connect");
         s.set_nodelay(true).expect("nodelay");
         streams.push(s);
     }
@@ -785,10 +787,7 @@ fn main() {
                 #[cfg(target_os = "linux")]
                 {
                     let monoio = &monoio;
-                    candidates.push((
-                        "monoio",
-                        Box::new(move || monoio.echo(conns, size, total)),
-                    ));
+                    candidates.push(("monoio", Box::new(move || monoio.echo(conns, size, total))));
                 }
             }
             runner.compare(

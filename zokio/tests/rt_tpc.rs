@@ -73,7 +73,10 @@ fn connections_spread_over_the_workers_reuseport_listeners() {
         }
         let accepted: Vec<usize> = counts.iter().map(|c| c.load(Ordering::SeqCst)).collect();
         assert_eq!(accepted.iter().sum::<usize>(), 64);
-        assert!(accepted.iter().all(|&n| n > 0), "accepted per worker: {accepted:?}");
+        assert!(
+            accepted.iter().all(|&n| n > 0),
+            "accepted per worker: {accepted:?}"
+        );
         assert_eq!(served_by.to_vec(), accepted, "served where accepted");
     });
 }
@@ -169,7 +172,10 @@ fn each_worker_has_its_own_timers_and_they_fire_while_another_worker_spins() {
     assert_eq!(worker, Some(1));
     let timeout = rt
         .handle()
-        .spawn_on(0, zokio::time::timeout(Duration::from_millis(5), std::future::pending::<()>()))
+        .spawn_on(
+            0,
+            zokio::time::timeout(Duration::from_millis(5), std::future::pending::<()>()),
+        )
         .unwrap();
     assert!(rt.block_on(timeout).unwrap().is_err(), "elapsed");
 }

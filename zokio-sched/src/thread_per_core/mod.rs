@@ -42,7 +42,21 @@ pub use worker::current_worker;
 use worker::{Running, Stop};
 
 /// A scheduler with one single-threaded scheduler per worker thread, each
-/// parking on a driver stack of its own; see the [module docs](self).
+/// parking on a driver stack of its own (its reactor, its timer wheel), no
+/// stealing between them.
+///
+/// A worker is a [`CurrentThread`] scheduler (its queue, its owned-task
+/// registry, its shutdown steps) on a dedicated thread, with a
+/// [`LocalSet`](crate::LocalSet) entered there for `!Send` tasks
+/// ([`spawn_local`](crate::spawn_local)). A task spawned on a worker stays
+/// on it; one spawned from outside goes to the next worker in turn, or to a
+/// chosen one ([`spawn_on`](ThreadPerCore::spawn_on)). All workers share
+/// one blocking pool. A connection's tasks, its socket's registration and
+/// its timers thus stay on one core: no cross-core wakes, no shared queue on
+/// the hot path. The price is balance: a busy worker's tasks wait for it
+/// even while another idles, and a task that blocks its worker delays that
+/// worker's timers and sockets (including those of `block_on`, which uses
+/// worker 0's).
 ///
 /// Dropping it stops every worker; each drops its tasks' futures (`Send`
 /// and `!Send`) on its own thread, then the shared blocking pool is stopped.
@@ -111,11 +125,7 @@ impl ThreadPerCore {
             )?);
         }
         let workers = schedulers.iter().map(|s| s.shared.clone()).collect();
-        let shared = Arc::new(Shared::new(
-            workers,
-            first_layers.unwrap_or_default(),
-            pool,
-        ));
+        let shared = Arc::new(Shared::new(workers, first_layers.unwrap_or_default(), pool));
         let handle = Handle::from(shared.clone());
         let mut rt = ThreadPerCore {
             context: handle.context(),
@@ -230,6 +240,12 @@ impl ThreadPerCore {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
+        // On one of its own workers, waiting for the workers would wait for
+        // this thread: stop them without waiting.
+        let timeout = match worker::worker_of(self.shared.id) {
+            Some(_) => Some(Duration::ZERO),
+            None => timeout,
+        };
         let deadline = timeout.map(|t| Instant::now() + t);
         let _context = self.context.enter();
         self.stops.iter().for_each(|stop| stop.stop());

@@ -249,8 +249,8 @@ impl Builder {
         driver
     }
 
-    /// Number of worker threads of the multi-thread flavor (default: one per
-    /// core). Zero makes `build` fail.
+    /// Number of worker threads of the multi-thread and thread-per-core
+    /// flavors (default: one per core). Zero makes `build` fail.
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         self.config.worker_threads = n;
         self

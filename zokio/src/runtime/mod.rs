@@ -47,9 +47,9 @@ pub use handle::{EnterGuard, Handle, Id, Layers, RuntimeFlavor, TryCurrentError}
 pub use metrics::RuntimeMetrics;
 pub use scheduler::{DefaultScheduler, Scheduler};
 pub use thread_per_core::bind_per_worker;
-pub use zokio_sched::current_worker;
 #[doc(no_inline)]
 pub use zokio_sched::Config as SchedulerConfig;
+pub use zokio_sched::current_worker;
 
 /// A running runtime: worker threads, a blocking pool, and the enabled layers.
 ///
