@@ -73,6 +73,9 @@ const SANITIZED_FACADE_TESTS: &[&str] = &[
     "sync_rwlock",
     "sync_cancellation_token",
     "macros_select",
+    // The thread-per-core flavor: spawns, wakes and shutdown across workers.
+    "rt_tpc",
+    "rt_tpc_common",
 ];
 
 /// Loom explores every interleaving with at most this many preemptions, which

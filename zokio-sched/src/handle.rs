@@ -166,7 +166,7 @@ impl Handle {
     /// How many workers the scheduler has (1 for a current-thread one).
     pub fn num_workers(&self) -> usize {
         match &self.inner {
-            Scheduler::Multi(shared) => shared.metrics().workers.len(),
+            Scheduler::Multi(shared) => shared.remotes.len(),
             Scheduler::Current(_) => 1,
             Scheduler::PerCore(shared) => shared.workers.len(),
         }
