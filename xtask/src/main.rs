@@ -73,6 +73,9 @@ const SANITIZED_FACADE_TESTS: &[&str] = &[
     "sync_rwlock",
     "sync_cancellation_token",
     "macros_select",
+    // The thread-per-core flavor: spawns, wakes and shutdown across workers.
+    "rt_tpc",
+    "rt_tpc_common",
 ];
 
 /// Loom explores every interleaving with at most this many preemptions, which
@@ -651,6 +654,11 @@ mod loom_coverage {
         ),
         ("LIFO slot hand-off", "zokio-sched", "lifo"),
         ("worker inbox hand-off (placement)", "zokio-sched", "inbox"),
+        (
+            "thread-per-core outside-spawn inbox (round-robin spawn, shutdown race)",
+            "zokio-sched",
+            "thread_per_core",
+        ),
         ("the workers' shared driver", "zokio-sched", "driver_cell"),
         (
             "owned-task registry (first wait recorded in the run, finish on another worker, shutdown)",

@@ -35,6 +35,8 @@ fn spawn_os_thread(
 /// A blocking thread's worker state: which pool it serves.
 struct OnPool(*const Inner);
 
+/// Cloning shares the pool (the thread-per-core workers share one).
+#[derive(Clone)]
 pub(crate) struct BlockingPool {
     inner: Arc<Inner>,
 }

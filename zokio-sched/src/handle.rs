@@ -13,6 +13,7 @@ use crate::blocking::BlockingPool;
 use crate::current_thread::shared as current;
 use crate::metrics::Metrics;
 use crate::multi_thread::shared as multi;
+use crate::thread_per_core::shared as per_core;
 
 /// Which kind of scheduler a [`Handle`] leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,6 +23,9 @@ pub enum Flavor {
     CurrentThread,
     /// [`MultiThread`](crate::MultiThread): work-stealing worker threads.
     MultiThread,
+    /// [`ThreadPerCore`](crate::ThreadPerCore): one single-threaded
+    /// scheduler per worker thread, no stealing.
+    ThreadPerCore,
 }
 
 /// A cheap, cloneable handle to a running scheduler ([`MultiThread`] or
@@ -52,6 +56,15 @@ pub struct Handle {
 enum Scheduler {
     Multi(Arc<multi::Shared>),
     Current(Arc<current::Shared>),
+    PerCore(Arc<per_core::Shared>),
+}
+
+impl From<Arc<per_core::Shared>> for Handle {
+    fn from(shared: Arc<per_core::Shared>) -> Handle {
+        Handle {
+            inner: Scheduler::PerCore(shared),
+        }
+    }
 }
 
 impl From<Arc<multi::Shared>> for Handle {
@@ -123,6 +136,39 @@ impl Handle {
         match self.inner {
             Scheduler::Multi(shared) => multi::spawn(shared, builder, future),
             Scheduler::Current(shared) => current::spawn(shared, builder, future),
+            Scheduler::PerCore(shared) => per_core::spawn_on(shared.pick(), builder, future),
+        }
+    }
+
+    /// Spawns `future` onto worker `worker` of a thread-per-core scheduler
+    /// (see [`ThreadPerCore::spawn_on`](crate::ThreadPerCore::spawn_on)).
+    /// Fails with `InvalidInput` for an index past the last worker, or on a
+    /// handle of another flavor (its scheduler places tasks itself).
+    pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.inner {
+            Scheduler::PerCore(shared) => Ok(per_core::spawn_on(
+                shared.worker(worker)?,
+                Builder::new(),
+                future,
+            )),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "zokio: `spawn_on` needs a handle of the thread-per-core runtime \
+                 (`Builder::new_thread_per_core`); this scheduler places tasks itself",
+            )),
+        }
+    }
+
+    /// How many workers the scheduler has (1 for a current-thread one).
+    pub fn num_workers(&self) -> usize {
+        match &self.inner {
+            Scheduler::Multi(shared) => shared.remotes.len(),
+            Scheduler::Current(_) => 1,
+            Scheduler::PerCore(shared) => shared.workers.len(),
         }
     }
 
@@ -139,6 +185,7 @@ impl Handle {
         match self.inner {
             Scheduler::Multi(_) => Flavor::MultiThread,
             Scheduler::Current(_) => Flavor::CurrentThread,
+            Scheduler::PerCore(_) => Flavor::ThreadPerCore,
         }
     }
 
@@ -157,6 +204,7 @@ impl Handle {
         match &self.inner {
             Scheduler::Multi(shared) => shared.id,
             Scheduler::Current(shared) => shared.id,
+            Scheduler::PerCore(shared) => shared.id,
         }
     }
 
@@ -166,6 +214,7 @@ impl Handle {
         match &self.inner {
             Scheduler::Multi(shared) => shared.metrics(),
             Scheduler::Current(shared) => shared.metrics(),
+            Scheduler::PerCore(shared) => shared.metrics(),
         }
     }
 
@@ -281,6 +330,7 @@ impl Handle {
         match (&self.inner, &other.inner) {
             (Scheduler::Multi(a), Scheduler::Multi(b)) => Arc::ptr_eq(a, b),
             (Scheduler::Current(a), Scheduler::Current(b)) => Arc::ptr_eq(a, b),
+            (Scheduler::PerCore(a), Scheduler::PerCore(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -289,6 +339,7 @@ impl Handle {
         match &self.inner {
             Scheduler::Multi(shared) => shared.layers(),
             Scheduler::Current(shared) => shared.layers(),
+            Scheduler::PerCore(shared) => shared.layers(),
         }
     }
 
@@ -296,6 +347,7 @@ impl Handle {
         match &self.inner {
             Scheduler::Multi(shared) => shared.blocking(),
             Scheduler::Current(shared) => shared.blocking(),
+            Scheduler::PerCore(shared) => shared.blocking(),
         }
     }
 }
@@ -305,6 +357,7 @@ impl fmt::Debug for Handle {
         let kind = match self.inner {
             Scheduler::Multi(_) => "MultiThread",
             Scheduler::Current(_) => "CurrentThread",
+            Scheduler::PerCore(_) => "ThreadPerCore",
         };
         f.debug_struct("Handle").field("scheduler", &kind).finish()
     }

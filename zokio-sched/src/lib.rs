@@ -41,7 +41,12 @@
 //! unparker. `!Send` tasks run in a [`LocalSet`] ([`spawn_local`]), under
 //! either scheduler.
 //!
-//! Both own their tasks: dropping a scheduler cancels every task it owns,
+//! [`ThreadPerCore`] composes the same pieces differently: one
+//! current-thread scheduler per worker thread, each over its own driver
+//! stack, no stealing; a spawn on a worker stays there (`!Send` ones too),
+//! a spawn from outside goes round-robin or to a chosen worker.
+//!
+//! All of them own their tasks: dropping a scheduler cancels every task it owns,
 //! wherever it waits, drops its future, and joins the threads, in the steps
 //! the `shutdown` module lays out once for both. Code that blocks runs on the
 //! blocking pool ([`spawn_blocking`]), which grows on demand and shrinks after
@@ -84,6 +89,7 @@ mod owned;
 mod queue;
 mod shutdown;
 mod stall;
+mod thread_per_core;
 mod waker_slab;
 mod worker_cpus;
 
@@ -104,6 +110,7 @@ pub use local_set::{
 pub use metrics::{BlockingMetrics, Metrics, WorkerMetrics};
 pub use multi_thread::MultiThread;
 pub use stall::{StallHook, StallInfo, StallWatch};
+pub use thread_per_core::{ThreadPerCore, current_worker};
 
 /// Runs the blocking function `f` on this thread, as Tokio's
 /// `task::block_in_place`.

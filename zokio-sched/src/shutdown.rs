@@ -68,11 +68,11 @@ impl RunState {
         self.0.load(Ordering::SeqCst) == CLOSED
     }
 
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         self.0.store(CLOSING, Ordering::SeqCst);
     }
 
-    fn mark_closed(&self) {
+    pub(crate) fn mark_closed(&self) {
         self.0.store(CLOSED, Ordering::SeqCst);
         fence(Ordering::SeqCst);
     }
@@ -91,6 +91,11 @@ pub(crate) trait Steps {
     fn release_driver(&mut self);
     /// Steps 5 and 6: drops every task the queues reachable from here hold.
     fn drop_queued(&self);
+    /// Step 7 is this scheduler's to run: false for a pool shared with
+    /// other schedulers (thread-per-core workers), whose owner stops it.
+    fn owns_blocking(&self) -> bool {
+        true
+    }
 }
 
 /// Runs the steps, once: a scheduler shut down already is left as it is.
@@ -118,6 +123,9 @@ pub(crate) fn shutdown(scheduler: &mut impl Steps, timeout: Option<Duration>) {
     scheduler.state().mark_closed();
     scheduler.drop_queued();
     // 7.
+    if !scheduler.owns_blocking() {
+        return;
+    }
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
     scheduler.blocking().shutdown(left);
 }

@@ -10,7 +10,13 @@
 //! - `tcp_echo_c{1,16,256}_{64,4096}B`: loopback echo, server and client on the
 //!   runtime under test, in requests per second (at least 40,000 requests and
 //!   1,000 round trips per connection);
-//! - `http_hello_wrk`: a hyper hello-world server on each runtime, loaded by
+//!   On the c16 and c256 rows two thread-per-core candidates join them in
+//!   one shape: Zokio's thread-per-core flavor and monoio (io_uring driver,
+//!   one runtime per thread), two threads, each with its own listener and
+//!   half the clients, all on that thread;
+//! - `http_hello_wrk`: a hyper hello-world server on each runtime (and on
+//!   Zokio's thread-per-core flavor, one `SO_REUSEPORT` listener per
+//!   worker), loaded by
 //!   `wrk` (skipped with a message if `wrk` is not installed);
 //! - `park_unpark_round_trip`: a thread outside the runtime hands it a task
 //!   and waits for it, over and over, so each round trip wakes a worker
@@ -371,6 +377,186 @@ async fn echo_smol(
     (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// The thread-per-core shape: each worker gets its own listener and half
+/// the clients, so a connection's both ends live on one worker.
+async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
+    let handle = zokio::runtime::Handle::current();
+    let per_conn = total / conns;
+    let go = Arc::new(async_lock::Barrier::new(WORKERS + 1));
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|w| {
+            let go = go.clone();
+            let clients = conns / WORKERS + usize::from(w < conns % WORKERS);
+            handle
+                .spawn_on(w, async move {
+                    let listener = zokio::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind");
+                    let addr = listener.local_addr().expect("addr");
+                    zokio::spawn(async move {
+                        while let Ok((mut s, _)) = listener.accept().await {
+                            zokio::spawn(async move {
+                                let _ = s.set_nodelay(true);
+                                let mut buf = vec![0u8; size];
+                                while s.read_exact(&mut buf).await.is_ok() {
+                                    if s.write_all(&buf).await.is_err() {
+                                        break;
+                                    }
+                                }
+                            });
+                        }
+                    });
+                    let mut streams = Vec::with_capacity(clients);
+                    for _ in 0..clients {
+                        let s = zokio::net::TcpStream::connect(addr).await.expect("connect");
+                        s.set_nodelay(true).expect("nodelay");
+                        streams.push(s);
+                    }
+                    go.wait().await;
+                    let tasks: Vec<_> = streams
+                        .into_iter()
+                        .map(|mut s| {
+                            zokio::spawn(async move {
+                                let mut buf = vec![7u8; size];
+                                for _ in 0..per_conn {
+                                    s.write_all(&buf).await.expect("write");
+                                    s.read_exact(&mut buf).await.expect("read");
+                                }
+                            })
+                        })
+                        .collect();
+                    for t in tasks {
+                        t.await.expect("client");
+                    }
+                })
+                .expect("worker")
+        })
+        .collect();
+    go.wait().await;
+    let start = Instant::now();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// monoio on its io_uring driver: one runtime per thread, jobs sent in.
+#[cfg(target_os = "linux")]
+struct Monoio {
+    jobs: Vec<std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+}
+
+#[cfg(target_os = "linux")]
+impl Monoio {
+    fn new() -> Monoio {
+        let jobs = (0..WORKERS)
+            .map(|_| {
+                let (tx, rx) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+                std::thread::spawn(move || {
+                    for job in rx {
+                        job();
+                    }
+                });
+                tx
+            })
+            .collect();
+        Monoio { jobs }
+    }
+
+    /// The thread-per-core echo shape of [`echo_zokio_tpc`].
+    fn echo(&self, conns: usize, size: usize, total: usize) -> f64 {
+        let per_conn = total / conns;
+        let go = Arc::new(std::sync::Barrier::new(WORKERS + 1));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        for (w, jobs) in self.jobs.iter().enumerate() {
+            let (go, done_tx) = (go.clone(), done_tx.clone());
+            let clients = conns / WORKERS + usize::from(w < conns % WORKERS);
+            let job = move || {
+                let mut rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+                    .enable_timer()
+                    .build()
+                    .expect("monoio runtime");
+                rt.block_on(monoio_echo_thread(clients, size, per_conn, go));
+                done_tx.send(()).expect("done");
+            };
+            jobs.send(Box::new(job)).expect("monoio thread");
+        }
+        go.wait();
+        let start = Instant::now();
+        for _ in 0..WORKERS {
+            done_rx.recv().expect("monoio done");
+        }
+        (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
+    }
+}
+
+#[cfg(target_os = "linux")]
+async fn monoio_echo_thread(
+    clients: usize,
+    size: usize,
+    per_conn: usize,
+    go: Arc<std::sync::Barrier>,
+) {
+    use monoio::io::{AsyncReadRentExt, AsyncWriteRentExt};
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let listener = monoio::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let accepted = Rc::new(Cell::new(0usize));
+    let counted = accepted.clone();
+    monoio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            counted.set(counted.get() + 1);
+            monoio::spawn(async move {
+                let _ = s.set_nodelay(true);
+                let mut buf = vec![0u8; size];
+                loop {
+                    let (r, b) = s.read_exact(buf).await;
+                    if r.is_err() {
+                        break;
+                    }
+                    let (r, b) = s.write_all(b).await;
+                    if r.is_err() {
+                        break;
+                    }
+                    buf = b;
+                }
+            });
+        }
+    });
+    let mut streams = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let s = monoio::net::TcpStream::connect(addr)
+            .await
+            .expect("connect");
+        s.set_nodelay(true).expect("nodelay");
+        streams.push(s);
+    }
+    // Every connection accepted (its server task spawned) before the clock.
+    while accepted.get() < clients {
+        monoio::time::sleep(std::time::Duration::from_micros(100)).await;
+    }
+    go.wait();
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|mut s| {
+            monoio::spawn(async move {
+                let mut buf = vec![7u8; size];
+                for _ in 0..per_conn {
+                    let (r, b) = s.write_all(buf).await;
+                    r.expect("write");
+                    let (r, b) = s.read_exact(b).await;
+                    r.expect("read");
+                    buf = b;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await;
+    }
+}
+
 // ---- http under wrk ----
 
 async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -395,6 +581,33 @@ fn wrk(addr: SocketAddr, seconds: u32) -> f64 {
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// The hello server on the thread-per-core flavor: one `SO_REUSEPORT`
+/// listener per worker, each serving its connections there.
+fn http_server_tpc(rt: &Zokio) -> SocketAddr {
+    rt.block_on(async {
+        let listeners = zokio::net::bind_per_worker(([127, 0, 0, 1], 0).into())
+            .await
+            .expect("bind");
+        let addr = listeners[0].local_addr().expect("addr");
+        let handle = zokio::runtime::Handle::current();
+        for (w, l) in listeners.into_iter().enumerate() {
+            let serve = async move {
+                while let Ok((s, _)) = l.accept().await {
+                    let _ = s.set_nodelay(true);
+                    zokio::spawn(async move {
+                        let io = zokio::compat::hyper::HyperIo::new(s);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service_fn(hello))
+                            .await;
+                    });
+                }
+            };
+            drop(handle.spawn_on(w, serve).expect("worker"));
+        }
+        addr
+    })
 }
 
 fn http_servers(zokio_rt: &Zokio, tokio_rt: &Tokio, smol: &Smol) -> [SocketAddr; 3] {
@@ -475,6 +688,15 @@ fn main() {
             .expect("tokio runtime"),
     );
     let smol = Smol::new();
+    let zokio_tpc = Zokio(
+        zokio::runtime::Builder::new_thread_per_core()
+            .worker_threads(WORKERS)
+            .enable_all()
+            .build()
+            .expect("zokio thread-per-core runtime"),
+    );
+    #[cfg(target_os = "linux")]
+    let monoio = Monoio::new();
 
     // 256,000 requests: a sample of ~50 ms outlasts the VM's hiccups (at 32,000
     // requests, 7 ms samples spread over +-30%).
@@ -541,24 +763,38 @@ fn main() {
             let total = runner.size(40_000.max(conns * 1_000), 2_000).max(conns);
             let ex = smol.ex.clone();
             let smol = &smol;
+            let mut candidates: Vec<zokio_bench::Candidate<'_>> = vec![
+                (
+                    "zokio",
+                    Box::new(|| zokio_rt.block_on(echo_zokio(conns, size, total))),
+                ),
+                (
+                    "tokio",
+                    Box::new(|| tokio_rt.block_on(echo_tokio(conns, size, total))),
+                ),
+                (
+                    "async-executor",
+                    Box::new(move || smol.block_on(echo_smol(ex.clone(), conns, size, total))),
+                ),
+            ];
+            // The thread-per-core shape needs a client per thread at least.
+            if conns >= WORKERS {
+                let tpc = &zokio_tpc;
+                candidates.push((
+                    "zokio thread-per-core",
+                    Box::new(move || tpc.block_on(echo_zokio_tpc(conns, size, total))),
+                ));
+                #[cfg(target_os = "linux")]
+                {
+                    let monoio = &monoio;
+                    candidates.push(("monoio", Box::new(move || monoio.echo(conns, size, total))));
+                }
+            }
             runner.compare(
                 &format!("tcp_echo_c{conns}_{size}B"),
                 "req/s",
                 Better::Higher,
-                vec![
-                    (
-                        "zokio",
-                        Box::new(|| zokio_rt.block_on(echo_zokio(conns, size, total))),
-                    ),
-                    (
-                        "tokio",
-                        Box::new(|| tokio_rt.block_on(echo_tokio(conns, size, total))),
-                    ),
-                    (
-                        "async-executor",
-                        Box::new(move || smol.block_on(echo_smol(ex.clone(), conns, size, total))),
-                    ),
-                ],
+                candidates,
             );
         }
     }
@@ -613,6 +849,7 @@ fn main() {
             eprintln!("http_hello_wrk: skipped, `wrk` is not installed (`apt-get install wrk`)");
         } else {
             let [z, t, s] = http_servers(&zokio_rt, &tokio_rt, &smol);
+            let tpc = http_server_tpc(&zokio_tpc);
             let seconds = runner.size(3, 1);
             runner.compare(
                 "http_hello_wrk",
@@ -622,6 +859,7 @@ fn main() {
                     ("zokio", Box::new(move || wrk(z, seconds))),
                     ("tokio", Box::new(move || wrk(t, seconds))),
                     ("async-executor", Box::new(move || wrk(s, seconds))),
+                    ("zokio thread-per-core", Box::new(move || wrk(tpc, seconds))),
                 ],
             );
         }

@@ -216,6 +216,7 @@ pub mod time {
 /// and the futures-io traits, from [`zokio_io`]; host names resolve on the
 /// blocking pool, never on a worker.
 pub mod net {
+    pub use crate::runtime::bind_per_worker;
     pub use zokio_io::net::*;
 }
 

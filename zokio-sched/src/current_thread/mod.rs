@@ -81,14 +81,15 @@ impl<U: Unpark> Wake for MainWaker<U> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct CurrentThread<D: Driver> {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     /// What the thread running the tasks holds: taken by `block_on`.
     slot: Mutex<Slot<D>>,
     /// Where `block_on`s wait while another holds the core.
     waiters: Arc<Waiters>,
     /// What `block_on` and shutdown enter: `Config::layers`, the scheduler
-    /// and its blocking pool.
-    context: Handles,
+    /// and its blocking pool (a thread-per-core worker's: its own layers,
+    /// the whole runtime's handle).
+    pub(crate) context: Handles,
     interval: u32,
     event_interval: u32,
     on_park: Option<crate::config::ThreadHook>,
@@ -186,6 +187,16 @@ impl<D: Driver> CurrentThread<D> {
     /// A scheduler over `driver`. `worker_threads` is ignored; the other
     /// settings are checked as for [`MultiThread`](crate::MultiThread).
     pub fn new(driver: D, config: Config) -> io::Result<Self> {
+        Self::with_pool(driver, config, None)
+    }
+
+    /// As `new`, on the blocking pool `shared` if given (which its owner,
+    /// not this scheduler's shutdown, then stops).
+    pub(crate) fn with_pool(
+        driver: D,
+        config: Config,
+        shared: Option<BlockingPool>,
+    ) -> io::Result<Self> {
         Config {
             worker_threads: 1,
             ..config.clone()
@@ -198,7 +209,8 @@ impl<D: Driver> CurrentThread<D> {
             remote: ConcurrentQueue::unbounded(),
             unpark: Box::new(move || unparker.unpark()),
             owned: OwnedTasks::new(1),
-            blocking: BlockingPool::new(&config),
+            owns_blocking: shared.is_none(),
+            blocking: shared.unwrap_or_else(|| BlockingPool::new(&config)),
             counters: WorkerCounters::default(),
             poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(1)),
             layers: config.layers.clone(),
@@ -472,6 +484,10 @@ impl<D: Driver> Steps for CurrentThread<D> {
 
     fn context(&self) -> &Handles {
         &self.context
+    }
+
+    fn owns_blocking(&self) -> bool {
+        self.shared.owns_blocking
     }
 
     /// Every task runs on the thread shutting down: there is nothing to stop.

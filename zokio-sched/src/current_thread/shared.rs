@@ -28,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) unpark: Box<dyn Fn() + Send + Sync>,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
+    /// False when the pool is shared (a thread-per-core worker's).
+    pub(crate) owns_blocking: bool,
     pub(crate) counters: WorkerCounters,
     /// The poll in progress, for the stall watchdog (if on).
     pub(crate) poll_marks: Option<crate::stall::PollMarks>,

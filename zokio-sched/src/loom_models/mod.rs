@@ -9,6 +9,7 @@ mod lifo;
 mod owned;
 mod queue;
 mod stall;
+mod thread_per_core;
 mod worker;
 
 use zokio_core::task::{Runnable, spawn};

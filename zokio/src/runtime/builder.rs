@@ -16,6 +16,7 @@ use super::{DefaultDriver, DefaultScheduler, Layers, Runtime};
 enum Kind {
     MultiThread,
     CurrentThread,
+    ThreadPerCore,
 }
 
 /// Builds a [`Runtime`], as tokio's builder does: both flavors build the same
@@ -72,6 +73,28 @@ impl Builder {
         Builder::with_kind(Kind::CurrentThread)
     }
 
+    /// A builder for the thread-per-core runtime: `worker_threads` workers
+    /// (default: one per core), each a single-threaded scheduler with its
+    /// own reactor and timer wheel, no stealing. A task spawned on a worker
+    /// stays there (and may be `!Send`, through
+    /// [`task::spawn_local`](crate::task::spawn_local)); one spawned from
+    /// outside goes to the next worker in turn, or to a chosen one with
+    /// [`Handle::spawn_on`](super::Handle::spawn_on). Give each worker a
+    /// listener with [`net::bind_per_worker`](crate::net::bind_per_worker).
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_thread_per_core().worker_threads(2).enable_all().build()?;
+    /// let worker = rt.handle().spawn_on(1, async {
+    ///     zokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///     zokio::runtime::current_worker()
+    /// })?;
+    /// assert_eq!(rt.block_on(worker).unwrap(), Some(1));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new_thread_per_core() -> Self {
+        Builder::with_kind(Kind::ThreadPerCore)
+    }
+
     /// Builds the runtime (and starts the worker threads of the multi-thread
     /// flavor).
     ///
@@ -97,6 +120,18 @@ impl Builder {
                 let (config, bridge) = self.config_and_bridge()?;
                 let rt = Runtime::current_thread(driver, layers, config)?;
                 rt.map_scheduler(DefaultScheduler::CurrentThread)
+                    .with_bridge(bridge)
+            }
+            Kind::ThreadPerCore => {
+                if self.start_paused {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        super::PAUSE_NEEDS_CURRENT_THREAD,
+                    ));
+                }
+                let (config, bridge) = self.config_and_bridge()?;
+                let rt = Runtime::thread_per_core(config, |_| self.driver())?;
+                rt.map_scheduler(DefaultScheduler::ThreadPerCore)
                     .with_bridge(bridge)
             }
         };
@@ -214,8 +249,8 @@ impl Builder {
         driver
     }
 
-    /// Number of worker threads of the multi-thread flavor (default: one per
-    /// core). Zero makes `build` fail.
+    /// Number of worker threads of the multi-thread and thread-per-core
+    /// flavors (default: one per core). Zero makes `build` fail.
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         self.config.worker_threads = n;
         self

@@ -68,6 +68,9 @@ pub enum RuntimeFlavor {
     CurrentThread,
     /// Work-stealing worker threads.
     MultiThread,
+    /// One single-threaded scheduler per worker thread
+    /// ([`Builder::new_thread_per_core`](super::Builder::new_thread_per_core)).
+    ThreadPerCore,
 }
 
 /// An opaque id of a runtime, unique among the runtimes of this process, as
@@ -146,6 +149,26 @@ impl Handle {
         self.scheduler.spawn(future)
     }
 
+    /// Spawns a task onto worker `worker` of a thread-per-core runtime
+    /// ([`Builder::new_thread_per_core`](super::Builder::new_thread_per_core)),
+    /// where it and the tasks it spawns stay. Fails with `InvalidInput` for
+    /// an index past the last worker, or on a runtime of another flavor.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_thread_per_core().worker_threads(2).build()?;
+    /// let task = rt.handle().spawn_on(0, async { zokio::runtime::current_worker() })?;
+    /// assert_eq!(rt.block_on(task).unwrap(), Some(0));
+    /// assert!(rt.handle().spawn_on(2, async {}).is_err());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.scheduler.spawn_on(worker, future)
+    }
+
     /// Runs `f` on the runtime's blocking pool. The blocking thread is inside
     /// the runtime: `spawn`, timers and sockets work there.
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
@@ -169,6 +192,7 @@ impl Handle {
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match self.scheduler.flavor() {
             zokio_sched::Flavor::CurrentThread => RuntimeFlavor::CurrentThread,
+            zokio_sched::Flavor::ThreadPerCore => RuntimeFlavor::ThreadPerCore,
             _ => RuntimeFlavor::MultiThread,
         }
     }

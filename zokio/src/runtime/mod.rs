@@ -30,6 +30,7 @@ mod driver;
 mod handle;
 mod metrics;
 mod scheduler;
+mod thread_per_core;
 
 use std::fmt;
 use std::future::Future;
@@ -45,9 +46,11 @@ pub use driver::{DefaultDriver, DefaultUnparker};
 pub use handle::{EnterGuard, Handle, Id, Layers, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use scheduler::{DefaultScheduler, Scheduler};
+pub use thread_per_core::bind_per_worker;
 #[doc(no_inline)]
 pub use zokio_sched::Config as SchedulerConfig;
 pub use zokio_sched::StallInfo;
+pub use zokio_sched::current_worker;
 
 /// A running runtime: worker threads, a blocking pool, and the enabled layers.
 ///

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use zokio_core::Driver;
 use zokio_core::task::JoinHandle;
-use zokio_sched::{CurrentThread, Metrics, MultiThread};
+use zokio_sched::{CurrentThread, Metrics, MultiThread, ThreadPerCore};
 
 use super::DefaultDriver;
 
@@ -46,6 +46,9 @@ pub enum DefaultScheduler {
     MultiThread(MultiThread<DefaultDriver>),
     /// [`Builder::new_current_thread`](super::Builder::new_current_thread).
     CurrentThread(CurrentThread<DefaultDriver>),
+    /// [`Builder::new_thread_per_core`](super::Builder::new_thread_per_core):
+    /// one default driver stack per worker.
+    ThreadPerCore(ThreadPerCore),
 }
 
 impl Scheduler for DefaultScheduler {
@@ -54,6 +57,7 @@ impl Scheduler for DefaultScheduler {
         match self {
             DefaultScheduler::MultiThread(s) => s.block_on(future),
             DefaultScheduler::CurrentThread(s) => s.block_on(future),
+            DefaultScheduler::ThreadPerCore(s) => s.block_on(future),
         }
     }
     #[inline]
@@ -65,30 +69,35 @@ impl Scheduler for DefaultScheduler {
         match self {
             DefaultScheduler::MultiThread(s) => s.spawn(future),
             DefaultScheduler::CurrentThread(s) => s.spawn(future),
+            DefaultScheduler::ThreadPerCore(s) => s.spawn(future),
         }
     }
     fn handle(&self) -> zokio_sched::Handle {
         match self {
             DefaultScheduler::MultiThread(s) => s.handle(),
             DefaultScheduler::CurrentThread(s) => s.handle(),
+            DefaultScheduler::ThreadPerCore(s) => s.handle(),
         }
     }
     fn metrics(&self) -> Metrics {
         match self {
             DefaultScheduler::MultiThread(s) => s.metrics(),
             DefaultScheduler::CurrentThread(s) => s.metrics(),
+            DefaultScheduler::ThreadPerCore(s) => s.metrics(),
         }
     }
     fn shutdown_timeout(self, timeout: Duration) {
         match self {
             DefaultScheduler::MultiThread(s) => s.shutdown_timeout(timeout),
             DefaultScheduler::CurrentThread(s) => s.shutdown_timeout(timeout),
+            DefaultScheduler::ThreadPerCore(s) => s.shutdown_timeout(timeout),
         }
     }
     fn shutdown_background(self) {
         match self {
             DefaultScheduler::MultiThread(s) => s.shutdown_background(),
             DefaultScheduler::CurrentThread(s) => s.shutdown_background(),
+            DefaultScheduler::ThreadPerCore(s) => s.shutdown_background(),
         }
     }
 }
@@ -96,6 +105,7 @@ impl Scheduler for DefaultScheduler {
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::DefaultScheduler {}
+    impl Sealed for zokio_sched::ThreadPerCore {}
     impl<D: zokio_core::Driver + Send + 'static> Sealed for zokio_sched::MultiThread<D> {}
     impl<D: zokio_core::Driver + 'static> Sealed for zokio_sched::CurrentThread<D> {}
 }
