@@ -140,10 +140,11 @@ struct Entered {
 impl Entered {
     fn new(handle: Arc<tokio::runtime::Handle>) -> Entered {
         let guard = handle.enter();
-        // SAFETY: the guard borrows the `Handle` inside `handle`'s heap
-        // allocation, which `Entered` keeps alive (its `_handle` field) and
-        // never moves; `Drop` drops the guard before that field is dropped.
-        // The guard is `!Send`, so `Entered` stays on the thread it entered.
+        // The guard borrows the `Handle` inside `handle`'s heap allocation,
+        // which `Entered` keeps alive (its `_handle` field) and never moves;
+        // `Drop` drops the guard before that field is dropped. The guard is
+        // `!Send`, so `Entered` stays on the thread it entered.
+        // SAFETY: so the borrow outlives every use of the 'static guard.
         let guard = unsafe {
             std::mem::transmute::<tokio::runtime::EnterGuard<'_>, tokio::runtime::EnterGuard<'static>>(
                 guard,
