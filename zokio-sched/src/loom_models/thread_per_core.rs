@@ -36,6 +36,7 @@ fn worker(unpark: impl Fn() + Send + Sync + 'static) -> Arc<current::Shared> {
         blocking: BlockingPool::new(&Config::default()),
         owns_blocking: false,
         counters: WorkerCounters::default(),
+        poll_marks: None,
         layers: Handles::new(),
     })
 }
