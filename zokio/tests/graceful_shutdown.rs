@@ -90,7 +90,9 @@ fn build_example() -> PathBuf {
         // it already built instead of building another variant.
         let features: Vec<&str> = [
             (cfg!(feature = "hyper"), "hyper"),
+            (cfg!(feature = "hyper-client"), "hyper-client"),
             (cfg!(feature = "tokio-io"), "tokio-io"),
+            (cfg!(feature = "tokio-rt"), "tokio-rt"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -166,9 +168,10 @@ fn send(child: &Child, signum: libc::c_int) {
 fn shuts_down_gracefully_on(signum: libc::c_int, name: &str) {
     // Bounds the whole scenario (the build has its own bound): every wait
     // below stops at this deadline.
+    let binary = example_binary();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut server = Server(
-        Command::new(example_binary())
+        Command::new(binary)
             .args(["127.0.0.1:0", DELAY_MS, "5"])
             .stdout(Stdio::piped())
             .spawn()
