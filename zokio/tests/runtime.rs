@@ -225,17 +225,24 @@ fn join_set_returns_in_completion_order_and_aborts_on_drop() {
     let rt = rt(2);
     let drops = DropCounter::default();
     rt.block_on(async {
+        // Each task finishes when its gate opens; the gates open in an order
+        // other than the spawn order, one at a time (no timing involved).
         let mut set = JoinSet::new();
-        for ms in [30u64, 10, 20] {
+        let mut gates = std::collections::HashMap::new();
+        for n in [30u64, 10, 20] {
+            let (open, gate) = zokio::sync::oneshot::channel::<()>();
+            gates.insert(n, open);
             set.spawn(async move {
-                zokio::time::sleep(Duration::from_millis(ms)).await;
-                ms
+                gate.await.unwrap();
+                n
             });
         }
         let mut order = Vec::new();
-        while let Some(r) = set.join_next().await {
-            order.push(r.unwrap());
+        for n in [10, 20, 30] {
+            gates.remove(&n).unwrap().send(()).unwrap();
+            order.push(set.join_next().await.unwrap().unwrap());
         }
+        assert!(set.join_next().await.is_none());
         assert_eq!(order, [10, 20, 30]);
 
         let mut doomed = JoinSet::new();
