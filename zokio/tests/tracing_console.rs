@@ -189,6 +189,8 @@ fn console_builds_the_task_list_of_a_zokio_runtime() {
         .unwrap();
     let mut lines = HashMap::new();
     let (release_idle, idle_released) = zokio::sync::oneshot::channel::<()>();
+    // The idle task's handle comes out of the block as a value to await later.
+    #[allow(clippy::async_yields_async)]
     let idle = rt.block_on(async {
         lines.insert("yielder", line!() + 1);
         let yielder = Builder::new().name("yielder").spawn(async {
@@ -197,10 +199,9 @@ fn console_builds_the_task_list_of_a_zokio_runtime() {
             }
         });
         let (wake_waiter, waiting) = zokio::sync::oneshot::channel::<u32>();
+        let waited = async { waiting.await.unwrap() };
         lines.insert("waiter", line!() + 1);
-        let waiter = Builder::new()
-            .name("waiter")
-            .spawn(async { waiting.await.unwrap() });
+        let waiter = Builder::new().name("waiter").spawn(waited);
         lines.insert("sleeper", line!() + 1);
         let sleeper = Builder::new().name("sleeper").spawn(async {
             zokio::time::sleep(Duration::from_millis(30)).await;
@@ -224,10 +225,9 @@ fn console_builds_the_task_list_of_a_zokio_runtime() {
         .unwrap();
     zokio::task::LocalSet::new().block_on(&local_rt, async {
         let here = std::rc::Rc::new(1);
+        let read = async move { *here };
         lines.insert("local", line!() + 1);
-        let local = Builder::new()
-            .name("local")
-            .spawn_local(async move { *here });
+        let local = Builder::new().name("local").spawn_local(read);
         assert_eq!(local.unwrap().await.unwrap(), 1);
     });
 
