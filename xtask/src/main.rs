@@ -344,6 +344,7 @@ fn bench(args: &[String]) -> Result {
     let mut cmd = cargo(BENCH_ARGS);
     cmd.arg("--").args(args).env("ZOKIO_BENCH_OUT", &rows_file);
     run(&mut cmd)?;
+    traced_bench(args, &rows_file)?;
 
     let text = std::fs::read_to_string(&rows_file).unwrap_or_default();
     let groups = report::group(&report::parse(&text));
@@ -376,6 +377,37 @@ fn bench(args: &[String]) -> Result {
         .map_err(|e| e.to_string())?;
     eprintln!("xtask bench: wrote BENCHMARKS.md and benchmarks.svg");
     Ok(())
+}
+
+/// Zokio's `tracing` feature beside Tokio's instrumented build
+/// (zokio/benches/traced.rs). `--cfg tokio_unstable` changes Tokio's whole
+/// build and everything above it, so the bench has a target dir of its own,
+/// which leaves the main build's cache valid; a first build there takes a
+/// few minutes, later ones only relink.
+fn traced_bench(args: &[String], rows_file: &Path) -> Result {
+    if args.iter().any(|a| a == "--quick") {
+        // Its build alone takes 8 CPU-minutes (13 on a shared 2-core
+        // machine): too much for the harness check CI runs; clippy and the
+        // other steps build the bench without the cfg, where it reports no row.
+        eprintln!("xtask bench: --quick skips the traced bench (its own tokio_unstable build)");
+        return Ok(());
+    }
+    let mut cmd = cargo(&[
+        "bench",
+        "--target-dir",
+        "target/bench-traced",
+        "-p",
+        "zokio",
+        "--features",
+        "tracing",
+        "--bench",
+        "traced",
+        "--",
+    ]);
+    cmd.args(args)
+        .env("RUSTFLAGS", "--cfg tokio_unstable")
+        .env("ZOKIO_BENCH_OUT", rows_file);
+    run(&mut cmd)
 }
 
 /// The HTTP workload loads each server with `wrk`; a fresh machine gets it

@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 use crate::context::{self, Layer, LayerHandle};
 use crate::sync::atomic::{AtomicUsize, Ordering};
-use crate::task::{Builder, JoinHandle, Runnable, Schedule, ScheduleHint};
+use crate::task::{Builder, JoinHandle, Runnable, Schedule, ScheduleHint, TaskKind};
 
 /// A pool that runs blocking jobs.
 pub trait Blocking: Send + Sync + 'static {
@@ -103,6 +103,7 @@ impl BlockingHandle {
     }
 
     /// Runs `f` on the pool and returns a handle to its result (or panic).
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -113,6 +114,7 @@ impl BlockingHandle {
 
     /// [`spawn_blocking`](BlockingHandle::spawn_blocking), with the job's
     /// task named (and otherwise built) by `builder`.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking_with<F, R>(&self, builder: Builder<'_>, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -120,7 +122,7 @@ impl BlockingHandle {
     {
         let schedule = JobSchedule(self.pool.clone());
         let in_flight = self.jobs.start();
-        let (runnable, handle) = builder.spawn(
+        let (runnable, handle) = builder.kind(TaskKind::Blocking).spawn(
             async move {
                 // Dropped when `f` returns or unwinds, or with the future if
                 // the job is cancelled: before the job's handle is woken, so

@@ -98,6 +98,7 @@ impl Blocking for Handle {
 
 impl Handle {
     /// Spawns `future` onto the scheduler.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -118,6 +119,7 @@ impl Handle {
     /// let task = rt.handle().spawn_with(Builder::new().name("answer"), async { 42 });
     /// assert_eq!(rt.block_on(task).unwrap(), 42);
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_with<F>(&self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -128,6 +130,7 @@ impl Handle {
 
     /// `spawn`, giving this handle's reference to the task.
     #[inline]
+    #[cfg_attr(feature = "tracing", track_caller)]
     fn spawn_owned<F>(self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -144,6 +147,7 @@ impl Handle {
     /// (see [`ThreadPerCore::spawn_on`](crate::ThreadPerCore::spawn_on)).
     /// Fails with `InvalidInput` for an index past the last worker, or on a
     /// handle of another flavor (its scheduler places tasks itself).
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,
@@ -229,6 +233,7 @@ impl Handle {
     /// let handle = rt.handle().spawn_blocking(|| std::thread::current().name().map(str::to_owned));
     /// assert_eq!(rt.block_on(handle).unwrap().as_deref(), Some("zokio-worker"));
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

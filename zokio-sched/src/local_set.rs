@@ -28,7 +28,7 @@ use std::task::{Context, Poll, Waker};
 use concurrent_queue::ConcurrentQueue;
 use zokio_core::sync::Arc;
 use zokio_core::sync::atomic::AtomicBool;
-use zokio_core::task::{Builder, Id, JoinHandle, Runnable, ScheduleHint};
+use zokio_core::task::{Builder, Id, JoinHandle, Runnable, ScheduleHint, TaskKind};
 use zokio_core::{AtomicWaker, Schedule};
 
 /// Tasks run per poll of the set before it yields to its scheduler, so a
@@ -180,6 +180,7 @@ impl LocalSet {
     /// let value = zokio_core::block_on(local.run_until(task)).unwrap();
     /// assert_eq!(*value, 3);
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -216,6 +217,7 @@ impl LocalSet {
 }
 
 impl Local {
+    #[cfg_attr(feature = "tracing", track_caller)]
     fn spawn<F>(&self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -234,7 +236,11 @@ impl Local {
         // A `!Send` output makes the `JoinHandle` `!Send`, so it is awaited
         // and dropped here too.
         // SAFETY: so `spawn_unchecked`'s same-thread requirements hold.
-        let (runnable, handle) = unsafe { builder.spawn_unchecked(future, schedule) };
+        let (runnable, handle) = unsafe {
+            builder
+                .kind(TaskKind::Local)
+                .spawn_unchecked(future, schedule)
+        };
         if self
             .closed
             .load(zokio_core::sync::atomic::Ordering::Relaxed)
@@ -422,6 +428,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    // The closure below would lose the spawn location.
+    let builder = builder.at_caller();
     match with_current(|local| local.map(|local| local.spawn(builder, future))) {
         Some(handle) => handle,
         None => panic!(

@@ -94,6 +94,8 @@ mod instant;
 mod interval;
 mod shared;
 mod sleep;
+#[cfg(feature = "tracing")]
+mod sleep_trace;
 mod timeout;
 mod wheel;
 

@@ -27,6 +27,7 @@ use crate::shared::Handle;
 /// futures_lite::future::block_on(zokio_time::sleep(Duration::from_millis(10)));
 /// assert!(start.elapsed() >= Duration::from_millis(10));
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn sleep(duration: Duration) -> Sleep {
     Handle::current().into_sleep(duration)
 }
@@ -42,6 +43,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// futures_lite::future::block_on(zokio_time::sleep_until(deadline));
 /// assert!(Instant::now() >= deadline);
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Handle::current().into_sleep_until(deadline)
 }
@@ -55,6 +57,7 @@ impl Handle {
     /// let sleep = handle.sleep_until(handle.now() + Duration::from_millis(1));
     /// futures_lite::future::block_on(sleep);
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn sleep_until(&self, deadline: Instant) -> Sleep {
         self.clone().into_sleep_until(deadline)
     }
@@ -65,6 +68,7 @@ impl Handle {
     /// let handle = zokio_time::Handle::current();
     /// futures_lite::future::block_on(handle.sleep(std::time::Duration::from_millis(1)));
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn sleep(&self, duration: Duration) -> Sleep {
         self.clone().into_sleep(duration)
     }
@@ -72,12 +76,14 @@ impl Handle {
     /// `sleep_until`, consuming the handle (one reference count less to
     /// touch on the way to a timer).
     #[inline]
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub(crate) fn into_sleep_until(self, deadline: Instant) -> Sleep {
         Sleep::new(self, deadline, false)
     }
 
     /// `sleep`, consuming the handle.
     #[inline]
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub(crate) fn into_sleep(self, duration: Duration) -> Sleep {
         let deadline = self.now().saturating_add(duration);
         Sleep::new(self, deadline, duration.is_zero())
@@ -107,12 +113,19 @@ pub struct Sleep {
     /// from it before it drops.
     armed: bool,
     entry: TimerEntry,
+    #[cfg(feature = "tracing")]
+    trace: crate::sleep_trace::SleepTrace,
 }
 
 impl Sleep {
     #[inline]
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub(crate) fn new(handle: Handle, deadline: Instant, elapsed: bool) -> Sleep {
         Sleep {
+            #[cfg(feature = "tracing")]
+            trace: crate::sleep_trace::SleepTrace::new(
+                deadline.saturating_duration_since(handle.now()),
+            ),
             handle,
             deadline,
             shard: 0,
@@ -157,6 +170,9 @@ impl Sleep {
     /// assert!(Instant::now() >= soon);
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        #[cfg(feature = "tracing")]
+        self.trace
+            .duration(deadline.saturating_duration_since(self.handle.now()));
         // A deadline already reached completes the sleep now, as a new
         // `sleep_until` of it would, instead of waiting for the wheel's next turn.
         if deadline <= self.handle.now() {
@@ -242,6 +258,11 @@ impl Future for Sleep {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // The spans are cloned (a reference count each) so the poll can
+        // borrow the sleep mutably inside them.
+        #[cfg(feature = "tracing")]
+        return self.trace.clone().poll(|| self.poll_elapsed(cx));
+        #[cfg(not(feature = "tracing"))]
         self.poll_elapsed(cx)
     }
 }

@@ -17,18 +17,24 @@ mod error;
 mod harness;
 mod id;
 mod join;
+mod kind;
 mod runnable;
 mod schedule;
+#[cfg(feature = "tracing")]
+mod trace;
 mod wait_registry;
 mod yield_now;
 
 use std::future::Future;
+#[cfg(feature = "tracing")]
+use std::panic::Location;
 
 use async_task::{ScheduleInfo, WithInfo};
 
 pub use error::JoinError;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
+pub use kind::TaskKind;
 pub use runnable::{RunReport, Runnable};
 pub use wait_registry::{WaitKey, WaitRegistry};
 pub use yield_now::{YieldNow, yield_now};
@@ -82,22 +88,90 @@ pub fn id() -> Id {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Builder<'a> {
     name: Option<&'a str>,
+    // What only the `tracing` feature records: without it a builder is the
+    // name alone, and spawning compiles to what it was before the feature.
+    #[cfg(feature = "tracing")]
+    kind: TaskKind,
+    #[cfg(feature = "tracing")]
+    location: Option<&'static Location<'static>>,
 }
 
 impl<'a> Builder<'a> {
     /// A builder for an unnamed task.
     pub const fn new() -> Self {
-        Builder { name: None }
+        Builder {
+            name: None,
+            #[cfg(feature = "tracing")]
+            kind: TaskKind::Task,
+            #[cfg(feature = "tracing")]
+            location: None,
+        }
     }
 
     /// Names the task. The name is stored out of line, so only named tasks pay for it.
     pub fn name(self, name: &'a str) -> Self {
-        Builder { name: Some(name) }
+        Builder {
+            name: Some(name),
+            ..self
+        }
+    }
+
+    /// Says which kind of task this is, for the `tracing` feature's spawn
+    /// span (tokio-console's "kind" column); without the feature, the
+    /// builder is returned as it is.
+    ///
+    /// ```
+    /// use zokio_core::task::{Builder, TaskKind};
+    ///
+    /// let (runnable, handle) = Builder::new().kind(TaskKind::Blocking).spawn(async { 1 }, |_, _| {});
+    /// runnable.run();
+    /// assert_eq!(zokio_core::block_on(handle).unwrap(), 1);
+    /// ```
+    #[inline]
+    pub fn kind(self, kind: TaskKind) -> Self {
+        #[cfg(feature = "tracing")]
+        return Builder { kind, ..self };
+        #[cfg(not(feature = "tracing"))]
+        {
+            let _ = kind;
+            self
+        }
+    }
+
+    /// Records the caller of this function (through any chain of
+    /// `#[track_caller]` functions above it) as the task's spawn location,
+    /// for the `tracing` feature's spawn span. A spawn that must go through
+    /// a closure (where the caller's location is lost) calls this before
+    /// it; without the feature, the builder is returned as it is. A builder
+    /// without a recorded location takes the caller of
+    /// [`spawn`](Builder::spawn).
+    ///
+    /// ```
+    /// let builder = zokio_core::task::Builder::new().name("near").at_caller();
+    /// let (runnable, _handle) = builder.spawn(async {}, |_, _| {});
+    /// assert_eq!(runnable.name(), Some("near"));
+    /// ```
+    #[inline]
+    #[cfg_attr(feature = "tracing", track_caller)]
+    pub fn at_caller(self) -> Self {
+        #[cfg(feature = "tracing")]
+        return Builder {
+            // Not `unwrap_or_else(Location::caller)`: through `FnOnce` the
+            // caller would be `core::ops::function`.
+            location: match self.location {
+                Some(location) => Some(location),
+                None => Some(Location::caller()),
+            },
+            ..self
+        };
+        #[cfg(not(feature = "tracing"))]
+        self
     }
 
     /// Creates a task running `future` that `schedule` will receive whenever it
     /// is woken. The first [`Runnable`] is returned, not scheduled: the caller
     /// decides where a new task goes.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F, S>(self, future: F, schedule: S) -> (Runnable, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
@@ -118,6 +192,7 @@ impl<'a> Builder<'a> {
     /// and dropped, and the [`JoinHandle`] awaited and dropped, on the thread
     /// that spawned the task. If `schedule` is not `Send` and `Sync`, every
     /// waker of the task must be woken and dropped on that thread too.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub unsafe fn spawn_unchecked<F, S>(
         self,
         future: F,
@@ -135,7 +210,23 @@ impl<'a> Builder<'a> {
             };
             schedule.schedule(Runnable::new(runnable), hint);
         });
-        let build = async_task::Builder::new().metadata(TaskMeta::new(self.name));
+        let meta = TaskMeta::new(self.name);
+        #[cfg(feature = "tracing")]
+        let future = {
+            let location = match self.location {
+                Some(location) => location,
+                None => Location::caller(),
+            };
+            let span = trace::spawn_span(
+                self.kind,
+                self.name,
+                meta.id(),
+                std::mem::size_of::<F>(),
+                location,
+            );
+            trace::Traced::new(future, span)
+        };
+        let build = async_task::Builder::new().metadata(meta);
         // SAFETY: forwarded to the caller.
         let (runnable, task) = unsafe { build.spawn_unchecked(|_| Harness::new(future), schedule) };
         let waker = runnable.waker();
@@ -158,6 +249,7 @@ impl<'a> Builder<'a> {
 /// }
 /// assert_eq!(zokio_core::block_on(handle).unwrap(), "done");
 /// ```
+#[cfg_attr(feature = "tracing", track_caller)]
 pub fn spawn<F, S>(future: F, schedule: S) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,

@@ -259,6 +259,7 @@ impl<D: Driver> CurrentThread<D> {
     }
 
     /// Spawns a `Send` future; see [`Handle::spawn`].
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -272,6 +273,7 @@ impl<D: Driver> CurrentThread<D> {
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

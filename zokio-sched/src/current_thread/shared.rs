@@ -113,6 +113,7 @@ impl Shared {
 
 /// Spawns a `Send` future onto the scheduler `shared` points to; `shared`
 /// becomes the task's schedule handle.
+#[cfg_attr(feature = "tracing", track_caller)]
 pub(crate) fn spawn<F>(
     shared: Arc<Shared>,
     builder: Builder<'_>,
@@ -122,6 +123,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // The closure below would lose the spawn location.
+    let builder = builder.at_caller();
     with_local(Some(Arc::as_ptr(&shared)), |local| match local {
         Some(local) => {
             let (runnable, handle) = builder.spawn(future, TaskSchedule(shared));

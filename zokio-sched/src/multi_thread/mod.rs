@@ -158,6 +158,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
 
 impl<D: Driver> MultiThread<D> {
     /// Spawns `future`; see [`Handle::spawn`].
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -171,6 +172,7 @@ impl<D: Driver> MultiThread<D> {
     }
 
     /// Runs `f` on the blocking pool; see [`Handle::spawn_blocking`].
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -272,6 +272,7 @@ impl Shared {
 /// Spawns `future` onto the scheduler `shared` points to; `shared` becomes
 /// the task's schedule handle.
 #[inline]
+#[cfg_attr(feature = "tracing", track_caller)]
 pub(crate) fn spawn<F>(
     shared: Arc<Shared>,
     builder: Builder<'_>,
@@ -281,6 +282,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    // The closure below would lose the spawn location.
+    let builder = builder.at_caller();
     with_worker(Arc::as_ptr(&shared), |cx| match cx {
         Some(cx) => {
             let (runnable, handle) = builder.spawn(future, TaskSchedule(shared));

@@ -141,6 +141,7 @@ impl Handle {
     }
 
     /// Spawns a task onto the runtime.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -161,6 +162,7 @@ impl Handle {
     /// assert!(rt.handle().spawn_on(2, async {}).is_err());
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,
@@ -171,6 +173,7 @@ impl Handle {
 
     /// Runs `f` on the runtime's blocking pool. The blocking thread is inside
     /// the runtime: `spawn`, timers and sockets work there.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -215,6 +215,7 @@ impl<S: Scheduler> Runtime<S> {
     }
 
     /// Spawns a task onto the runtime.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -224,6 +225,7 @@ impl<S: Scheduler> Runtime<S> {
     }
 
     /// Runs the blocking function `f` on the runtime's blocking pool.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -59,6 +59,7 @@ impl<'a> Builder<'a> {
     /// # Errors
     ///
     /// None today; the `Result` is Tokio's signature.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_on<F>(self, future: F, handle: &Handle) -> io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,
@@ -95,6 +96,7 @@ impl<'a> Builder<'a> {
     /// # Errors
     ///
     /// None today; the `Result` is Tokio's signature.
+    #[cfg_attr(feature = "tracing", track_caller)]
     pub fn spawn_blocking_on<F, R>(self, f: F, handle: &Handle) -> io::Result<JoinHandle<R>>
     where
         F: FnOnce() -> R + Send + 'static,
