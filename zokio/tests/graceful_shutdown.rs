@@ -93,6 +93,7 @@ fn build_example() -> PathBuf {
             (cfg!(feature = "hyper-client"), "hyper-client"),
             (cfg!(feature = "tokio-io"), "tokio-io"),
             (cfg!(feature = "tokio-rt"), "tokio-rt"),
+            (cfg!(feature = "tracing"), "tracing"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
