@@ -71,8 +71,10 @@ fn assert_no_overhead(scheduler: &str, bytes: usize) {
         bytes <= bare,
         "{scheduler}: a scheduled pending() task takes {bytes} bytes, a bare one {bare}"
     );
+    // The `tracing` feature keeps a span (and a waker cache) in every task,
+    // by design; the size promise is for the build without it.
     assert!(
-        bytes <= 56 + ASYNC_TASK_STD,
+        cfg!(feature = "tracing") || bytes <= 56 + ASYNC_TASK_STD,
         "{scheduler}: a scheduled pending() task takes {bytes} bytes"
     );
 }
