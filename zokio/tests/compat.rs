@@ -15,13 +15,14 @@ use zokio::compat::hyper::{HyperExecutor, HyperIo, HyperTimer};
 use zokio::compat::tokio_io::FuturesAsyncReadCompatExt;
 use zokio::net::{TcpListener, TcpStream};
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 async fn hello(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let body = format!("hello {} over {:?}", req.uri().path(), req.version());
     Ok(Response::new(Full::new(Bytes::from(body))))
-}
-
-async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(limit, fut).await.expect("timed out")
 }
 
 /// An HTTP/1 client connected over loopback to a hyper server (with Zokio's

@@ -12,6 +12,11 @@ use zokio::io::{self, AsyncReadExt, AsyncWriteExt, copy_bidirectional};
 use zokio::net::TcpStream;
 use zokio::task::JoinHandle;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 async fn make_socketpair() -> (TcpStream, TcpStream) {
     let listener = zokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -54,22 +59,18 @@ where
     let (b, mut b1) = make_socketpair().await;
 
     let handle = zokio::spawn(async move { copy_bidirectional(&mut a1, &mut b1).await });
-    within(cb(handle, a, b)).await;
+    within(LIMIT, cb(handle, a, b)).await;
 
     let (a, mut a1) = make_socketpair().await;
     let (b, mut b1) = make_socketpair().await;
 
     let handle = zokio::spawn(async move { copy_bidirectional(&mut b1, &mut a1).await });
 
-    within(cb(handle, b, a)).await;
+    within(LIMIT, cb(handle, b, a)).await;
 }
 
 /// Bounds each test in time (Zokio's addition): a hang fails the test.
-async fn within<T>(fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(Duration::from_secs(20), fut)
-        .await
-        .expect("timed out")
-}
+const LIMIT: Duration = Duration::from_secs(20);
 
 #[zokio::test]
 async fn test_basic_transfer() {
@@ -197,7 +198,7 @@ mod on_mocks {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn counts_both_directions_through_small_buffers() {
-    within(async {
+    within(LIMIT, async {
         let (mut client, mut proxy_a) = io::duplex(7);
         let (mut proxy_b, mut server) = io::duplex(5);
         let proxy = zokio::spawn(async move {
@@ -242,7 +243,7 @@ async fn counts_both_directions_through_small_buffers() {
 
 #[zokio::test]
 async fn an_error_on_either_side_ends_the_copy() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, a_peer) = io::duplex(8);
         let (mut b, mut b_peer) = io::duplex(8);
         // `a`'s peer is gone: writing to `a` fails with BrokenPipe once

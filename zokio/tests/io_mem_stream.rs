@@ -8,16 +8,17 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use zokio::io::{AsyncReadExt, AsyncWriteExt, duplex};
 
-/// Every test that waits bounds itself: a hang is a failure, not a stuck CI.
-async fn within<T>(fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(Duration::from_secs(10), fut)
-        .await
-        .expect("timed out")
+mod support {
+    pub mod within;
 }
+use support::within::within;
+
+/// Every test that waits bounds itself: a hang is a failure, not a stuck CI.
+const LIMIT: Duration = Duration::from_secs(10);
 
 #[zokio::test]
 async fn ping_pong() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, mut b) = duplex(32);
 
         let mut buf = [0u8; 4];
@@ -35,7 +36,7 @@ async fn ping_pong() {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn across_tasks() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, mut b) = duplex(32);
 
         let t1 = zokio::spawn(async move {
@@ -60,7 +61,7 @@ async fn across_tasks() {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, mut b) = duplex(32);
 
         let t1 = zokio::spawn(async move {
@@ -85,7 +86,7 @@ async fn disconnect() {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_reader() {
-    within(async {
+    within(LIMIT, async {
         let (a, mut b) = duplex(2);
 
         let t1 = zokio::spawn(async move {
@@ -107,7 +108,7 @@ async fn disconnect_reader() {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_write_size() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, mut b) = duplex(32);
 
         let t1 = zokio::spawn(async move {
@@ -183,7 +184,7 @@ async fn duplex_is_cooperative() {
 
 #[zokio::test]
 async fn shutdown_ends_one_direction_only() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, mut b) = duplex(16);
         a.write_all(b"last").await.unwrap();
         a.shutdown().await.unwrap();
@@ -206,7 +207,7 @@ async fn shutdown_ends_one_direction_only() {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_pipe_wakes_the_writer_when_read() {
-    within(async {
+    within(LIMIT, async {
         let (mut a, mut b) = duplex(3);
         let writer = zokio::spawn(async move {
             a.write_all(&[7; 1000]).await.unwrap();
@@ -221,7 +222,7 @@ async fn a_full_pipe_wakes_the_writer_when_read() {
 
 #[zokio::test]
 async fn simplex_halves_carry_bytes_until_shutdown() {
-    within(async {
+    within(LIMIT, async {
         let (mut rx, mut tx) = zokio::io::simplex(4);
         let writer = zokio::spawn(async move {
             tx.write_all(b"through a small pipe").await.unwrap();

@@ -7,17 +7,18 @@
 
 use zokio::process::Command;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[zokio::test]
 async fn arg0() {
-    within(async move {
+    within(LIMIT, async move {
         let mut cmd = Command::new("sh");
         cmd.arg0("test_string").arg("-c").arg("echo $0");
 

@@ -10,17 +10,18 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zokio::compat::tokio_io::{FuturesAsyncReadCompatExt, FuturesAsyncWriteCompatExt};
 use zokio::process::Command;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 #[zokio::test]
 async fn pipes_speak_tokio_io_through_compat() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("cat")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

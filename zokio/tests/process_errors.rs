@@ -21,15 +21,16 @@ use zokio::process::Command;
 mod fd_table;
 use fd_table::{fill_fd_table, set_fd_limit};
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 const CHILD: &str = "ZOKIO_PROCESS_ERRORS_CHILD";
 
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Open descriptors, counted without opening one (the EMFILE test counts
 /// with a full table).
@@ -77,7 +78,7 @@ fn bad_input_is_an_error_and_leaks_nothing() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(within(async {
+    rt.block_on(within(LIMIT, async {
         // Warm up: the first spawn probes pidfd support once.
         assert!(Command::new("true").status().await.unwrap().success());
         let fds = open_fds();
@@ -182,7 +183,7 @@ fn eagain_child() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(within(async {
+    rt.block_on(within(LIMIT, async {
         let fds = open_fds();
         for _ in 0..3 {
             let err = Command::new("true")
@@ -204,7 +205,7 @@ fn emfile_child() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(within(async {
+    rt.block_on(within(LIMIT, async {
         assert!(Command::new("true").status().await.unwrap().success());
         set_fd_limit(256);
         let mut hoard = fill_fd_table();

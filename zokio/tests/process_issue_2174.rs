@@ -14,17 +14,18 @@ use zokio::io::AsyncWriteExt;
 use zokio::process::Command;
 use zokio::time;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 #[zokio::test]
 async fn issue_2174() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("sleep")
             .arg("2")
             .stdin(Stdio::piped())

@@ -15,19 +15,20 @@ use std::time::Duration;
 use zokio::process::Command;
 use zokio::task;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 type Wait = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_42() {
-    within(async move {
+    within(LIMIT, async move {
         // We spawn a many batches of processes which should exit at roughly the
         // same time (modulo OS scheduling delays), to make sure that consuming
         // a readiness event for one process doesn't inadvertently starve another.

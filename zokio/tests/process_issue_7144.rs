@@ -12,17 +12,18 @@ use std::time::Duration;
 use zokio::process::Command;
 use zokio::time::sleep;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue_7144() {
-    within(async move {
+    within(LIMIT, async move {
         let mut threads = vec![];
         for _ in 0..20 {
             threads.push(zokio::spawn(test_one()));

@@ -15,17 +15,18 @@ use zokio::io::AsyncReadExt;
 use zokio::process::Command;
 use zokio::time::sleep;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 #[zokio::test]
 async fn kill_on_drop() {
-    within(async move {
+    within(LIMIT, async move {
         let mut cmd = Command::new("bash");
         cmd.args([
             "-c",
@@ -77,7 +78,7 @@ fn is_our_child(pid: u32) -> bool {
 
 #[zokio::test]
 async fn a_child_killed_on_drop_is_gone() {
-    within(async move {
+    within(LIMIT, async move {
         let child = Command::new("sleep")
             .arg("100")
             .kill_on_drop(true)

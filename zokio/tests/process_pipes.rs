@@ -10,19 +10,20 @@ use std::time::Duration;
 use zokio::io::{AsyncReadExt, AsyncWriteExt};
 use zokio::process::Command;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 const TEN_MIB: usize = 10 << 20;
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_mib_through_cat_intact() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("cat")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -55,7 +56,7 @@ async fn ten_mib_through_cat_intact() {
 
 #[zokio::test]
 async fn output_collects_stdout_and_stderr() {
-    within(async move {
+    within(LIMIT, async move {
         let output = Command::new("sh")
             .args(["-c", "echo to-out; echo to-err >&2; exit 4"])
             .output()
@@ -70,7 +71,7 @@ async fn output_collects_stdout_and_stderr() {
 
 #[zokio::test]
 async fn output_of_a_child_filling_both_pipes_does_not_deadlock() {
-    within(async move {
+    within(LIMIT, async move {
         // 1 MiB to each stream, far over a pipe's 64 KiB: both are read at once.
         let script = "head -c 1048576 /dev/zero; head -c 1048576 /dev/zero >&2";
         let output = zokio::time::timeout(
@@ -89,7 +90,7 @@ async fn output_of_a_child_filling_both_pipes_does_not_deadlock() {
 
 #[zokio::test]
 async fn a_pipe_becomes_the_stdin_of_another_child() {
-    within(async move {
+    within(LIMIT, async move {
         let mut echo = Command::new("echo")
             .arg("hello world!")
             .stdout(Stdio::piped())
@@ -116,7 +117,7 @@ async fn a_pipe_becomes_the_stdin_of_another_child() {
 /// while Zokio owns them and blocking again once handed back.
 #[zokio::test]
 async fn pipe_descriptors_are_exposed_and_handed_back_blocking() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("cat")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -148,7 +149,7 @@ async fn pipe_descriptors_are_exposed_and_handed_back_blocking() {
 
 #[zokio::test]
 async fn wait_closes_stdin_so_cat_can_exit() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("cat")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -166,7 +167,7 @@ async fn wait_closes_stdin_so_cat_can_exit() {
 
 #[zokio::test]
 async fn command_builder_options_reach_the_child() {
-    within(async move {
+    within(LIMIT, async move {
         let dir = std::env::temp_dir();
         let mut command = Command::new("sh");
         command

@@ -10,13 +10,14 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 use zokio::process::Command;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: Duration = Duration::from_secs(60);
 
 /// `pid`'s state letter if it is a child of this process ('Z': zombie).
 fn child_state(pid: u32) -> Option<char> {
@@ -49,7 +50,7 @@ fn assert_all_gone(pids: &[u32]) {
 
 #[zokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_children_spawned_concurrently_are_all_reaped() {
-    within(async move {
+    within(LIMIT, async move {
         let tasks: Vec<_> = (0..1000)
             .map(|_| {
                 zokio::spawn(async {
@@ -85,7 +86,7 @@ async fn a_thousand_children_spawned_concurrently_are_all_reaped() {
 
 #[zokio::test]
 async fn children_dropped_without_wait_are_reaped() {
-    within(async move {
+    within(LIMIT, async move {
         let mut pids = Vec::new();
         for _ in 0..50 {
             // Exits at once: mostly dropped before it has exited, sometimes after.
@@ -134,7 +135,7 @@ fn an_orphan_outlives_the_runtime_it_was_spawned_on() {
 
 #[zokio::test]
 async fn kill_on_drop_kills_and_reaps_and_plain_drop_does_not_kill() {
-    within(async move {
+    within(LIMIT, async move {
         let killed = Command::new("sleep")
             .arg("100")
             .kill_on_drop(true)
@@ -158,7 +159,7 @@ async fn kill_on_drop_kills_and_reaps_and_plain_drop_does_not_kill() {
 
 #[zokio::test]
 async fn try_wait_reaps_without_waiting() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("sleep").arg("0.05").spawn().unwrap();
         let pid = child.id().unwrap();
         assert_eq!(child.try_wait().unwrap(), None);
@@ -185,7 +186,7 @@ async fn try_wait_reaps_without_waiting() {
 
 #[zokio::test]
 async fn a_killed_child_reports_the_signal() {
-    within(async move {
+    within(LIMIT, async move {
         use std::os::unix::process::ExitStatusExt;
         let mut child = Command::new("sleep").arg("100").spawn().unwrap();
         child.start_kill().unwrap();
@@ -204,7 +205,7 @@ async fn a_killed_child_reports_the_signal() {
 
 #[zokio::test]
 async fn a_cancelled_wait_loses_nothing() {
-    within(async move {
+    within(LIMIT, async move {
         let mut child = Command::new("sleep").arg("0.1").spawn().unwrap();
         let cancelled = zokio::time::timeout(Duration::from_millis(10), child.wait()).await;
         assert!(cancelled.is_err(), "sleep 0.1 outlived 10 ms");

@@ -9,17 +9,18 @@
 use tokio_test::assert_ok;
 use zokio::process::Command;
 
+mod support {
+    pub mod within;
+}
+use support::within::within;
+
 /// Bounds a test in time, so that a lost wake-up fails it instead of
 /// hanging CI.
-async fn within<T>(test: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(std::time::Duration::from_secs(60), test)
-        .await
-        .expect("the test did not finish within 60 s")
-}
+const LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 #[zokio::test]
 async fn simple() {
-    within(async move {
+    within(LIMIT, async move {
         let mut cmd = Command::new("sh");
         cmd.arg("-c");
 

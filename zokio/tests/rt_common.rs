@@ -1,20 +1,23 @@
 //! Port of tokio/tests/rt_common.rs: the tests that every runtime flavor must
 //! pass, each run on the three runtimes of Tokio's `rt_test!` macro
 //! (current-thread, multi-thread with 4 workers, multi-thread with 1
-//! worker), all built as the one `zokio::Runtime` type.
+//! worker) and on Zokio's thread-per-core runtime with 2 workers, all built
+//! as the one `zokio::Runtime` type.
 //!
 //! Ported: all 48 test functions of Tokio's file (47 inside `rt_test!`, so
-//! 141 test cases, plus `send_sync_bound`), with Zokio's names (`tokio::` →
+//! 188 test cases, plus `send_sync_bound`), with Zokio's names (`tokio::` →
 //! `zokio::`, futures-io's extension traits through `zokio::io`,
 //! `futures::executor::block_on` → `futures_lite::future::block_on`,
 //! `futures::future::pending` → `std::future::pending`). None is left out.
 //! `coop_consume_budget` is behind `cfg(tokio_unstable)` in Tokio; Zokio's
 //! `task::consume_budget` is stable, so it runs here unconditionally.
 //!
-//! One change in substance: the `yield_defers_until_park` pair waits 500 ms
+//! Two changes in substance: the `yield_defers_until_park` pair waits 500 ms
 //! between its (at most 10) attempts where Tokio waits 2 s, so that ten
 //! failed attempts still end inside the watchdog's limit and report their
-//! own panic message.
+//! own panic message; and `io_notify_while_shutting_down` puts its blocking
+//! receiver on the thread-per-core runtime's last worker (see
+//! `spawn_away_from_block_on_timers`). No test is left out on any runtime.
 //!
 //! Every test in `rt_test!` is bounded by the watchdog
 //! (tests/support/watchdog.rs, 30 s): past that the process aborts with the
@@ -28,50 +31,32 @@ mod watchdog;
 
 macro_rules! rt_test {
     ($($t:tt)*) => {
-        mod current_thread_scheduler {
-            $($t)*
-
-            const NUM_WORKERS: usize = 1;
-
-            fn rt() -> Arc<Runtime> {
-                zokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap()
-                    .into()
-            }
-        }
-
-        mod threaded_scheduler_4_threads {
-            $($t)*
-
-            const NUM_WORKERS: usize = 4;
-
-            fn rt() -> Arc<Runtime> {
-                zokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(4)
-                    .enable_all()
-                    .build()
-                    .unwrap()
-                    .into()
-            }
-        }
-
-        mod threaded_scheduler_1_thread {
-            $($t)*
-
-            const NUM_WORKERS: usize = 1;
-
-            fn rt() -> Arc<Runtime> {
-                zokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(1)
-                    .enable_all()
-                    .build()
-                    .unwrap()
-                    .into()
-            }
-        }
+        runtime_module!(current_thread_scheduler, 1, new_current_thread(), $($t)*);
+        runtime_module!(threaded_scheduler_4_threads, 4, new_multi_thread().worker_threads(4), $($t)*);
+        runtime_module!(threaded_scheduler_1_thread, 1, new_multi_thread().worker_threads(1), $($t)*);
+        runtime_module!(thread_per_core_2_workers, 2, new_thread_per_core().worker_threads(2), $($t)*);
     }
+}
+
+/// A module of the `rt_test!` body with its `rt()`, a runtime from the
+/// builder `zokio::runtime::Builder::$builder` with every driver enabled,
+/// and its worker count `NUM_WORKERS`.
+macro_rules! runtime_module {
+    ($name:ident, $workers:literal, $($builder:ident($($arg:expr)?)).+, $($t:tt)*) => {
+        mod $name {
+            $($t)*
+
+            const NUM_WORKERS: usize = $workers;
+
+            fn rt() -> Arc<Runtime> {
+                zokio::runtime::Builder::$($builder($($arg)?)).+
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .into()
+            }
+        }
+    };
 }
 
 #[test]
@@ -85,7 +70,7 @@ fn send_sync_bound() {
 rt_test! {
     use zokio::io::{AsyncReadExt, AsyncWriteExt};
     use zokio::net::{TcpListener, TcpStream};
-    use zokio::runtime::Runtime;
+    use zokio::runtime::{Runtime, RuntimeFlavor};
     use zokio::sync::oneshot;
     use zokio::{task, time};
 
@@ -995,6 +980,27 @@ rt_test! {
         drop(rt);
     }
 
+    /// Spawns a task that blocks its worker while its I/O is always ready,
+    /// away from the timers `block_on` waits on: on the thread-per-core
+    /// runtime those belong to worker 0's driver, which a blocked worker 0
+    /// would poll only every `event_interval` polls of that task (seconds
+    /// here), so the task goes to the last worker; elsewhere it is a plain
+    /// `spawn`.
+    fn spawn_away_from_block_on_timers<F>(future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let handle = zokio::runtime::Handle::current();
+        match handle.runtime_flavor() {
+            RuntimeFlavor::ThreadPerCore => {
+                assert_ok!(handle.spawn_on(NUM_WORKERS - 1, future));
+            }
+            _ => {
+                zokio::spawn(future);
+            }
+        }
+    }
+
     #[test]
     fn io_notify_while_shutting_down() {
         use zokio::net::UdpSocket;
@@ -1010,7 +1016,7 @@ rt_test! {
                 let send_half = Arc::new(socket);
                 let recv_half = send_half.clone();
 
-                zokio::spawn(async move {
+                spawn_away_from_block_on_timers(async move {
                     let mut buf = [0];
                     loop {
                         recv_half.recv_from(&mut buf).await.unwrap();

@@ -4,7 +4,7 @@
 //! a `!Send` task stays on its worker, each worker's timers and sockets are
 //! its own, and shutdown drops the futures waiting on them on every worker.
 //! Tokio has no thread-per-core flavor: nothing here is a port (Tokio's
-//! rt_common cases are in rt_tpc_common.rs).
+//! rt_common cases run on it in rt_common.rs).
 #![cfg(not(loom))]
 
 mod support {

@@ -13,6 +13,11 @@ use std::time::Duration;
 
 use zokio::{runtime, task, time};
 
+mod support {
+    pub mod within;
+}
+use support::within::on_thread_within;
+
 #[zokio::test]
 async fn basic_blocking() {
     // Run a few times
@@ -293,14 +298,13 @@ async fn panicking_blocking_task_wakes_paused_runtime() {
 
 #[test]
 fn other_tasks_run_on_a_single_worker_while_it_blocks_in_place() {
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    thread::spawn(move || {
+    let out = on_thread_within(Duration::from_secs(20), || {
         let rt = runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let out = rt.block_on(async {
+        rt.block_on(async {
             let (tx, rx) = std::sync::mpsc::channel::<u32>();
             let blocker = zokio::spawn(async move {
                 // Waits for a value only another task (on the same, only,
@@ -313,12 +317,8 @@ fn other_tasks_run_on_a_single_worker_while_it_blocks_in_place() {
             });
             sender.await.unwrap();
             blocker.await.unwrap()
-        });
-        done_tx.send(out).unwrap();
+        })
     });
-    let out = done_rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("bounded");
     assert_eq!(out, Ok(7));
 }
 

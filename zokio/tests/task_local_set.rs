@@ -4,7 +4,7 @@
 //! `futures::join_all` and `futures::select!` replaced by a loop of awaits
 //! and `zokio::select!`. Left out: the two `tokio_unstable` tests (`shutdown_on_panic`, a hook Zokio has not; and
 //! `run_until_does_not_get_own_budget`, which reads Tokio's unstable budget
-//! API). Every test that waits runs under a watchdog or `with_timeout`.
+//! API). Every test that waits runs under a watchdog or `on_thread_within`.
 #![cfg(not(loom))]
 
 use std::cell::Cell;
@@ -17,6 +17,11 @@ use zokio::runtime;
 use zokio::sync::{mpsc, oneshot};
 use zokio::task::{self, LocalSet};
 use zokio::time;
+
+mod support {
+    pub mod within;
+}
+use support::within::on_thread_within;
 
 #[zokio::test(flavor = "current_thread")]
 async fn local_current_thread_scheduler() {
@@ -240,7 +245,7 @@ fn join_local_future_elsewhere() {
 
     ON_RT_THREAD.with(|cell| cell.set(true));
 
-    with_timeout(Duration::from_secs(30), || {
+    on_thread_within(Duration::from_secs(30), || {
         ON_RT_THREAD.with(|cell| cell.set(true));
         let rt = runtime::Runtime::new().unwrap();
         let local = LocalSet::new();
@@ -319,33 +324,10 @@ fn drop_cancels_tasks() {
     assert_eq!(1, Rc::strong_count(&rc1));
 }
 
-/// Runs a test function in a separate thread, and panics if the test does not
-/// complete within the specified timeout, or if the test function panics.
-fn with_timeout(timeout: Duration, f: impl FnOnce() + Send + 'static) {
-    use std::sync::mpsc::RecvTimeoutError;
-
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        f();
-        done_tx.send(()).unwrap();
-    });
-
-    match done_rx.recv_timeout(timeout) {
-        Err(RecvTimeoutError::Timeout) => panic!(
-            "test did not complete within {timeout:?} seconds, \
-             we have (probably) entered an infinite loop!",
-        ),
-        Err(RecvTimeoutError::Disconnected) => {}
-        Ok(()) => {}
-    }
-
-    thread.join().expect("test thread should not panic!")
-}
-
 #[test]
 fn drop_cancels_remote_tasks() {
     // Tokio issue 1885.
-    with_timeout(Duration::from_secs(60), || {
+    on_thread_within(Duration::from_secs(60), || {
         let (tx, mut rx) = mpsc::channel::<()>(1024);
 
         let rt = rt();
@@ -367,7 +349,7 @@ fn drop_cancels_remote_tasks() {
 #[test]
 fn local_tasks_wake_join_all() {
     // Tokio issue 2460.
-    with_timeout(Duration::from_secs(60), || {
+    on_thread_within(Duration::from_secs(60), || {
         let rt = rt();
         let set = LocalSet::new();
         let mut handles = Vec::new();
@@ -695,7 +677,7 @@ fn rt() -> runtime::Runtime {
 
 #[test]
 fn a_set_runs_its_tasks_on_a_multi_thread_runtime_in_block_on() {
-    with_timeout(Duration::from_secs(30), || {
+    on_thread_within(Duration::from_secs(30), || {
         let rt = zokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -719,7 +701,7 @@ fn a_set_runs_its_tasks_on_a_multi_thread_runtime_in_block_on() {
 
 #[test]
 fn dropping_a_set_drops_tasks_waiting_on_other_threads_wakers() {
-    with_timeout(Duration::from_secs(30), || {
+    on_thread_within(Duration::from_secs(30), || {
         let rt = rt();
         let local = LocalSet::new();
         let dropped = std::rc::Rc::new(Cell::new(0));

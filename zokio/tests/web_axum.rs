@@ -27,9 +27,10 @@ use serde::{Deserialize, Serialize};
 use zokio::compat::hyper::{HyperExecutor, HyperTimer, ZokioConnector, serve};
 use zokio::net::TcpListener;
 
-async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(limit, fut).await.expect("timed out")
+mod support {
+    pub mod within;
 }
+use support::within::within;
 
 #[derive(Clone, Default)]
 struct AppState {

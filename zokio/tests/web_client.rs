@@ -21,9 +21,10 @@ use tower::Service;
 use zokio::compat::hyper::{HyperExecutor, HyperTimer, ZokioConnector, serve};
 use zokio::net::TcpListener;
 
-async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(limit, fut).await.expect("timed out")
+mod support {
+    pub mod within;
 }
+use support::within::within;
 
 /// A server answering "hello <path> <version>" that counts the connections
 /// it accepted (its per-connection make-service runs once per accept).

@@ -20,9 +20,10 @@ use zokio::compat::hyper::{HyperIo, Server, serve};
 use zokio::io::{AsyncReadExt, AsyncWriteExt};
 use zokio::net::{TcpListener, TcpStream};
 
-async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(limit, fut).await.expect("timed out")
+mod support {
+    pub mod within;
 }
+use support::within::within;
 
 /// `/sleep/<ms>` sleeps that long, anything else answers at once.
 fn sleepy() -> impl tower::Service<

@@ -17,49 +17,14 @@ use zokio::compat::hyper::Server;
 use zokio::io::{AsyncReadExt, AsyncWriteExt};
 use zokio::net::{TcpListener, TcpStream};
 
-/// Duplicates stderr until the process is out of descriptors, then frees
-/// `spare` of them; returns the rest (to close later).
-fn exhaust_descriptors(spare: usize) -> Vec<i32> {
-    let mut held = Vec::new();
-    loop {
-        // SAFETY: dup(2) on a descriptor this process owns (stderr); the new
-        // descriptor is owned by `held` and closed by `release`.
-        let fd = unsafe { libc::dup(2) };
-        if fd < 0 {
-            let e = std::io::Error::last_os_error();
-            assert_eq!(e.raw_os_error(), Some(libc::EMFILE), "{e}");
-            break;
-        }
-        held.push(fd);
-    }
-    release(held.split_off(held.len() - spare));
-    held
-}
-
-fn release(fds: Vec<i32>) {
-    for fd in fds {
-        // SAFETY: each descriptor came from dup(2) above and is closed once.
-        unsafe { libc::close(fd) };
-    }
-}
+#[path = "support/fd_table.rs"]
+mod fd_table;
+use fd_table::{fill_fd_table, set_fd_limit};
 
 #[zokio::test]
 async fn emfile_on_accept_backs_off_and_recovers() {
     // A low soft limit keeps the exhaustion loop short.
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit write/read the rlimit struct passed by
-    // reference, which lives for the call.
-    unsafe {
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
-        let low = libc::rlimit {
-            rlim_cur: 256.min(limit.rlim_max),
-            rlim_max: limit.rlim_max,
-        };
-        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &low), 0);
-    }
+    let old_limit = set_fd_limit(256);
 
     let result = zokio::time::timeout(Duration::from_secs(20), async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -84,7 +49,8 @@ async fn emfile_on_accept_backs_off_and_recovers() {
 
         // One descriptor left: the client's socket takes it, so the
         // server's accept has none.
-        let held = exhaust_descriptors(1);
+        let mut held = fill_fd_table();
+        held.truncate(held.len() - 1);
         let mut client = TcpStream::connect(addr).await.unwrap();
         client
             .write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
@@ -93,7 +59,7 @@ async fn emfile_on_accept_backs_off_and_recovers() {
         while accept_errors.load(Ordering::SeqCst) < 2 {
             zokio::time::sleep(Duration::from_millis(5)).await;
         }
-        release(held);
+        drop(held);
 
         let mut reply = Vec::new();
         client.read_to_end(&mut reply).await.unwrap();
@@ -106,7 +72,6 @@ async fn emfile_on_accept_backs_off_and_recovers() {
     })
     .await;
 
-    // SAFETY: as above; restores the limit read at the start.
-    unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+    set_fd_limit(old_limit);
     result.expect("timed out");
 }

@@ -21,9 +21,10 @@ use zokio::compat::hyper::{HyperIo, HyperTimer};
 use zokio::compat::tokio_io::{FuturesAsyncReadCompatExt, TokioAsyncReadCompatExt};
 use zokio::net::{TcpListener, TcpStream};
 
-async fn within<T>(limit: Duration, fut: impl std::future::Future<Output = T>) -> T {
-    zokio::time::timeout(limit, fut).await.expect("timed out")
+mod support {
+    pub mod within;
 }
+use support::within::within;
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())

@@ -8,12 +8,77 @@ use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use tower_service::Service;
 
 /// The error type of services, connections and make-services the server
 /// reports (anything that converts into it is accepted).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A per-request service the server can run on a connection: a tower
+/// service of `Request<Incoming>` answering `Response<ResBody>`, `Clone`,
+/// `Send`, with a `Send` future and an error that converts into
+/// [`BoxError`]. It names the bounds of hyper-util's `TowerToHyperService`
+/// once (as hyper's `HttpService` does for its own); every such service
+/// implements it, so it is never implemented by hand.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use hyper::{Request, Response, body::Incoming};
+/// use zokio::compat::hyper::ConnectionService;
+///
+/// fn servable<S: ConnectionService>(_: &S) {}
+///
+/// servable(&tower::service_fn(|_req: Request<Incoming>| async {
+///     Ok::<_, Infallible>(Response::new(String::from("hello")))
+/// }));
+/// ```
+pub trait ConnectionService:
+    Service<
+        Request<Incoming>,
+        Response = Response<<Self as ConnectionService>::ResBody>,
+        Future: Send + 'static,
+        Error: Into<BoxError>,
+    > + Clone
+    + Send
+    + 'static
+{
+    /// The body of the service's responses.
+    type ResBody: ResponseBody;
+}
+
+impl<S, B> ConnectionService for S
+where
+    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: ResponseBody,
+{
+    type ResBody = B;
+}
+
+/// A response body the server can send: `Send`, with `Send` chunks and an
+/// error that converts into [`BoxError`]. Every such body implements it.
+///
+/// ```
+/// use http_body_util::Full;
+/// use hyper::body::Bytes;
+/// use zokio::compat::hyper::ResponseBody;
+///
+/// fn sendable<B: ResponseBody>(_: &B) {}
+///
+/// sendable(&Full::new(Bytes::from_static(b"hello")));
+/// sendable(&String::from("hello"));
+/// ```
+pub trait ResponseBody: Body<Data: Send, Error: Into<BoxError>> + Send + 'static {}
+
+impl<B> ResponseBody for B
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+}
 
 /// Something that gives each accepted connection its per-request service.
 ///

@@ -64,6 +64,8 @@ mod version;
 #[cfg(feature = "hyper-client")]
 pub use connect::{ZokioConnection, ZokioConnector};
 pub use io::HyperIo;
-pub use make_service::{BoxError, MakeService, PerConnection, PerRequest};
+pub use make_service::{
+    BoxError, ConnectionService, MakeService, PerConnection, PerRequest, ResponseBody,
+};
 pub use rt::{HyperExecutor, HyperSleep, HyperTimer};
 pub use serve::{Serve, ServeError, ServeFuture, Server, WithGracefulShutdown, serve};

@@ -11,14 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_lite::future::{or, poll_fn};
-use http::{Request, Response};
-use hyper::body::{Body, Incoming};
 use hyper::server::conn::{http1, http2};
 use hyper_util::service::TowerToHyperService;
-use tower_service::Service;
 
 use super::io::HyperIo;
-use super::make_service::{BoxError, MakeService};
+use super::make_service::{BoxError, ConnectionService, MakeService};
 use super::rt::{HyperExecutor, HyperTimer};
 use super::version::{Version, sniff};
 use crate::net::{TcpListener, TcpStream};
@@ -341,16 +338,9 @@ impl<M, Marker, F> WithGracefulShutdown<M, Marker, F> {
 /// A running server (the future `Serve` and `WithGracefulShutdown` become).
 pub type ServeFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
 
-impl<M, Marker, S, B> IntoFuture for Serve<M, Marker>
+impl<M, Marker> IntoFuture for Serve<M, Marker>
 where
-    M: MakeService<Marker, Service = S> + Send + 'static,
-    M::Future: Send + 'static,
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    M: MakeService<Marker, Service: ConnectionService, Future: Send + 'static> + Send + 'static,
     Marker: 'static,
 {
     type Output = io::Result<()>;
@@ -361,16 +351,9 @@ where
     }
 }
 
-impl<M, Marker, F, S, B> IntoFuture for WithGracefulShutdown<M, Marker, F>
+impl<M, Marker, F> IntoFuture for WithGracefulShutdown<M, Marker, F>
 where
-    M: MakeService<Marker, Service = S> + Send + 'static,
-    M::Future: Send + 'static,
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    M: MakeService<Marker, Service: ConnectionService, Future: Send + 'static> + Send + 'static,
     Marker: 'static,
     F: Future<Output = ()> + Send + 'static,
 {
@@ -399,19 +382,12 @@ enum Step<T> {
     Next(T),
 }
 
-async fn run<M, Marker, S, B>(
+async fn run<M, Marker>(
     serve: Serve<M, Marker>,
     signal: impl Future<Output = ()> + Send,
 ) -> io::Result<()>
 where
-    M: MakeService<Marker, Service = S> + Send + 'static,
-    M::Future: Send + 'static,
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    M: MakeService<Marker, Service: ConnectionService, Future: Send + 'static> + Send + 'static,
 {
     let Serve {
         server,
@@ -495,7 +471,7 @@ where
         let alive = alive.clone();
         crate::spawn(async move {
             let connection = async {
-                let made: Result<S, BoxError> = making.await.map_err(Into::into);
+                let made: Result<M::Service, BoxError> = making.await.map_err(Into::into);
                 match made {
                     Ok(service) => serve_connection(&shared, stream, remote, service, permit).await,
                     Err(e) => (shared.on_error)(&ServeError {
@@ -553,19 +529,14 @@ fn is_peer_error(e: &io::Error) -> bool {
     )
 }
 
-async fn serve_connection<S, B>(
+async fn serve_connection<S>(
     shared: &Shared,
     stream: TcpStream,
     remote: SocketAddr,
     service: S,
     permit: Option<OwnedSemaphorePermit>,
 ) where
-    S: Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<BoxError>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S: ConnectionService,
 {
     let version = match shared.only {
         Some(version) => Ok(version),
