@@ -239,18 +239,23 @@ fn blocking_pool_jobs_from_every_worker_run_and_shutdown_waits_for_them() {
     let _dog = Watchdog::start();
     let rt = rt(2);
     let done = Arc::new(AtomicUsize::new(0));
+    let (accepted_tx, accepted) = std::sync::mpsc::channel();
     for worker in 0..2 {
-        let done = done.clone();
+        let (done, accepted_tx) = (done.clone(), accepted_tx.clone());
         rt.handle()
             .spawn_on(worker, async move {
                 zokio::task::spawn_blocking(move || {
                     std::thread::sleep(Duration::from_millis(20));
                     done.fetch_add(1, Ordering::SeqCst);
                 });
+                accepted_tx.send(()).unwrap();
             })
             .unwrap();
     }
-    std::thread::sleep(Duration::from_millis(5));
+    // Both jobs are in the pool (and still sleeping) when shutdown starts.
+    for _ in 0..2 {
+        accepted.recv_timeout(Duration::from_secs(10)).unwrap();
+    }
     rt.shutdown_timeout(Duration::from_secs(10));
     assert_eq!(done.load(Ordering::SeqCst), 2, "accepted jobs finish");
 }
