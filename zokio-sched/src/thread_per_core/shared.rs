@@ -104,6 +104,7 @@ impl Shared {
 
 /// Spawns onto the worker `worker`: into its local queue on its own thread,
 /// into its inbox (remote queue) from anywhere else.
+#[track_caller]
 pub(crate) fn spawn_on<F>(
     worker: &Arc<current::Shared>,
     builder: Builder<'_>,

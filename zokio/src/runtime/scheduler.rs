@@ -18,6 +18,7 @@ pub trait Scheduler: sealed::Sealed {
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 
     /// Spawns a task.
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -61,6 +62,7 @@ impl Scheduler for DefaultScheduler {
         }
     }
     #[inline]
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -114,6 +116,7 @@ impl<D: Driver + Send + 'static> Scheduler for MultiThread<D> {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         MultiThread::block_on(self, future)
     }
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -139,6 +142,7 @@ impl<D: Driver + 'static> Scheduler for CurrentThread<D> {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         CurrentThread::block_on(self, future)
     }
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

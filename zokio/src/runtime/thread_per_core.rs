@@ -46,6 +46,7 @@ impl Scheduler for ThreadPerCore {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         ThreadPerCore::block_on(self, future)
     }
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
