@@ -143,13 +143,15 @@ impl Config {
     }
 
     /// The task records of a scheduler whose first worker is numbered
-    /// `first_worker`, if dumps or the watchdog are on.
+    /// `first_worker`, if dumps are on. The watchdog does not turn them on:
+    /// they cost spawn-heavy loads up to 2x (BENCHMARKS.md, `zokio-dump`),
+    /// where the watchdog alone costs a few stores per poll.
     pub(crate) fn records(
         &self,
         first_worker: usize,
     ) -> Option<zokio_core::sync::Arc<crate::dump::records::TaskRecords>> {
         use crate::dump::records::TaskRecords;
-        (self.task_dump || self.stall.is_some())
+        self.task_dump
             .then(|| zokio_core::sync::Arc::new(TaskRecords::new(first_worker)))
     }
 

@@ -229,8 +229,7 @@ impl Handle {
     /// thread-per-core scheduler's dump lists every worker's tasks.
     ///
     /// Fails with `Unsupported` unless the scheduler keeps records
-    /// ([`Config::task_dump`](crate::Config::task_dump), or the stall
-    /// watchdog).
+    /// ([`Config::task_dump`](crate::Config::task_dump)).
     ///
     /// ```
     /// use zokio_core::ThreadParker;

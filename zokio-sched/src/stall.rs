@@ -16,9 +16,10 @@
 //! from the first sample that saw the poll, so it may fall short of the
 //! poll's true age by up to one period, never exceed it.
 //!
-//! The watchdog keeps task records on (see [`dump`](crate::dump)): the
-//! monitor finds the stuck task's record by its id, for its name and spawn
-//! location. The record is the scheduler's, not the task's, so reading it
+//! With task dumps on as well (see [`dump`](crate::dump)), the monitor
+//! finds the stuck task's record by its id, for its name and spawn
+//! location; without them a report has the id and the worker only (the
+//! records would cost spawn-heavy loads far more than the watchdog does). The record is the scheduler's, not the task's, so reading it
 //! is safe even if the poll returns and the task ends meanwhile (the report
 //! then goes without them).
 
@@ -42,10 +43,11 @@ pub struct StallInfo {
     pub worker: usize,
     /// The stuck task.
     pub task: Id,
-    /// Its name, if it was spawned with one.
+    /// Its name, if it was spawned with one and task dumps are on.
     pub name: Option<String>,
-    /// Where it was spawned (`None` if its record was gone by the time the
-    /// monitor looked: the poll returned and the task ended meanwhile).
+    /// Where it was spawned, if task dumps are on (`None` also if its record
+    /// was gone by the time the monitor looked: the poll returned and the
+    /// task ended meanwhile).
     pub location: Option<&'static Location<'static>>,
     /// How long the poll has run so far (at least; see the module doc).
     pub stuck_for: Duration,

@@ -1,6 +1,6 @@
 //! The stall watchdog (`Builder::stall_threshold`, `on_stall`): a task stuck
 //! in one poll is reported while stuck, within twice the threshold, once,
-//! with its name and spawn location; short polls are never reported; each
+//! with its name and spawn location when task dumps are on; short polls are never reported; each
 //! worker's stall names that worker (on the thread-per-core flavor too);
 //! the monitor thread ends with the runtime.
 #![cfg(not(loom))]
@@ -19,6 +19,11 @@ use support::spawn_here::{Place, spawn_here};
 type Reports = Arc<Mutex<Vec<(StallInfo, Instant)>>>;
 
 fn runtime(flavor: &str, threshold: Duration) -> (zokio::Runtime, Reports) {
+    runtime_with(flavor, threshold, false)
+}
+
+/// As `runtime`, with task dumps on or off (names and locations need them).
+fn runtime_with(flavor: &str, threshold: Duration, dumps: bool) -> (zokio::Runtime, Reports) {
     let reports: Reports = Arc::default();
     let sink = reports.clone();
     let mut builder = match flavor {
@@ -28,6 +33,9 @@ fn runtime(flavor: &str, threshold: Duration) -> (zokio::Runtime, Reports) {
     };
     if flavor != "current" {
         builder.worker_threads(2);
+    }
+    if dumps {
+        builder.enable_task_dump();
     }
     let rt = builder
         .enable_all()
@@ -121,7 +129,7 @@ fn stalls_on_two_workers_name_their_workers_and_a_long_stall_is_one_report() {
 fn a_report_names_the_task_and_where_it_was_spawned() {
     let threshold = Duration::from_millis(100);
     for flavor in ["current", "multi"] {
-        let (rt, reports) = runtime(flavor, threshold);
+        let (rt, reports) = runtime_with(flavor, threshold, true);
         let (task, location) =
             spawn_here(rt.handle(), Place::Named("spinner"), busy(threshold * 3));
         let id = rt.block_on(task).unwrap().0;
@@ -139,6 +147,22 @@ fn a_report_names_the_task_and_where_it_was_spawned() {
         assert_eq!((info.task, info.name.as_deref()), (unnamed_id, None));
         assert_eq!(info.location, Some(unnamed_at), "{flavor}");
     }
+}
+
+#[test]
+fn without_task_dumps_a_report_has_the_id_and_worker_only() {
+    let threshold = Duration::from_millis(100);
+    let (rt, reports) = runtime("multi", threshold);
+    let task = rt.spawn(busy(threshold * 3));
+    let id = rt.block_on(task).unwrap().0;
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let (info, _) = &reports[0];
+    assert_eq!(
+        (info.task, info.name.as_deref(), info.location),
+        (id, None, None)
+    );
+    assert!(info.worker < 2, "{info}");
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! Task dumps: the live tasks of a running scheduler, read without stopping
 //! it ([`Handle::dump`](crate::Handle::dump)).
 //!
-//! With [`Config::task_dump`](crate::Config::task_dump) (or the stall
-//! watchdog) on, every task spawned on the scheduler gets a record: its id,
+//! With [`Config::task_dump`](crate::Config::task_dump) on, every task spawned on the scheduler gets a record: its id,
 //! name, spawn location (from the `#[track_caller]` spawn functions), state,
 //! poll count and the time of its last poll's start. The record lives in the
 //! scheduler's record table, not in the task; the task's future and schedule
@@ -196,6 +195,6 @@ pub(crate) fn disabled() -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::Unsupported,
         "zokio: task dumps are off on this runtime: build it with \
-         `Builder::enable_task_dump()` (or the stall watchdog on)",
+         `Builder::enable_task_dump()`",
     )
 }

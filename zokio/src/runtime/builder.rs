@@ -427,8 +427,8 @@ impl Builder {
     /// then spawns and polls do exactly what they do without it. On, a spawn
     /// takes a record from its worker's cache and a poll stamps it with a
     /// few plain stores, no lock and no clock read (see
-    /// [`runtime::dump`](super::dump)). The stall watchdog keeps the records
-    /// too, for the name and spawn location of a stuck task.
+    /// [`runtime::dump`](super::dump)). With the stall watchdog on too, its
+    /// reports carry the stuck task's name and spawn location from them.
     ///
     /// ```
     /// let rt = zokio::runtime::Builder::new_multi_thread().enable_task_dump().build()?;
