@@ -709,6 +709,11 @@ mod loom_coverage {
             "stall",
         ),
         (
+            "task records for dumps (seqlock-validated reads, the tagged free stack)",
+            "zokio-sched",
+            "dump",
+        ),
+        (
             "task state (wake, abort, detach, join)",
             "zokio-core",
             "task",

@@ -6,7 +6,9 @@
 //! harness, which prints medians and zokio's advantage over each peer.
 //!
 //! `zokio-watchdog` is zokio's scheduler with the stall watchdog on (100 ms
-//! threshold): the row beside `zokio` is the watchdog's cost.
+//! threshold, which keeps task records too), `zokio-dump` with task dumps
+//! on (`Config::task_dump`: the records alone): the rows beside `zokio` are
+//! their costs.
 //!
 //! `cargo bench -p zokio-sched --bench scheduler [-- --quick] [--filter NAME] [--rounds N] [--workers N]`
 #![cfg(not(loom))]
@@ -376,6 +378,17 @@ fn main() {
         )
         .expect("zokio runtime with the watchdog"),
     );
+    let dumped = Zokio(
+        MultiThread::new(
+            ThreadParker::new(),
+            Config {
+                worker_threads: workers,
+                task_dump: true,
+                ..Config::default()
+            },
+        )
+        .expect("zokio runtime with task dumps"),
+    );
     let tokio = Tokio(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
@@ -405,7 +418,8 @@ fn main() {
     ];
     let micros = |d: Duration| d.as_secs_f64() * 1e6;
     for (name, z, t, a) in workloads {
-        let (zokio, watched, tokio, async_executor) = (&zokio, &watched, &tokio, &async_executor);
+        let (zokio, watched, dumped) = (&zokio, &watched, &dumped);
+        let (tokio, async_executor) = (&tokio, &async_executor);
         runner.compare(
             name,
             "µs",
@@ -415,6 +429,10 @@ fn main() {
                 (
                     "zokio-watchdog",
                     Box::new(move || micros(time(|| z(watched, sizes)))),
+                ),
+                (
+                    "zokio-dump",
+                    Box::new(move || micros(time(|| z(dumped, sizes)))),
                 ),
                 ("tokio", Box::new(move || micros(time(|| t(tokio, sizes))))),
                 (

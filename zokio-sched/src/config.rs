@@ -103,6 +103,12 @@ pub struct Config {
     /// poll holds a worker longer than a threshold (default: none, and no
     /// cost). See [`StallWatch`](crate::StallWatch).
     pub stall: Option<crate::StallWatch>,
+    /// Keeps a record of every live task, for
+    /// [`Handle::dump`](crate::Handle::dump) (default false: the spawn and
+    /// poll paths are then exactly the plain ones). The stall watchdog keeps
+    /// the records too, for the name and spawn location of a stuck task. See
+    /// [`dump`](crate::dump).
+    pub task_dump: bool,
     /// The other layers of the runtime (timers, I/O), which every thread the
     /// scheduler runs code on enters together with the scheduler itself and
     /// its blocking pool (default: none, so timers and sockets used there
@@ -134,6 +140,19 @@ impl Config {
             return invalid("zokio: `event_interval` must be at least 1");
         }
         Ok(())
+    }
+
+    /// The task records of a scheduler whose first worker is numbered
+    /// `first_worker`, if dumps are on. The watchdog does not turn them on:
+    /// they cost spawn-heavy loads up to 2x (BENCHMARKS.md, `zokio-dump`),
+    /// where the watchdog alone costs a few stores per poll.
+    pub(crate) fn records(
+        &self,
+        first_worker: usize,
+    ) -> Option<zokio_core::sync::Arc<crate::dump::records::TaskRecords>> {
+        use crate::dump::records::TaskRecords;
+        self.task_dump
+            .then(|| zokio_core::sync::Arc::new(TaskRecords::new(first_worker)))
     }
 
     /// Spawns a runtime thread running `body` between the start and stop
@@ -187,6 +206,7 @@ impl Default for Config {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             stall: None,
+            task_dump: false,
             layers: Handles::new(),
         }
     }
@@ -202,6 +222,7 @@ impl fmt::Debug for Config {
             .field("disable_lifo_slot", &self.disable_lifo_slot)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("task_dump", &self.task_dump)
             .field("layers", &self.layers)
             .finish_non_exhaustive()
     }

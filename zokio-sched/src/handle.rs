@@ -98,7 +98,7 @@ impl Blocking for Handle {
 
 impl Handle {
     /// Spawns `future` onto the scheduler.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -119,7 +119,7 @@ impl Handle {
     /// let task = rt.handle().spawn_with(Builder::new().name("answer"), async { 42 });
     /// assert_eq!(rt.block_on(task).unwrap(), 42);
     /// ```
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn_with<F>(&self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -130,7 +130,7 @@ impl Handle {
 
     /// `spawn`, giving this handle's reference to the task.
     #[inline]
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     fn spawn_owned<F>(self, builder: Builder<'_>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -147,7 +147,7 @@ impl Handle {
     /// (see [`ThreadPerCore::spawn_on`](crate::ThreadPerCore::spawn_on)).
     /// Fails with `InvalidInput` for an index past the last worker, or on a
     /// handle of another flavor (its scheduler places tasks itself).
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,
@@ -220,6 +220,43 @@ impl Handle {
             Scheduler::Current(shared) => shared.metrics(),
             Scheduler::PerCore(shared) => shared.metrics(),
         }
+    }
+
+    /// The live tasks of the scheduler: id, name, spawn location, state,
+    /// polls and time since the last poll of each (see [`crate::dump`]).
+    /// Reads the task records without stopping the scheduler, so it may be
+    /// called anywhere, a task of this scheduler included. A
+    /// thread-per-core scheduler's dump lists every worker's tasks.
+    ///
+    /// Fails with `Unsupported` unless the scheduler keeps records
+    /// ([`Config::task_dump`](crate::Config::task_dump)).
+    ///
+    /// ```
+    /// use zokio_core::ThreadParker;
+    /// use zokio_sched::dump::TaskState;
+    /// use zokio_sched::{Config, MultiThread};
+    ///
+    /// let config = Config { worker_threads: 2, task_dump: true, ..Config::default() };
+    /// let rt = MultiThread::new(ThreadParker::new(), config)?;
+    /// let handle = rt.handle();
+    /// let dump = rt.block_on(rt.spawn(async move { handle.dump() })).unwrap()?;
+    /// assert_eq!(dump.tasks().len(), 1, "the task taking the dump");
+    /// assert!(matches!(dump.tasks()[0].state, TaskState::Running { .. }));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump(&self) -> std::io::Result<crate::dump::Dump> {
+        use crate::dump::Dump;
+        match &self.inner {
+            Scheduler::Multi(shared) => shared.records.as_deref().map(|r| Dump::collect([r])),
+            Scheduler::Current(shared) => shared.records.as_deref().map(|r| Dump::collect([r])),
+            Scheduler::PerCore(shared) => shared
+                .workers
+                .iter()
+                .map(|w| w.records.as_deref())
+                .collect::<Option<Vec<_>>>()
+                .map(Dump::collect),
+        }
+        .ok_or_else(crate::dump::disabled)
     }
 
     /// Runs `f` on the scheduler's blocking pool. Its thread is inside the

@@ -77,6 +77,7 @@ mod blocking;
 mod config;
 mod current_thread;
 mod driver_cell;
+pub mod dump;
 mod handle;
 mod id;
 mod idle;

@@ -16,11 +16,15 @@
 //! from the first sample that saw the poll, so it may fall short of the
 //! poll's true age by up to one period, never exceed it.
 //!
-//! Only the task's id is reported: its name lives in the task, which the
-//! worker may free the moment the poll returns, so the monitor cannot read
-//! it safely (the id is a copy).
+//! With task dumps on as well (see [`dump`](crate::dump)), the monitor
+//! finds the stuck task's record by its id, for its name and spawn
+//! location; without them a report has the id and the worker only (the
+//! records would cost spawn-heavy loads far more than the watchdog does). The record is the scheduler's, not the task's, so reading it
+//! is safe even if the poll returns and the task ends meanwhile (the report
+//! then goes without them).
 
 use std::fmt;
+use std::panic::Location;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -28,14 +32,23 @@ use std::time::{Duration, Instant};
 use zokio_core::sync::atomic::{AtomicU64, Ordering};
 use zokio_core::task::Id;
 
+use crate::dump::records::TaskRecords;
+
 /// A task stuck in one poll, as the watchdog reports it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StallInfo {
-    /// The worker the task holds (0 for the current-thread scheduler).
+    /// The worker the task holds (0 for the current-thread scheduler, the
+    /// worker's index on the thread-per-core one).
     pub worker: usize,
     /// The stuck task.
     pub task: Id,
+    /// Its name, if it was spawned with one and task dumps are on.
+    pub name: Option<String>,
+    /// Where it was spawned, if task dumps are on (`None` also if its record
+    /// was gone by the time the monitor looked: the poll returned and the
+    /// task ended meanwhile).
+    pub location: Option<&'static Location<'static>>,
     /// How long the poll has run so far (at least; see the module doc).
     pub stuck_for: Duration,
     /// The threshold it passed.
@@ -44,11 +57,17 @@ pub struct StallInfo {
 
 impl fmt::Display for StallInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "zokio: task {}", self.task)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        if let Some(location) = self.location {
+            write!(f, " (spawned at {location})")?;
+        }
         write!(
             f,
-            "zokio: task {} has held worker {} in one poll for {} ms (stall threshold {} ms): \
+            " has held worker {} in one poll for {} ms (stall threshold {} ms): \
              a busy loop or a blocking call in async code?",
-            self.task,
             self.worker,
             self.stuck_for.as_millis(),
             self.threshold.as_millis()
@@ -145,15 +164,27 @@ pub(crate) struct Watchdog {
 }
 
 impl Watchdog {
-    /// Starts a monitor over `marks`; a thread spawn failure is the error.
-    pub(crate) fn start(watch: &StallWatch, marks: PollMarks) -> std::io::Result<Watchdog> {
+    /// Starts a monitor over `marks`, the marks of the workers numbered from
+    /// `first_worker`, whose tasks are in `records`; a thread spawn failure
+    /// is the error.
+    pub(crate) fn start(
+        watch: &StallWatch,
+        marks: PollMarks,
+        first_worker: usize,
+        records: Option<zokio_core::sync::Arc<TaskRecords>>,
+    ) -> std::io::Result<Watchdog> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let threshold = watch.threshold;
-        let hook = watch.on_stall.clone();
+        let watched = Watched {
+            marks,
+            first_worker,
+            records,
+            threshold: watch.threshold,
+            hook: watch.on_stall.clone(),
+        };
         let stopped = stop.clone();
         let thread = thread::Builder::new()
             .name("zokio-stall-watchdog".into())
-            .spawn(move || monitor(&marks, threshold, hook, &stopped))?;
+            .spawn(move || monitor(&watched, &stopped))?;
         Ok(Watchdog {
             stop,
             thread: Some(thread),
@@ -180,12 +211,32 @@ struct Seen {
     reported: bool,
 }
 
-fn monitor(
-    marks: &[PollMark],
+/// What a monitor watches.
+struct Watched {
+    marks: PollMarks,
+    first_worker: usize,
+    records: Option<zokio_core::sync::Arc<TaskRecords>>,
     threshold: Duration,
     hook: Option<StallHook>,
-    stop: &(Mutex<bool>, Condvar),
-) {
+}
+
+impl Watched {
+    /// The report of `task`, stuck on mark `mark` for `stuck_for`.
+    fn report(&self, mark: usize, task: Id, stuck_for: Duration) -> StallInfo {
+        let seen = self.records.as_ref().and_then(|r| r.find(task.as_u64()));
+        StallInfo {
+            worker: self.first_worker + mark,
+            task,
+            location: seen.as_ref().map(|s| s.sample.location),
+            name: seen.and_then(|s| s.name),
+            stuck_for,
+            threshold: self.threshold,
+        }
+    }
+}
+
+fn monitor(watched: &Watched, stop: &(Mutex<bool>, Condvar)) {
+    let (marks, threshold, hook) = (&watched.marks, watched.threshold, &watched.hook);
     let period = (threshold / 4).max(Duration::from_micros(100));
     let mut seen: Vec<Option<Seen>> = vec![None; marks.len()];
     let (flag, wake) = stop;
@@ -218,15 +269,10 @@ fn monitor(
             let Some(task) = Id::from_u64(task) else {
                 continue;
             };
-            let info = StallInfo {
-                worker,
-                task,
-                stuck_for,
-                threshold,
-            };
+            let info = watched.report(worker, task, stuck_for);
             // The hook is user code: called without the stop lock held.
             drop(stopped);
-            match &hook {
+            match hook {
                 Some(hook) => hook(&info),
                 None => eprintln!("{info}"),
             }

@@ -13,7 +13,8 @@
 //!   On the c16 and c256 rows two thread-per-core candidates join them in
 //!   one shape: Zokio's thread-per-core flavor and monoio (io_uring driver,
 //!   one runtime per thread), two threads, each with its own listener and
-//!   half the clients, all on that thread;
+//!   half the clients, all on that thread; on the c256 rows `zokio-dump` is
+//!   Zokio's runtime with task dumps and the stall watchdog on;
 //! - `http_hello_wrk`: a hyper hello-world server on each runtime (and on
 //!   Zokio's thread-per-core flavor, one `SO_REUSEPORT` listener per
 //!   worker), loaded by
@@ -688,6 +689,16 @@ fn main() {
             .expect("tokio runtime"),
     );
     let smol = Smol::new();
+    // Task dumps and the stall watchdog on (the `zokio-dump` rows of c256).
+    let zokio_dump = Zokio(
+        zokio::runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .enable_all()
+            .enable_task_dump()
+            .stall_threshold(std::time::Duration::from_millis(100))
+            .build()
+            .expect("zokio runtime with dumps and the watchdog"),
+    );
     let zokio_tpc = Zokio(
         zokio::runtime::Builder::new_thread_per_core()
             .worker_threads(WORKERS)
@@ -777,6 +788,16 @@ fn main() {
                     Box::new(move || smol.block_on(echo_smol(ex.clone(), conns, size, total))),
                 ),
             ];
+            if conns == 256 {
+                let dumped = &zokio_dump;
+                candidates.insert(
+                    1,
+                    (
+                        "zokio-dump",
+                        Box::new(move || dumped.block_on(echo_zokio(conns, size, total))),
+                    ),
+                );
+            }
             // The thread-per-core shape needs a client per thread at least.
             if conns >= WORKERS {
                 let tpc = &zokio_tpc;

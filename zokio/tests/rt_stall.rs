@@ -1,6 +1,7 @@
 //! The stall watchdog (`Builder::stall_threshold`, `on_stall`): a task stuck
-//! in one poll is reported while stuck, within twice the threshold, once;
-//! short polls are never reported; each worker's stall names that worker;
+//! in one poll is reported while stuck, within twice the threshold, once,
+//! with its name and spawn location when task dumps are on; short polls are never reported; each
+//! worker's stall names that worker (on the thread-per-core flavor too);
 //! the monitor thread ends with the runtime.
 #![cfg(not(loom))]
 
@@ -10,17 +11,31 @@ use std::time::{Duration, Instant};
 use zokio::runtime::{Builder, StallInfo};
 use zokio::task::Id;
 
+mod support {
+    pub mod spawn_here;
+}
+use support::spawn_here::{Place, spawn_here};
+
 type Reports = Arc<Mutex<Vec<(StallInfo, Instant)>>>;
 
 fn runtime(flavor: &str, threshold: Duration) -> (zokio::Runtime, Reports) {
+    runtime_with(flavor, threshold, false)
+}
+
+/// As `runtime`, with task dumps on or off (names and locations need them).
+fn runtime_with(flavor: &str, threshold: Duration, dumps: bool) -> (zokio::Runtime, Reports) {
     let reports: Reports = Arc::default();
     let sink = reports.clone();
     let mut builder = match flavor {
         "current" => Builder::new_current_thread(),
+        "tpc" => Builder::new_thread_per_core(),
         _ => Builder::new_multi_thread(),
     };
     if flavor != "current" {
         builder.worker_threads(2);
+    }
+    if dumps {
+        builder.enable_task_dump();
     }
     let rt = builder
         .enable_all()
@@ -108,6 +123,60 @@ fn stalls_on_two_workers_name_their_workers_and_a_long_stall_is_one_report() {
         workers.sort();
         assert_eq!(workers, [0, 1], "{reports:?}");
     });
+}
+
+#[test]
+fn a_report_names_the_task_and_where_it_was_spawned() {
+    let threshold = Duration::from_millis(100);
+    for flavor in ["current", "multi"] {
+        let (rt, reports) = runtime_with(flavor, threshold, true);
+        let (task, location) =
+            spawn_here(rt.handle(), Place::Named("spinner"), busy(threshold * 3));
+        let id = rt.block_on(task).unwrap().0;
+        let (unnamed, unnamed_at) = spawn_here(rt.handle(), Place::Anywhere, busy(threshold * 3));
+        let unnamed_id = rt.block_on(unnamed).unwrap().0;
+        let reports = reports.lock().unwrap();
+        assert_eq!(reports.len(), 2, "{flavor}: {reports:?}");
+        let (info, _) = &reports[0];
+        assert_eq!(info.task, id, "{flavor}");
+        assert_eq!(info.name.as_deref(), Some("spinner"), "{flavor}");
+        assert_eq!(info.location, Some(location), "{flavor}");
+        let line = format!("zokio: task {id} \"spinner\" (spawned at {location}) has held worker");
+        assert!(info.to_string().starts_with(&line), "{info}");
+        let (info, _) = &reports[1];
+        assert_eq!((info.task, info.name.as_deref()), (unnamed_id, None));
+        assert_eq!(info.location, Some(unnamed_at), "{flavor}");
+    }
+}
+
+#[test]
+fn without_task_dumps_a_report_has_the_id_and_worker_only() {
+    let threshold = Duration::from_millis(100);
+    let (rt, reports) = runtime("multi", threshold);
+    let task = rt.spawn(busy(threshold * 3));
+    let id = rt.block_on(task).unwrap().0;
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let (info, _) = &reports[0];
+    assert_eq!(
+        (info.task, info.name.as_deref(), info.location),
+        (id, None, None)
+    );
+    assert!(info.worker < 2, "{info}");
+}
+
+#[test]
+fn thread_per_core_stalls_name_the_real_worker() {
+    let threshold = Duration::from_millis(100);
+    let (rt, reports) = runtime("tpc", threshold);
+    for worker in [1, 0] {
+        let (task, _) = spawn_here(rt.handle(), Place::Worker(worker), busy(threshold * 3));
+        let id = rt.block_on(task).unwrap().0;
+        let reports = reports.lock().unwrap();
+        let (info, _) = reports.last().expect("a report");
+        assert_eq!((info.task, info.worker), (id, worker), "{reports:?}");
+    }
+    assert_eq!(reports.lock().unwrap().len(), 2);
 }
 
 fn watchdog_threads() -> usize {

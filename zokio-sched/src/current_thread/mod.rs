@@ -29,6 +29,7 @@ use zokio_core::{Driver, Unpark, budget};
 
 use crate::blocking::BlockingPool;
 use crate::config::Config;
+use crate::dump::worker::WorkerRecords;
 use crate::handle::Handle;
 use crate::metrics::{LocalCounts, Metrics, WorkerCounters};
 use crate::owned::OwnedTasks;
@@ -108,6 +109,9 @@ struct Core<D: Driver> {
     /// cause a spurious poll of a later one's future.
     main: std::sync::Arc<MainWaker<D::Unparker>>,
     waker: Waker,
+    /// This thread's view of the task records (if on), entered while a
+    /// `block_on` holds the core, so its cache stays with the core.
+    records: Option<WorkerRecords>,
 }
 
 /// The core, when no `block_on` holds it, and how many `block_on`s wait.
@@ -187,15 +191,17 @@ impl<D: Driver> CurrentThread<D> {
     /// A scheduler over `driver`. `worker_threads` is ignored; the other
     /// settings are checked as for [`MultiThread`](crate::MultiThread).
     pub fn new(driver: D, config: Config) -> io::Result<Self> {
-        Self::with_pool(driver, config, None)
+        Self::with_pool(driver, config, None, 0)
     }
 
     /// As `new`, on the blocking pool `shared` if given (which its owner,
-    /// not this scheduler's shutdown, then stops).
+    /// not this scheduler's shutdown, then stops), as the runtime's worker
+    /// number `worker` (in dumps and stall reports).
     pub(crate) fn with_pool(
         driver: D,
         config: Config,
         shared: Option<BlockingPool>,
+        worker: usize,
     ) -> io::Result<Self> {
         Config {
             worker_threads: 1,
@@ -213,6 +219,7 @@ impl<D: Driver> CurrentThread<D> {
             blocking: shared.unwrap_or_else(|| BlockingPool::new(&config)),
             counters: WorkerCounters::default(),
             poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(1)),
+            records: config.records(worker),
             layers: config.layers.clone(),
         });
         let main = std::sync::Arc::new(MainWaker {
@@ -221,9 +228,12 @@ impl<D: Driver> CurrentThread<D> {
             shared: shared.clone(),
         });
         let watchdog = match (&config.stall, &shared.poll_marks) {
-            (Some(watch), Some(marks)) => {
-                Some(crate::stall::Watchdog::start(watch, marks.clone())?)
-            }
+            (Some(watch), Some(marks)) => Some(crate::stall::Watchdog::start(
+                watch,
+                marks.clone(),
+                worker,
+                shared.records.clone(),
+            )?),
             _ => None,
         };
         Ok(CurrentThread {
@@ -239,6 +249,7 @@ impl<D: Driver> CurrentThread<D> {
                     counts: LocalCounts::default(),
                     waker: Waker::from(main.clone()),
                     main,
+                    records: shared.records.clone().map(|r| WorkerRecords::new(r, 0)),
                 })),
                 waiting: 0,
             }),
@@ -259,7 +270,7 @@ impl<D: Driver> CurrentThread<D> {
     }
 
     /// Spawns a `Send` future; see [`Handle::spawn`].
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -324,7 +335,9 @@ impl<D: Driver> CurrentThread<D> {
                     counts,
                     main,
                     waker,
+                    records,
                 } = core;
+                let _records = records.as_ref().map(WorkerRecords::enter);
                 return context::set_worker(&*local, || {
                     self.run(local, driver, counts, (main, waker), future.as_mut())
                 });
@@ -406,6 +419,9 @@ impl<D: Driver> CurrentThread<D> {
                 if tick % self.event_interval == 0 {
                     driver.park(Some(Duration::ZERO));
                     shared.counters.publish(&counts);
+                    if shared.records.is_some() {
+                        crate::dump::worker::refresh_clock();
+                    }
                 }
                 let task = if tick % self.interval == 0 {
                     shared.remote.pop().ok().or_else(pop_local)
@@ -451,6 +467,9 @@ impl<D: Driver> CurrentThread<D> {
                     }
                 }
                 busy_since = Some(std::time::Instant::now());
+                if shared.records.is_some() {
+                    crate::dump::worker::refresh_clock();
+                }
                 if let Some(hook) = &self.on_unpark {
                     hook();
                 }

@@ -14,6 +14,8 @@ use zokio_core::sync::Arc;
 use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 
 use crate::blocking::BlockingPool;
+use crate::dump::Recordable;
+use crate::dump::records::TaskRecords;
 use crate::metrics::WorkerCounters;
 use crate::owned::OwnedTasks;
 use crate::shutdown::RunState;
@@ -33,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) counters: WorkerCounters,
     /// The poll in progress, for the stall watchdog (if on).
     pub(crate) poll_marks: Option<crate::stall::PollMarks>,
+    /// The live tasks' records, for dumps and the watchdog (if on).
+    pub(crate) records: Option<Arc<TaskRecords>>,
     /// The runtime's other layers, entered with the scheduler.
     pub(crate) layers: Handles,
 }
@@ -59,6 +63,13 @@ struct TaskSchedule(Arc<Shared>);
 impl Schedule for TaskSchedule {
     fn schedule(&self, task: Runnable, _hint: ScheduleHint) {
         self.0.schedule(task);
+    }
+}
+
+impl Recordable for TaskSchedule {
+    #[inline]
+    fn records(&self) -> Option<&TaskRecords> {
+        self.0.records.as_deref()
     }
 }
 
@@ -113,7 +124,7 @@ impl Shared {
 
 /// Spawns a `Send` future onto the scheduler `shared` points to; `shared`
 /// becomes the task's schedule handle.
-#[cfg_attr(feature = "tracing", track_caller)]
+#[track_caller]
 pub(crate) fn spawn<F>(
     shared: Arc<Shared>,
     builder: Builder<'_>,
@@ -125,9 +136,11 @@ where
 {
     // The closure below would lose the spawn location.
     let builder = builder.at_caller();
+    let location = std::panic::Location::caller();
     with_local(Some(Arc::as_ptr(&shared)), |local| match local {
         Some(local) => {
-            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared));
+            let (runnable, handle) =
+                crate::dump::spawn(builder, future, TaskSchedule(shared), location);
             if !local.shared.state.is_running() {
                 drop(runnable); // shut down: cancelled, and the handle reports it
                 return handle;
@@ -136,7 +149,8 @@ where
             handle
         }
         None => {
-            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared.clone()));
+            let (runnable, handle) =
+                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()), location);
             if !shared.state.is_running() {
                 drop(runnable);
                 return handle;

@@ -4,6 +4,7 @@
 
 mod block_in_place;
 mod driver_cell;
+mod dump;
 mod inbox;
 mod lifo;
 mod owned;

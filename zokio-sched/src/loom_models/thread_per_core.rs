@@ -37,6 +37,7 @@ fn worker(unpark: impl Fn() + Send + Sync + 'static) -> Arc<current::Shared> {
         owns_blocking: false,
         counters: WorkerCounters::default(),
         poll_marks: None,
+        records: None,
         layers: Handles::new(),
     })
 }

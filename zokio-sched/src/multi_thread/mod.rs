@@ -106,6 +106,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             exited: Condvar::new(),
             stand_in: Mutex::new(None),
             poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(workers)),
+            records: config.records(0),
         });
         let mut rt = MultiThread {
             context: Handle::from(shared.clone()).context(),
@@ -144,7 +145,8 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             }
         }
         if let (Some(watch), Some(marks)) = (&config.stall, &rt.shared.poll_marks) {
-            match crate::stall::Watchdog::start(watch, marks.clone()) {
+            let records = rt.shared.records.clone();
+            match crate::stall::Watchdog::start(watch, marks.clone(), 0, records) {
                 Ok(watchdog) => rt._watchdog = Some(watchdog),
                 Err(err) => {
                     shutdown::shutdown(&mut rt, None);
@@ -158,7 +160,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
 
 impl<D: Driver> MultiThread<D> {
     /// Spawns `future`; see [`Handle::spawn`].
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

@@ -20,6 +20,8 @@ use zokio_core::{Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
 use super::lend::Lend;
 
 use crate::blocking::BlockingPool;
+use crate::dump::Recordable;
+use crate::dump::records::TaskRecords;
 use crate::idle::Idle;
 use crate::inbox::Inbox;
 use crate::lifo::LifoSlot;
@@ -74,6 +76,8 @@ pub(crate) struct Shared {
     pub(crate) stand_in: Mutex<Option<StartStandIn>>,
     /// Each worker's poll in progress, for the stall watchdog (if on).
     pub(crate) poll_marks: Option<crate::stall::PollMarks>,
+    /// The live tasks' records, for dumps and the watchdog (if on).
+    pub(crate) records: Option<Arc<TaskRecords>>,
 }
 
 /// A task's schedule handle: one pointer.
@@ -83,6 +87,13 @@ impl Schedule for TaskSchedule {
     #[inline]
     fn schedule(&self, task: Runnable, hint: ScheduleHint) {
         self.0.schedule(task, hint);
+    }
+}
+
+impl Recordable for TaskSchedule {
+    #[inline]
+    fn records(&self) -> Option<&TaskRecords> {
+        self.0.records.as_deref()
     }
 }
 
@@ -272,7 +283,7 @@ impl Shared {
 /// Spawns `future` onto the scheduler `shared` points to; `shared` becomes
 /// the task's schedule handle.
 #[inline]
-#[cfg_attr(feature = "tracing", track_caller)]
+#[track_caller]
 pub(crate) fn spawn<F>(
     shared: Arc<Shared>,
     builder: Builder<'_>,
@@ -284,9 +295,11 @@ where
 {
     // The closure below would lose the spawn location.
     let builder = builder.at_caller();
+    let location = std::panic::Location::caller();
     with_worker(Arc::as_ptr(&shared), |cx| match cx {
         Some(cx) => {
-            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared));
+            let (runnable, handle) =
+                crate::dump::spawn(builder, future, TaskSchedule(shared), location);
             if !cx.shared.is_running() {
                 // Shut down: cancelled at once; the handle reports it.
                 drop(runnable);
@@ -298,7 +311,8 @@ where
             handle
         }
         None => {
-            let (runnable, handle) = builder.spawn(future, TaskSchedule(shared.clone()));
+            let (runnable, handle) =
+                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()), location);
             if !shared.is_running() {
                 drop(runnable);
                 return handle;

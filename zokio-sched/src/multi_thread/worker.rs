@@ -13,6 +13,7 @@ use zokio_core::{Driver, ThreadParker};
 use super::lend::Lend;
 use super::shared::{Parts, RING, Shared, WorkerContext};
 use crate::driver_cell::DriverCell;
+use crate::dump::{self, worker::WorkerRecords};
 use crate::lifo::{LifoNext, LifoSlot};
 use crate::metrics::LocalCounts;
 use crate::queue::LocalQueue;
@@ -70,6 +71,8 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         parker: RefCell::new(parker),
     };
     let mut core = Core::new(&shared, index, driver, None);
+    let records = shared.records.clone().map(|r| WorkerRecords::new(r, index));
+    let in_records = records.as_ref().map(WorkerRecords::enter);
     context::set_worker(&cx, || {
         shared.cpus.note(index);
         core.run(&shared, &cx);
@@ -85,6 +88,8 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         }
         core.publish(&shared, &cx);
     });
+    drop(in_records);
+    drop(records);
     drop(cx);
     drop(core);
     drop(entered);
@@ -122,10 +127,14 @@ pub(super) fn stand_in<D: Driver>(
         parker: RefCell::new(parts.parker),
     };
     let mut core = Core::new(&shared, index, driver, Some(lend.clone()));
+    let records = shared.records.clone().map(|r| WorkerRecords::new(r, index));
+    let in_records = records.as_ref().map(WorkerRecords::enter);
     context::set_worker(&cx, || {
         core.run(&shared, &cx);
         core.settle(&shared, &cx);
     });
+    drop(in_records);
+    drop(records);
     drop(runtime);
     let WorkerContext { queue, parker, .. } = cx;
     lend.give_back(Parts {
@@ -232,6 +241,9 @@ impl<D: Driver> Core<D> {
     /// it without blocking so I/O and timers progress while all are busy.
     fn maintenance(&mut self, shared: &Shared, cx: &WorkerContext) {
         self.publish(shared, cx);
+        if shared.records.is_some() {
+            dump::worker::refresh_clock();
+        }
         shared.cpus.note(self.index);
         if let Some(mut driver) = self.driver.try_take() {
             // Placement needs another worker awake to take what we hand it;
@@ -417,6 +429,9 @@ impl<D: Driver> Core<D> {
         self.sleep_until_work(shared, cx);
         inbox.wake();
         self.busy_since = std::time::Instant::now();
+        if shared.records.is_some() {
+            dump::worker::refresh_clock();
+        }
         shared.cpus.note(self.index);
         if let Some(hook) = &shared.on_unpark {
             hook();

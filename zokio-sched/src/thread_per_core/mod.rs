@@ -123,6 +123,7 @@ impl ThreadPerCore {
                 driver,
                 worker_config,
                 Some(pool.clone()),
+                i,
             )?);
         }
         let workers = schedulers.iter().map(|s| s.shared.clone()).collect();
@@ -170,7 +171,7 @@ impl ThreadPerCore {
 
     /// Spawns a `Send` future: onto this thread's worker if called on one,
     /// else onto the next worker in turn.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -181,7 +182,7 @@ impl ThreadPerCore {
 
     /// Spawns a `Send` future onto worker `worker` (from 0 to
     /// `num_workers() - 1`), or fails with `InvalidInput` for another index.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn_on<F>(&self, worker: usize, future: F) -> io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,

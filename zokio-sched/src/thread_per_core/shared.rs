@@ -104,7 +104,7 @@ impl Shared {
 
 /// Spawns onto the worker `worker`: into its local queue on its own thread,
 /// into its inbox (remote queue) from anywhere else.
-#[cfg_attr(feature = "tracing", track_caller)]
+#[track_caller]
 pub(crate) fn spawn_on<F>(
     worker: &Arc<current::Shared>,
     builder: Builder<'_>,

@@ -420,6 +420,38 @@ impl Builder {
         self
     }
 
+    /// Keeps a record of every live task, so that
+    /// [`Handle::dump`](super::Handle::dump) can list them (id, name, spawn
+    /// location, state, polls, time since the last poll) on the running
+    /// runtime, from anywhere, a task of its own included. Off by default:
+    /// then spawns and polls do exactly what they do without it. On, a spawn
+    /// takes a record from its worker's cache and a poll stamps it with a
+    /// few plain stores, no lock and no clock read (see
+    /// [`runtime::dump`](super::dump)). With the stall watchdog on too, its
+    /// reports carry the stuck task's name and spawn location from them.
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_multi_thread().enable_task_dump().build()?;
+    /// let dump = rt.block_on(async {
+    ///     let idle = zokio::task::Builder::new()
+    ///         .name("forever")
+    ///         .spawn(std::future::pending::<()>())?;
+    ///     zokio::task::yield_now().await;
+    ///     let dump = zokio::runtime::Handle::current().dump()?;
+    ///     idle.abort();
+    ///     Ok::<_, std::io::Error>(dump)
+    /// })?;
+    /// let task = &dump.tasks()[0];
+    /// assert_eq!(task.name.as_deref(), Some("forever"));
+    /// assert_eq!(task.location.file(), file!());
+    /// println!("{dump}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn enable_task_dump(&mut self) -> &mut Self {
+        self.config.task_dump = true;
+        self
+    }
+
     /// Enables the reactor: TCP, UDP and Unix sockets.
     pub fn enable_io(&mut self) -> &mut Self {
         self.enable_io = true;
@@ -500,6 +532,7 @@ impl std::fmt::Debug for Builder {
             .field("enable_time", &self.enable_time)
             .field("start_paused", &self.start_paused)
             .field("max_io_events_per_tick", &self.max_io_events_per_tick)
+            .field("task_dump", &self.config.task_dump)
             .finish()
     }
 }

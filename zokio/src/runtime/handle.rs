@@ -141,7 +141,7 @@ impl Handle {
     }
 
     /// Spawns a task onto the runtime.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -162,7 +162,7 @@ impl Handle {
     /// assert!(rt.handle().spawn_on(2, async {}).is_err());
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn_on<F>(&self, worker: usize, future: F) -> std::io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,
@@ -228,6 +228,45 @@ impl Handle {
                 .ok()
                 .map(|time| time.metrics()),
         )
+    }
+
+    /// The runtime's live tasks: for each its id, name, spawn location,
+    /// state (scheduled, idle, or running and on which worker), poll count
+    /// and time since its last poll. `Display` writes one line per task.
+    ///
+    /// The dump reads the task records the workers keep, without stopping
+    /// them, so it can be taken anywhere, from a task of this runtime (an
+    /// HTTP handler, a signal handler task) included, on any platform. Each
+    /// task alive throughout the call is listed, with its state as it was
+    /// when its record was read. See [`runtime::dump`](super::dump) for
+    /// what is recorded and what is not.
+    ///
+    /// # Errors
+    ///
+    /// `Unsupported` on a runtime built without
+    /// [`Builder::enable_task_dump`](super::Builder::enable_task_dump) (or
+    /// the stall watchdog).
+    ///
+    /// ```
+    /// use zokio::runtime::dump::TaskState;
+    ///
+    /// let rt = zokio::runtime::Builder::new_current_thread().enable_task_dump().build()?;
+    /// let (tx, rx) = zokio::sync::oneshot::channel::<()>();
+    /// let waiting = rt.spawn(async move { rx.await.ok() });
+    /// rt.block_on(zokio::task::yield_now()); // let it start waiting
+    /// let dump = rt.handle().dump()?;
+    /// let task = dump.task(waiting.id()).unwrap();
+    /// assert_eq!(task.state, TaskState::Idle);
+    /// assert_eq!(task.polls, 1);
+    /// tx.send(()).unwrap();
+    /// rt.block_on(waiting).unwrap();
+    ///
+    /// let off = zokio::runtime::Builder::new_current_thread().build()?;
+    /// assert_eq!(off.handle().dump().unwrap_err().kind(), std::io::ErrorKind::Unsupported);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump(&self) -> std::io::Result<super::dump::Dump> {
+        self.scheduler.dump()
     }
 
     /// Makes the runtime current on this thread (so `zokio::spawn`, timers

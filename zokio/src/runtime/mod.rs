@@ -27,6 +27,7 @@
 
 mod builder;
 mod driver;
+pub mod dump;
 mod handle;
 mod metrics;
 mod scheduler;
@@ -215,7 +216,7 @@ impl<S: Scheduler> Runtime<S> {
     }
 
     /// Spawns a task onto the runtime.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -247,6 +248,17 @@ impl<S: Scheduler> Runtime<S> {
     /// A snapshot of the runtime's counters.
     pub fn metrics(&self) -> RuntimeMetrics {
         self.handle.metrics()
+    }
+
+    /// The runtime's live tasks; see [`Handle::dump`].
+    ///
+    /// ```
+    /// let rt = zokio::runtime::Builder::new_multi_thread().enable_task_dump().build()?;
+    /// assert!(rt.dump()?.tasks().is_empty());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump(&self) -> io::Result<dump::Dump> {
+        self.handle.dump()
     }
 
     /// Cancels every task, then waits at most `timeout` for the runtime's

@@ -18,7 +18,7 @@ pub trait Scheduler: sealed::Sealed {
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 
     /// Spawns a task.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -62,7 +62,7 @@ impl Scheduler for DefaultScheduler {
         }
     }
     #[inline]
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -116,7 +116,7 @@ impl<D: Driver + Send + 'static> Scheduler for MultiThread<D> {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         MultiThread::block_on(self, future)
     }
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -142,7 +142,7 @@ impl<D: Driver + 'static> Scheduler for CurrentThread<D> {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         CurrentThread::block_on(self, future)
     }
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

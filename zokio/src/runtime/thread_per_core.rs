@@ -46,7 +46,7 @@ impl Scheduler for ThreadPerCore {
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         ThreadPerCore::block_on(self, future)
     }
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

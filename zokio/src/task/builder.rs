@@ -59,7 +59,7 @@ impl<'a> Builder<'a> {
     /// # Errors
     ///
     /// None today; the `Result` is Tokio's signature.
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn spawn_on<F>(self, future: F, handle: &Handle) -> io::Result<JoinHandle<F::Output>>
     where
         F: Future + Send + 'static,

@@ -1,0 +1,171 @@
+//! One task's record: what a dump shows of it, in atomics that the task's
+//! own spawn, polls and wakes write and that any thread may read.
+//!
+//! A record is reused by a later task once its task ends, so a reader
+//! validates what it read by the id, as a seqlock's reader does by its
+//! sequence: it loads the id, the fields, then the id again, and keeps the
+//! fields only if both ids match and are not zero. Every store is `Release`
+//! and every load `Acquire`, so a reader that sees any field written by a
+//! later task also sees that the id changed (the old task's `id = 0` happens
+//! before each of the new task's stores). Ids are never reused, so an id
+//! read twice is one task.
+
+use std::panic::Location;
+use std::ptr;
+
+use zokio_core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+
+/// `activity`'s low bits: the state.
+const STATE_BITS: u32 = 16;
+const STATE_MASK: u64 = (1 << STATE_BITS) - 1;
+const SCHEDULED: u64 = 0;
+const IDLE: u64 = 1;
+/// `RUNNING + w`: being polled on worker `w`.
+const RUNNING: u64 = 2;
+/// `last_poll_us` of a task never polled.
+pub(crate) const NEVER: u64 = u64::MAX;
+
+/// What a reader took from a record; see [`Record::read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sample {
+    pub(crate) id: u64,
+    pub(crate) location: &'static Location<'static>,
+    /// Null for an unnamed task; the caller reads it under the names lock.
+    pub(crate) name: *const String,
+    pub(crate) state: SampleState,
+    pub(crate) polls: u64,
+    /// Microseconds since the records' epoch, or [`NEVER`].
+    pub(crate) last_poll_us: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SampleState {
+    Scheduled,
+    Idle,
+    Running(usize),
+}
+
+/// One task's record, on a cache line of its own: the tasks of different
+/// workers never write the same line.
+#[repr(align(64))]
+pub(crate) struct Record {
+    /// The task's id; zero while the record is free.
+    id: AtomicU64,
+    /// Where the task was spawned (only `&'static` locations are stored).
+    location: AtomicPtr<Location<'static>>,
+    /// A boxed copy of the task's name, or null; freed under the records'
+    /// names lock (see `TaskRecords`).
+    pub(super) name: AtomicPtr<String>,
+    /// `polls << STATE_BITS | state`. Written by whoever holds the task at
+    /// the moment (the thread polling it, the thread that woke it): those
+    /// moments never overlap, so a plain load and store, not an RMW.
+    activity: AtomicU64,
+    /// The polling worker's coarse clock at the last poll's start.
+    last_poll_us: AtomicU64,
+    /// The next free record while this one is on the free stack (index + 1).
+    pub(super) next_free: AtomicU32,
+}
+
+impl Default for Record {
+    fn default() -> Record {
+        Record {
+            id: AtomicU64::new(0),
+            location: AtomicPtr::new(ptr::null_mut()),
+            name: AtomicPtr::new(ptr::null_mut()),
+            activity: AtomicU64::new(SCHEDULED),
+            last_poll_us: AtomicU64::new(NEVER),
+            next_free: AtomicU32::new(0),
+        }
+    }
+}
+
+impl Record {
+    /// Fills a record just taken from the free ones, for the task `id`
+    /// spawned at `location`, and makes it visible (the id last).
+    pub(crate) fn publish(
+        &self,
+        id: u64,
+        location: &'static Location<'static>,
+        name: Option<&str>,
+    ) {
+        self.location
+            .store(ptr::from_ref(location).cast_mut(), Ordering::Release);
+        self.activity.store(SCHEDULED, Ordering::Release);
+        self.last_poll_us.store(NEVER, Ordering::Release);
+        if let Some(name) = name {
+            let boxed = Box::into_raw(Box::new(name.to_owned()));
+            self.name.store(boxed, Ordering::Release);
+        }
+        self.id.store(id, Ordering::Release);
+    }
+
+    /// A poll starts on worker `worker`, at `now_us` by its coarse clock.
+    #[inline]
+    pub(crate) fn begin_poll(&self, worker: usize, now_us: u64) {
+        let polls = self.activity.load(Ordering::Relaxed) >> STATE_BITS;
+        let state = RUNNING + worker as u64;
+        self.activity
+            .store(((polls + 1) << STATE_BITS) | state, Ordering::Release);
+        self.last_poll_us.store(now_us, Ordering::Release);
+    }
+
+    /// A poll returned `Pending`.
+    #[inline]
+    pub(crate) fn end_poll(&self) {
+        self.set_state(IDLE);
+    }
+
+    /// The task was handed to its scheduler.
+    #[inline]
+    pub(crate) fn mark_scheduled(&self) {
+        self.set_state(SCHEDULED);
+    }
+
+    #[inline]
+    fn set_state(&self, state: u64) {
+        let activity = self.activity.load(Ordering::Relaxed);
+        self.activity
+            .store((activity & !STATE_MASK) | state, Ordering::Release);
+    }
+
+    /// Marks the record free: readers stop reporting it from here on.
+    pub(super) fn retire(&self) {
+        self.id.store(0, Ordering::Release);
+    }
+
+    /// The task id if the record is in use.
+    pub(crate) fn id(&self) -> u64 {
+        self.id.load(Ordering::Acquire)
+    }
+
+    /// What the record holds, if it held one task throughout the read.
+    pub(crate) fn read(&self) -> Option<Sample> {
+        let id = self.id.load(Ordering::Acquire);
+        if id == 0 {
+            return None;
+        }
+        let location = self.location.load(Ordering::Acquire);
+        let name = self.name.load(Ordering::Acquire).cast_const();
+        let activity = self.activity.load(Ordering::Acquire);
+        let last_poll_us = self.last_poll_us.load(Ordering::Acquire);
+        // The loads above are `Acquire`: this one cannot move before them.
+        if self.id.load(Ordering::Acquire) != id || location.is_null() {
+            return None;
+        }
+        let state = match activity & STATE_MASK {
+            SCHEDULED => SampleState::Scheduled,
+            IDLE => SampleState::Idle,
+            running => SampleState::Running((running - RUNNING) as usize),
+        };
+        Some(Sample {
+            id,
+            // SAFETY: only `&'static Location`s are ever stored here, and
+            // this one is not null.
+            location: unsafe { &*location },
+            name,
+            state,
+            polls: activity >> STATE_BITS,
+            last_poll_us,
+        })
+    }
+}

@@ -1,0 +1,68 @@
+//! The task records behind dumps: a reader racing with a task's end and the
+//! record's reuse by the next task sees the first task whole, the second
+//! whole, or nothing, never one task's id with the other's fields; and the
+//! shared free stack, pushed and popped from several threads, hands each
+//! record to one task at a time.
+
+use std::panic::Location;
+
+use loom::sync::Arc;
+use loom::thread;
+
+use crate::dump::records::TaskRecords;
+
+#[test]
+fn a_reader_never_mixes_two_tasks_of_one_record() {
+    loom::model(|| {
+        let records = Arc::new(TaskRecords::new(0));
+        let (first_at, second_at) = (Location::caller(), Location::caller());
+        let index = records.take();
+        records.record(index).publish(1, first_at, None);
+        let worker = {
+            let records = records.clone();
+            thread::spawn(move || {
+                records.give_back(index);
+                let again = records.take();
+                assert_eq!(again, index, "the freed record is the only free one");
+                records.record(again).publish(2, second_at, None);
+            })
+        };
+        match records.record(index).read() {
+            None => {}
+            Some(s) if s.id == 1 => assert!(std::ptr::eq(s.location, first_at)),
+            Some(s) if s.id == 2 => assert!(std::ptr::eq(s.location, second_at)),
+            Some(s) => panic!("a task never published: {s:?}"),
+        }
+        worker.join().unwrap();
+    });
+}
+
+#[test]
+fn the_free_stack_hands_each_record_to_one_taker() {
+    loom::model(|| {
+        let records = Arc::new(TaskRecords::new(0));
+        let (a, b) = (records.take(), records.take());
+        records.push_shared(&[a, b]);
+        let racer = {
+            let records = records.clone();
+            thread::spawn(move || {
+                let mine = records.pop_shared();
+                if let Some(index) = mine {
+                    records.push_shared(&[index]);
+                }
+                records.pop_shared()
+            })
+        };
+        let mine = records.pop_shared();
+        let theirs = racer.join().unwrap();
+        let mut rest = Vec::new();
+        records.take_shared(&mut rest);
+        let mut all: Vec<u32> = mine.into_iter().chain(theirs).chain(rest).collect();
+        all.sort();
+        assert_eq!(
+            all,
+            [a.min(b), a.max(b)],
+            "a record lost or handed out twice"
+        );
+    });
+}
