@@ -70,10 +70,9 @@ struct Slot {
 
 impl Slot {
     fn records(&self) -> &TaskRecords {
-        // SAFETY: the task's schedule handle keeps the scheduler state that
-        // owns the records alive until after the task's future is dropped
-        // (async-task drops the schedule handle last), and `Slot` lives in
-        // the future.
+        // `Slot` lives in the future; async-task drops the schedule handle,
+        // which keeps the scheduler state owning the records alive, last.
+        // SAFETY: so the records outlive every `Slot` pointing into them.
         unsafe { self.records.as_ref() }
     }
 }
