@@ -137,9 +137,12 @@ fn cargo(args: &[&str]) -> Command {
 fn run(cmd: &mut Command) -> Result {
     let shown = show(cmd);
     eprintln!("\n==> {shown}");
+    let started = Instant::now();
     let status = cmd
         .status()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    // Each step's time, so a slow CI run shows where its minutes went.
+    eprintln!("<== {:.0?}: {shown}", started.elapsed());
     if status.success() {
         Ok(())
     } else {
