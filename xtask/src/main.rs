@@ -227,7 +227,8 @@ fn ci() -> Result {
         "-D",
         "warnings",
     ]))?;
-    if has_nextest() {
+    let nextest = has_nextest();
+    if nextest {
         run(&mut cargo(&[
             "nextest",
             "run",
@@ -240,22 +241,25 @@ fn ci() -> Result {
         run(&mut cargo(&["test", "--workspace", all]))?;
     }
     // The fs tests once more with the ring off: files then run on the
-    // blocking pool, the backend of kernels without io_uring.
-    let mut blocking_fs = cargo(&["test", "-p", "zokio", all]);
-    for test in FS_TESTS {
-        blocking_fs.args(["--test", test]);
-    }
+    // blocking pool, the backend of kernels without io_uring. The backend
+    // is read at run time, so nextest reuses the workspace build above.
+    let mut blocking_fs = if nextest {
+        let mut filter = FS_TESTS
+            .iter()
+            .map(|t| format!("binary({t})"))
+            .collect::<Vec<_>>();
+        filter.push("(package(zokio-io) & (kind(lib) | binary(fs_standalone)))".into());
+        let mut cmd = cargo(&["nextest", "run", "--workspace", all, "-E"]);
+        cmd.arg(filter.join(" | "));
+        cmd
+    } else {
+        let mut cmd = cargo(&["test", "--workspace", all]);
+        for test in FS_TESTS.iter().chain(&["fs_standalone"]) {
+            cmd.args(["--test", test]);
+        }
+        cmd
+    };
     run(blocking_fs.env("ZOKIO_FS_BACKEND", "blocking"))?;
-    run(cargo(&[
-        "test",
-        "-p",
-        "zokio-io",
-        all,
-        "--lib",
-        "--test",
-        "fs_standalone",
-    ])
-    .env("ZOKIO_FS_BACKEND", "blocking"))?;
     // Task sizes depend on async-task's `std` feature, which the workspace
     // build unifies on through peers' dev-dependencies: measure them in the
     // graph a zokio user gets (see zokio-core/tests/task_size.rs).
