@@ -655,7 +655,7 @@ fn send_in_waker_drop() {
 async fn receiver_recv_is_cooperative() {
     let (tx, mut rx) = broadcast::channel(8);
 
-    tokio::select! {
+    zokio::select! {
         biased;
         _ = async {
             for _ in 0..LOOP_CAP {

@@ -274,7 +274,7 @@ mod zokio_own {
     #[test]
     fn a_panicking_initializer_lets_a_waiter_initialize() {
         let cell = OnceCell::new();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = zokio::sync::oneshot::channel::<()>();
         let mut first = spawn(cell.get_or_init(|| async {
             rx.await.unwrap();
             panic!("initializer failed")
@@ -291,7 +291,7 @@ mod zokio_own {
     #[test]
     fn an_initializer_error_lets_a_waiter_initialize() {
         let cell = OnceCell::new();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = zokio::sync::oneshot::channel::<()>();
         let mut first = spawn(cell.get_or_try_init(|| async {
             rx.await.unwrap();
             Err::<u32, _>("failed")
@@ -323,7 +323,7 @@ mod zokio_own {
     #[test]
     fn waiters_all_complete_when_the_value_is_set() {
         let cell = OnceCell::new();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = zokio::sync::oneshot::channel::<()>();
         let mut init = spawn(cell.get_or_init(|| async {
             rx.await.unwrap();
             1

@@ -380,7 +380,7 @@ async fn receiver_changed_is_cooperative() {
 
     drop(tx);
 
-    tokio::select! {
+    zokio::select! {
         biased;
         _ = async {
             for _ in 0..LOOP_CAP {
@@ -396,7 +396,7 @@ async fn receiver_changed_is_cooperative() {
 async fn receiver_changed_is_cooperative_ok() {
     let (tx, mut rx) = watch::channel(());
 
-    tokio::select! {
+    zokio::select! {
         biased;
         _ = async {
             for _ in 0..LOOP_CAP {
@@ -415,7 +415,7 @@ async fn receiver_wait_for_is_cooperative() {
 
     drop(tx);
 
-    tokio::select! {
+    zokio::select! {
         biased;
         _ = async {
             for _ in 0..LOOP_CAP {
@@ -431,7 +431,7 @@ async fn receiver_wait_for_is_cooperative() {
 async fn receiver_wait_for_is_cooperative_ok() {
     let (tx, mut rx) = watch::channel(0);
 
-    tokio::select! {
+    zokio::select! {
         biased;
         _ = async {
             for _ in 0..LOOP_CAP {
@@ -450,7 +450,7 @@ async fn sender_closed_is_cooperative() {
 
     drop(rx);
 
-    tokio::select! {
+    zokio::select! {
         _ = async {
             for _ in 0..LOOP_CAP {
                 tx.closed().await;
