@@ -124,6 +124,7 @@ pub mod future;
 // The buffered adapters draw on zokio-mem's pools, which `--cfg loom` leaves out.
 #[cfg(not(loom))]
 pub mod io;
+mod pin;
 pub mod runtime;
 mod select;
 pub mod stream;

@@ -5,7 +5,7 @@
 #![cfg(not(loom))]
 #![warn(rust_2018_idioms)]
 
-use tokio::pin;
+use zokio::pin;
 use zokio::sync::oneshot;
 use zokio::sync::{CancellationToken, WaitForCancellationFuture};
 
