@@ -255,20 +255,6 @@ fn spawn_many_remote<R: Runtime>(rt: &R, sizes: Sizes) {
     assert_eq!(sum, sizes.spawn_many * (sizes.spawn_many - 1) / 2);
 }
 
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
-
 fn yield_many<R: Runtime>(rt: &R, sizes: Sizes) {
     let s = rt.spawner();
     let yields = sizes.yields;
@@ -276,7 +262,7 @@ fn yield_many<R: Runtime>(rt: &R, sizes: Sizes) {
         .map(|_| {
             s.spawn(async move {
                 for _ in 0..yields {
-                    YieldOnce(false).await;
+                    YieldOnce::new().await;
                 }
             })
         })

@@ -8,29 +8,67 @@
 //! Without that cfg, Tokio emits nothing and the comparison would be void:
 //! the bench says so and reports no row.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tracing_subscriber::layer::SubscriberExt;
-use zokio_bench::{Better, Runner, time};
+use zokio_bench::{Better, Runner, YieldOnce, time};
 
-/// Pending once after waking itself: one yield.
-struct YieldOnce(bool);
+/// The two workloads, written once over a runtime's crate name, as a user
+/// of that runtime writes them; each returns µs per run.
+macro_rules! workloads_on {
+    ($module:ident, $rt:ident) => {
+        mod $module {
+            use super::*;
 
-impl Future for YieldOnce {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
+            pub fn spawn_many(rt: &$rt::runtime::Runtime, n: usize) -> f64 {
+                micros(time(|| {
+                    rt.block_on(rt.spawn(async move {
+                        let count = Arc::new(AtomicUsize::new(0));
+                        let tasks: Vec<_> = (0..n)
+                            .map(|_| {
+                                let count = count.clone();
+                                $rt::spawn(async move {
+                                    count.fetch_add(1, Ordering::Relaxed);
+                                })
+                            })
+                            .collect();
+                        for t in tasks {
+                            let _ = t.await;
+                        }
+                        assert_eq!(count.load(Ordering::Relaxed), n);
+                    }))
+                }))
+            }
+
+            pub fn yield_many(rt: &$rt::runtime::Runtime, tasks: usize, yields: usize) -> f64 {
+                micros(time(|| {
+                    let tasks: Vec<_> = (0..tasks)
+                        .map(|_| {
+                            rt.spawn(async move {
+                                for _ in 0..yields {
+                                    YieldOnce::new().await;
+                                }
+                            })
+                        })
+                        .collect();
+                    rt.block_on(async move {
+                        for t in tasks {
+                            let _ = t.await;
+                        }
+                    })
+                }))
+            }
         }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
+    };
+}
+
+workloads_on!(on_zokio, zokio);
+workloads_on!(on_tokio, tokio);
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
 }
 
 /// Runs console-subscriber's aggregator on a thread of its own (its own
@@ -76,7 +114,6 @@ pub fn main() {
         .build()
         .expect("tokio runtime");
     println!("traced workloads (console-subscriber's layer), {workers} workers per runtime");
-    let micros = |d: Duration| d.as_secs_f64() * 1e6;
 
     runner.compare(
         "spawn_many (traced)",
@@ -85,51 +122,14 @@ pub fn main() {
         vec![
             (
                 "zokio-tracing",
-                Box::new(|| {
-                    micros(time(|| {
-                        zokio.block_on(zokio.spawn(async move {
-                            let count = Arc::new(AtomicUsize::new(0));
-                            let tasks: Vec<_> = (0..spawn_n)
-                                .map(|_| {
-                                    let count = count.clone();
-                                    zokio::spawn(async move {
-                                        count.fetch_add(1, Ordering::Relaxed);
-                                    })
-                                })
-                                .collect();
-                            for t in tasks {
-                                let _ = t.await;
-                            }
-                            assert_eq!(count.load(Ordering::Relaxed), spawn_n);
-                        }))
-                    }))
-                }),
+                Box::new(|| on_zokio::spawn_many(&zokio, spawn_n)),
             ),
             (
                 "tokio-unstable-tracing",
-                Box::new(|| {
-                    micros(time(|| {
-                        tokio.block_on(tokio.spawn(async move {
-                            let count = Arc::new(AtomicUsize::new(0));
-                            let tasks: Vec<_> = (0..spawn_n)
-                                .map(|_| {
-                                    let count = count.clone();
-                                    tokio::spawn(async move {
-                                        count.fetch_add(1, Ordering::Relaxed);
-                                    })
-                                })
-                                .collect();
-                            for t in tasks {
-                                let _ = t.await;
-                            }
-                            assert_eq!(count.load(Ordering::Relaxed), spawn_n);
-                        }))
-                    }))
-                }),
+                Box::new(|| on_tokio::spawn_many(&tokio, spawn_n)),
             ),
         ],
     );
-
     runner.compare(
         "yield_many (traced)",
         "µs",
@@ -137,45 +137,11 @@ pub fn main() {
         vec![
             (
                 "zokio-tracing",
-                Box::new(|| {
-                    micros(time(|| {
-                        let tasks: Vec<_> = (0..yield_tasks)
-                            .map(|_| {
-                                zokio.spawn(async move {
-                                    for _ in 0..yields {
-                                        YieldOnce(false).await;
-                                    }
-                                })
-                            })
-                            .collect();
-                        zokio.block_on(async move {
-                            for t in tasks {
-                                let _ = t.await;
-                            }
-                        })
-                    }))
-                }),
+                Box::new(|| on_zokio::yield_many(&zokio, yield_tasks, yields)),
             ),
             (
                 "tokio-unstable-tracing",
-                Box::new(|| {
-                    micros(time(|| {
-                        let tasks: Vec<_> = (0..yield_tasks)
-                            .map(|_| {
-                                tokio.spawn(async move {
-                                    for _ in 0..yields {
-                                        YieldOnce(false).await;
-                                    }
-                                })
-                            })
-                            .collect();
-                        tokio.block_on(async move {
-                            for t in tasks {
-                                let _ = t.await;
-                            }
-                        })
-                    }))
-                }),
+                Box::new(|| on_tokio::yield_many(&tokio, yield_tasks, yields)),
             ),
         ],
     );
