@@ -109,11 +109,9 @@ impl<'a> Builder<'a> {
     }
 
     /// Names the task. The name is stored out of line, so only named tasks pay for it.
-    pub fn name(self, name: &'a str) -> Self {
-        Builder {
-            name: Some(name),
-            ..self
-        }
+    pub fn name(mut self, name: &'a str) -> Self {
+        self.name = Some(name);
+        self
     }
 
     /// Says which kind of task this is, for the `tracing` feature's spawn
