@@ -24,16 +24,17 @@ pub(crate) trait Recordable: Schedule + Send + Sync {
 }
 
 /// Spawns `future` with `schedule` as its handle, with a record if the
-/// scheduler keeps them. `location` is the spawn's (`Location::caller()` of
-/// the `#[track_caller]` spawn function: closures cannot pass theirs on).
-/// Without records this is the plain spawn; the recording one is another
-/// monomorphization, behind one branch.
+/// scheduler keeps them. The spawn location is the builder's (the caller
+/// passes it through `Builder::at_caller`, as closures cannot pass theirs
+/// on); without one, this function's caller. Without records this is the
+/// plain spawn; the recording one is another monomorphization, behind one
+/// branch.
 #[inline]
+#[track_caller]
 pub(crate) fn spawn<F, S>(
     builder: Builder<'_>,
     future: F,
     schedule: S,
-    location: &'static Location<'static>,
 ) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
@@ -42,6 +43,10 @@ where
 {
     let Some(records) = schedule.records().map(NonNull::from) else {
         return builder.spawn(future, schedule);
+    };
+    let location = match builder.location() {
+        Some(location) => location,
+        None => Location::caller(),
     };
     // SAFETY: `records` is owned by the scheduler state `schedule` keeps
     // alive, and moving `schedule` (into the task) does not move them.
