@@ -14,7 +14,10 @@
 //!
 //! Arguments every bench binary accepts: `--quick` (few rounds, small sizes:
 //! proves the harness, judges nothing), `--filter TEXT` (only workloads whose
-//! name contains TEXT), `--rounds N`.
+//! name contains TEXT), `--rounds N`, `--candidate NAME` (only the candidate
+//! of that name runs, and nothing is recorded: to profile one candidate, e.g.
+//! under callgrind, where the difference of two `--rounds` counts is the cost
+//! of the extra rounds alone).
 //!
 //! ```
 //! use zokio_bench::{Better, Runner, time};
@@ -55,6 +58,7 @@ pub type Candidate<'a> = (&'static str, Box<dyn FnMut() -> f64 + 'a>);
 pub struct Runner {
     quick: bool,
     filter: Option<String>,
+    candidate: Option<String>,
     rounds: usize,
 }
 
@@ -80,6 +84,7 @@ impl Runner {
         let mut runner = Runner {
             quick: false,
             filter: None,
+            candidate: None,
             rounds: 0,
         };
         let mut args = args.into_iter();
@@ -87,6 +92,7 @@ impl Runner {
             match arg.as_ref() {
                 "--quick" => runner.quick = true,
                 "--filter" => runner.filter = args.next().map(|f| f.as_ref().to_string()),
+                "--candidate" => runner.candidate = args.next().map(|c| c.as_ref().to_string()),
                 "--rounds" => {
                     runner.rounds = args
                         .next()
@@ -121,7 +127,8 @@ impl Runner {
 
     /// Runs `workload` on every candidate, interleaved over the rounds, and
     /// reports medians; the first candidate is Zokio. Returns the medians in
-    /// candidate order (empty if the filter skipped the workload).
+    /// candidate order (empty if the filter skipped the workload; under
+    /// `--candidate`, that candidate's alone, unrecorded).
     pub fn compare(
         &mut self,
         workload: &str,
@@ -131,6 +138,9 @@ impl Runner {
     ) -> Vec<f64> {
         if !self.wants(workload) {
             return Vec::new();
+        }
+        if let Some(only) = &self.candidate {
+            candidates.retain(|(name, _)| name == only);
         }
         let mut samples = vec![Vec::with_capacity(self.rounds); candidates.len()];
         // One untimed pass to warm caches, thread pools and lazy statics.
@@ -154,7 +164,9 @@ impl Runner {
         let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
         let names: Vec<&str> = candidates.iter().map(|(n, _)| *n).collect();
         print!("{}", table(workload, unit, better, &names, &medians));
-        self.record(workload, unit, better, &names, &medians);
+        if self.candidate.is_none() {
+            self.record(workload, unit, better, &names, &medians);
+        }
         medians
     }
 
@@ -265,6 +277,21 @@ mod tests {
         );
         assert_eq!(medians, vec![1.0, 2.0]);
         assert_eq!(order.into_inner().iter().collect::<String>(), "abababab");
+    }
+
+    #[test]
+    fn a_candidate_filter_runs_that_candidate_alone() {
+        let mut runner = Runner::from_args_iter(["--rounds", "2", "--candidate", "b"]);
+        let medians = runner.compare(
+            "w",
+            "u",
+            Better::Lower,
+            vec![
+                ("a", Box::new(|| panic!("filtered out"))),
+                ("b", Box::new(|| 2.0)),
+            ],
+        );
+        assert_eq!(medians, vec![2.0]);
     }
 
     #[test]

@@ -26,7 +26,6 @@ mod wait_registry;
 mod yield_now;
 
 use std::future::Future;
-#[cfg(feature = "tracing")]
 use std::panic::Location;
 
 use async_task::{ScheduleInfo, WithInfo};
@@ -88,11 +87,12 @@ pub fn id() -> Id {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Builder<'a> {
     name: Option<&'a str>,
-    // What only the `tracing` feature records: without it a builder is the
-    // name alone, and spawning compiles to what it was before the feature.
+    // What only the `tracing` feature records: without it a task's
+    // allocation and its spawn compile to what they were before the feature.
     #[cfg(feature = "tracing")]
     kind: TaskKind,
-    #[cfg(feature = "tracing")]
+    /// Set by `at_caller`: the one source of the spawn location for the
+    /// spawn span and for schedulers that record it (task dumps).
     location: Option<&'static Location<'static>>,
 }
 
@@ -103,7 +103,6 @@ impl<'a> Builder<'a> {
             name: None,
             #[cfg(feature = "tracing")]
             kind: TaskKind::Task,
-            #[cfg(feature = "tracing")]
             location: None,
         }
     }
@@ -138,22 +137,21 @@ impl<'a> Builder<'a> {
 
     /// Records the caller of this function (through any chain of
     /// `#[track_caller]` functions above it) as the task's spawn location,
-    /// for the `tracing` feature's spawn span. A spawn that must go through
-    /// a closure (where the caller's location is lost) calls this before
-    /// it; without the feature, the builder is returned as it is. A builder
-    /// without a recorded location takes the caller of
-    /// [`spawn`](Builder::spawn).
+    /// for the `tracing` feature's spawn span and for [`location`](Builder::location).
+    /// A spawn that must go through a closure (where the caller's location
+    /// is lost) calls this before it. A builder without a recorded location
+    /// takes the caller of [`spawn`](Builder::spawn) for the span.
     ///
     /// ```
     /// let builder = zokio_core::task::Builder::new().name("near").at_caller();
+    /// assert_eq!(builder.location().map(|l| l.line()), Some(line!() - 1));
     /// let (runnable, _handle) = builder.spawn(async {}, |_, _| {});
     /// assert_eq!(runnable.name(), Some("near"));
     /// ```
     #[inline]
-    #[cfg_attr(feature = "tracing", track_caller)]
+    #[track_caller]
     pub fn at_caller(self) -> Self {
-        #[cfg(feature = "tracing")]
-        return Builder {
+        Builder {
             // Not `unwrap_or_else(Location::caller)`: through `FnOnce` the
             // caller would be `core::ops::function`.
             location: match self.location {
@@ -161,9 +159,21 @@ impl<'a> Builder<'a> {
                 None => Some(Location::caller()),
             },
             ..self
-        };
-        #[cfg(not(feature = "tracing"))]
-        self
+        }
+    }
+
+    /// The spawn location [`at_caller`](Builder::at_caller) recorded, if it
+    /// was called.
+    ///
+    /// ```
+    /// use zokio_core::task::Builder;
+    ///
+    /// assert!(Builder::new().location().is_none());
+    /// assert_eq!(Builder::new().at_caller().location().unwrap().file(), file!());
+    /// ```
+    #[inline]
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.location
     }
 
     /// Creates a task running `future` that `schedule` will receive whenever it

@@ -134,13 +134,12 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // The closure below would lose the spawn location.
+    // The closure below would lose the spawn location: the builder keeps
+    // it, for the spawn span and the task's record alike.
     let builder = builder.at_caller();
-    let location = std::panic::Location::caller();
     with_local(Some(Arc::as_ptr(&shared)), |local| match local {
         Some(local) => {
-            let (runnable, handle) =
-                crate::dump::spawn(builder, future, TaskSchedule(shared), location);
+            let (runnable, handle) = crate::dump::spawn(builder, future, TaskSchedule(shared));
             if !local.shared.state.is_running() {
                 drop(runnable); // shut down: cancelled, and the handle reports it
                 return handle;
@@ -150,7 +149,7 @@ where
         }
         None => {
             let (runnable, handle) =
-                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()), location);
+                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()));
             if !shared.state.is_running() {
                 drop(runnable);
                 return handle;

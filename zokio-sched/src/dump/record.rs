@@ -13,6 +13,8 @@
 use std::panic::Location;
 use std::ptr;
 
+use super::records::TaskRecords;
+
 use zokio_core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 /// `activity`'s low bits: the state.
@@ -46,7 +48,8 @@ pub(crate) enum SampleState {
 }
 
 /// One task's record, on a cache line of its own: the tasks of different
-/// workers never write the same line.
+/// workers never write the same line. It knows its own number and table,
+/// so a task holds one pointer to it, and freeing it reads no other line.
 #[repr(align(64))]
 pub(crate) struct Record {
     /// The task's id; zero while the record is free.
@@ -62,12 +65,27 @@ pub(crate) struct Record {
     activity: AtomicU64,
     /// The polling worker's coarse clock at the last poll's start.
     last_poll_us: AtomicU64,
-    /// The next free record while this one is on the free stack (index + 1).
-    pub(super) next_free: AtomicU32,
+    /// The next free record while this one is on a free list (index + 1,
+    /// 0 at the end). Written as the record is freed, on the line its
+    /// `retire` just wrote, and read as it is taken, on the line `publish`
+    /// is about to write: a free list costs no line of its own.
+    pub(crate) next_free: AtomicU32,
+    /// This record's number in its table.
+    pub(crate) index: u32,
+    /// The table it is in, which outlives it (records are freed with it).
+    owner: *const TaskRecords,
 }
 
-impl Default for Record {
-    fn default() -> Record {
+// SAFETY: every field a thread may write is an atomic; `index` and `owner`
+// are written once, before the record is shared, and `owner` is only read
+// as a `&TaskRecords`, which is `Sync`.
+unsafe impl Sync for Record {}
+// SAFETY: as above.
+unsafe impl Send for Record {}
+
+impl Record {
+    /// Free record number `index` of `owner`.
+    pub(super) fn new(index: u32, owner: &TaskRecords) -> Record {
         Record {
             id: AtomicU64::new(0),
             location: AtomicPtr::new(ptr::null_mut()),
@@ -75,11 +93,19 @@ impl Default for Record {
             activity: AtomicU64::new(SCHEDULED),
             last_poll_us: AtomicU64::new(NEVER),
             next_free: AtomicU32::new(0),
+            index,
+            owner,
         }
     }
-}
 
-impl Record {
+    /// The table this record is in.
+    #[inline]
+    pub(crate) fn owner(&self) -> &TaskRecords {
+        // SAFETY: records are freed only when their table drops, so the
+        // table outlives every borrow of one of its records.
+        unsafe { &*self.owner }
+    }
+
     /// Fills a record just taken from the free ones, for the task `id`
     /// spawned at `location`, and makes it visible (the id last).
     pub(crate) fn publish(

@@ -24,16 +24,17 @@ pub(crate) trait Recordable: Schedule + Send + Sync {
 }
 
 /// Spawns `future` with `schedule` as its handle, with a record if the
-/// scheduler keeps them. `location` is the spawn's (`Location::caller()` of
-/// the `#[track_caller]` spawn function: closures cannot pass theirs on).
-/// Without records this is the plain spawn; the recording one is another
-/// monomorphization, behind one branch.
+/// scheduler keeps them. The spawn location is the builder's (the caller
+/// passes it through `Builder::at_caller`, as closures cannot pass theirs
+/// on); without one, this function's caller. Without records this is the
+/// plain spawn; the recording one is another monomorphization, behind one
+/// branch.
 #[inline]
+#[track_caller]
 pub(crate) fn spawn<F, S>(
     builder: Builder<'_>,
     future: F,
     schedule: S,
-    location: &'static Location<'static>,
 ) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
@@ -43,48 +44,51 @@ where
     let Some(records) = schedule.records().map(NonNull::from) else {
         return builder.spawn(future, schedule);
     };
+    let location = match builder.location() {
+        Some(location) => location,
+        None => Location::caller(),
+    };
     // SAFETY: `records` is owned by the scheduler state `schedule` keeps
     // alive, and moving `schedule` (into the task) does not move them.
     let owner = unsafe { records.as_ref() };
-    let index = worker::take(owner);
-    let record = NonNull::from(owner.record(index));
-    let slot = Slot { records, index };
+    let record = worker::take(owner);
+    let slot = Slot {
+        record: NonNull::from(record),
+    };
     let (runnable, handle) = builder.spawn(
         Recorded { future, slot },
         RecordedSchedule {
             inner: schedule,
-            record,
+            record: NonNull::from(record),
         },
     );
-    owner
-        .record(index)
-        .publish(runnable.id().as_u64(), location, runnable.name());
+    record.publish(runnable.id().as_u64(), location, runnable.name());
     (runnable, handle)
 }
 
 /// A task's hold on its record, given back when its future is dropped.
 struct Slot {
-    records: NonNull<TaskRecords>,
-    index: u32,
+    record: NonNull<Record>,
 }
 
 impl Slot {
-    fn records(&self) -> &TaskRecords {
+    #[inline]
+    fn record(&self) -> &Record {
         // `Slot` lives in the future; async-task drops the schedule handle,
         // which keeps the scheduler state owning the records alive, last.
         // SAFETY: so the records outlive every `Slot` pointing into them.
-        unsafe { self.records.as_ref() }
+        unsafe { self.record.as_ref() }
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        worker::give_back(self.records(), self.index);
+        worker::give_back(self.record());
     }
 }
 
-// SAFETY: `Slot` only reaches the records through `&TaskRecords`, whose
-// state is atomics and a mutex (`TaskRecords` is `Sync`), from any thread.
+// SAFETY: `Slot` only reaches its record (atomics, `Record` is `Sync`) and
+// through it the records (`TaskRecords` is `Sync`), from any thread.
 unsafe impl Send for Slot {}
 
 /// A task's future with its record. Declared future first: the future is
@@ -103,9 +107,8 @@ impl<F: Future> Future for Recorded<F> {
         // SAFETY: `future` is structurally pinned (never moved out, dropped
         // in place with `self`); `slot` is not pinned and only read.
         let this = unsafe { self.get_unchecked_mut() };
-        let records = this.slot.records();
-        let record = records.record(this.slot.index);
-        let (worker, now_us) = worker::worker_and_now(records);
+        let record = this.slot.record();
+        let (worker, now_us) = worker::worker_and_now(record.owner());
         record.begin_poll(worker, now_us);
         // SAFETY: as above, `future` stays where it is.
         let poll = unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx);

@@ -7,14 +7,17 @@
 //! go (each record validates itself, see `record`). A record is found by
 //! its index (`chunk_of`).
 //!
-//! Free records: each worker keeps a cache of its own (no atomics: see
+//! Free records are linked through their own `next_free`, written as a
+//! record is freed and read as it is taken, when its line is being written
+//! anyway. Each worker keeps free lists of its own (no atomics: see
 //! `worker`), and all threads share one stack, a Treiber stack of
 //! indices whose head carries a tag bumped on every change, so that a pop
 //! racing with a pop and a push of the same record cannot corrupt it (ABA).
-//! A worker's spawns and its tasks' ends go through its cache; only a
+//! A worker's spawns and its tasks' ends go through its lists; only a
 //! spawn from outside the workers, a task ending off them (at shutdown),
-//! and a cache that spills or runs dry touch the stack. A record never used
-//! is taken by bumping `next`.
+//! and a list that spills (one exchange, whole) or runs dry (it takes the
+//! whole stack, one exchange) touch the stack. A record never used is taken
+//! by bumping `next`.
 //!
 //! Names: a named task's record holds a boxed copy of its name. A reader
 //! copies names while it holds `names`, and a task's end frees its name
@@ -42,13 +45,14 @@ const CHUNKS: usize = 33 - FIRST_BITS as usize;
 /// A free stack head: `tag << 32 | (index + 1)`, 0 in the low half for empty.
 const INDEX_MASK: u64 = u32::MAX as u64;
 
-/// The live tasks of one scheduler (or one thread-per-core worker).
+/// The live tasks of one scheduler (or one thread-per-core worker). Its
+/// records point back to it, so it must not move once one is taken (the
+/// schedulers keep it in an `Arc`).
 pub(crate) struct TaskRecords {
     chunks: [AtomicPtr<Record>; CHUNKS],
-    /// The next never-used index.
-    next: AtomicU64,
-    /// The shared free stack (see the module doc).
-    free: AtomicU64,
+    /// What threads write (a bump, a spill): off the line of `chunks`, which
+    /// every record lookup reads.
+    shared: FreeState,
     /// Held by readers while they copy names, and by a named task's end
     /// while it frees its name.
     names: Mutex<()>,
@@ -57,6 +61,14 @@ pub(crate) struct TaskRecords {
     /// The number of this scheduler's first worker among the runtime's (a
     /// thread-per-core worker's index; 0 otherwise).
     pub(crate) first_worker: usize,
+}
+
+#[repr(align(128))]
+struct FreeState {
+    /// The next never-used index.
+    next: AtomicU64,
+    /// The shared free stack (see the module doc).
+    free: AtomicU64,
 }
 
 /// `(chunk, offset)` of the record numbered `index`.
@@ -81,8 +93,10 @@ impl TaskRecords {
     pub(crate) fn new(first_worker: usize) -> TaskRecords {
         TaskRecords {
             chunks: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
-            next: AtomicU64::new(0),
-            free: AtomicU64::new(0),
+            shared: FreeState {
+                next: AtomicU64::new(0),
+                free: AtomicU64::new(0),
+            },
             names: Mutex::new(()),
             epoch: Instant::now(),
             first_worker,
@@ -107,23 +121,23 @@ impl TaskRecords {
     }
 
     /// Takes a free record for a new task, off the workers (a worker takes
-    /// them from its cache first: `worker::take`).
-    pub(crate) fn take(&self) -> u32 {
-        self.pop_shared().unwrap_or_else(|| self.bump())
+    /// them from its lists first: `worker::take`).
+    pub(crate) fn take(&self) -> &Record {
+        let index = self.pop_shared().unwrap_or_else(|| self.bump());
+        self.record(index)
     }
 
     /// Frees the record of a task that ended (its future is dropped), off
     /// the workers (see `worker::give_back`).
-    pub(crate) fn give_back(&self, index: u32) {
-        self.release(index);
-        self.push_shared(&[index]);
+    pub(crate) fn give_back(&self, record: &Record) {
+        self.release(record);
+        self.push_chain(record, record);
     }
 
     /// Ends the record's task: readers no longer list it, and its name is
     /// freed. The record is not free until the caller puts it somewhere.
     #[inline]
-    pub(crate) fn release(&self, index: u32) {
-        let record = self.record(index);
+    pub(crate) fn release(&self, record: &Record) {
         record.retire();
         if !record.name.load(Ordering::Acquire).is_null() {
             self.free_name(record);
@@ -146,7 +160,7 @@ impl TaskRecords {
     /// A record never used before.
     #[cold]
     pub(crate) fn bump(&self) -> u32 {
-        let index = self.next.fetch_add(1, Ordering::Relaxed);
+        let index = self.shared.next.fetch_add(1, Ordering::Relaxed);
         let index = u32::try_from(index).unwrap_or_else(|_| {
             // 2^32 live tasks do not fit in any memory: this is unreachable
             // in practice, and a clear message beats a wrong record.
@@ -161,7 +175,10 @@ impl TaskRecords {
 
     #[cold]
     fn install(&self, chunk: usize) {
-        let records: Box<[Record]> = (0..chunk_len(chunk)).map(|_| Record::default()).collect();
+        let first = chunk_len(chunk) - (1 << FIRST_BITS);
+        let records: Box<[Record]> = (first..first + chunk_len(chunk))
+            .map(|index| Record::new(index as u32, self))
+            .collect();
         let new = Box::into_raw(records).cast::<Record>();
         let slot = &self.chunks[chunk];
         if slot
@@ -177,7 +194,8 @@ impl TaskRecords {
 
     /// Pops one record off the shared stack.
     pub(crate) fn pop_shared(&self) -> Option<u32> {
-        let mut head = self.free.load(Ordering::Acquire);
+        let free = &self.shared.free;
+        let mut head = free.load(Ordering::Acquire);
         loop {
             let top = (head & INDEX_MASK) as u32;
             if top == 0 {
@@ -187,21 +205,21 @@ impl TaskRecords {
             // we loaded `head`) fails the exchange: the tag has moved on.
             let next = self.record(top - 1).next_free.load(Ordering::Relaxed);
             let new = tagged(head, next);
-            match self
-                .free
-                .compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match free.compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Some(top - 1),
                 Err(seen) => head = seen,
             }
         }
     }
 
-    /// Takes the whole shared stack into `into`.
-    pub(crate) fn take_shared(&self, into: &mut Vec<u32>) {
-        let mut head = self.free.load(Ordering::Acquire);
+    /// Takes the whole shared stack: the first record of its chain (its
+    /// index plus one, 0 if it was empty), whose `next_free` links lead
+    /// through the rest. The chain is the caller's alone from here on.
+    pub(crate) fn take_shared(&self) -> u32 {
+        let free = &self.shared.free;
+        let mut head = free.load(Ordering::Acquire);
         while head & INDEX_MASK != 0 {
-            match self.free.compare_exchange_weak(
+            match free.compare_exchange_weak(
                 head,
                 tagged(head, 0),
                 Ordering::AcqRel,
@@ -211,31 +229,21 @@ impl TaskRecords {
                 Err(seen) => head = seen,
             }
         }
-        let mut top = (head & INDEX_MASK) as u32;
-        while top != 0 {
-            into.push(top - 1);
-            top = self.record(top - 1).next_free.load(Ordering::Relaxed);
-        }
+        (head & INDEX_MASK) as u32
     }
 
-    /// Pushes `indices` (at least one, free records) onto the shared stack
-    /// with one exchange.
-    pub(crate) fn push_shared(&self, indices: &[u32]) {
-        let (Some(&first), Some(&last)) = (indices.first(), indices.last()) else {
-            return;
-        };
-        for pair in indices.windows(2) {
-            self.record(pair[0])
-                .next_free
-                .store(pair[1] + 1, Ordering::Relaxed);
-        }
-        let tail = &self.record(last).next_free;
-        let mut head = self.free.load(Ordering::Relaxed);
+    /// Pushes a chain of free records, `first` linked through `next_free`
+    /// to `last`, onto the shared stack with one exchange. Only `last`'s
+    /// link is written.
+    pub(crate) fn push_chain(&self, first: &Record, last: &Record) {
+        let free = &self.shared.free;
+        let mut head = free.load(Ordering::Relaxed);
         loop {
-            tail.store((head & INDEX_MASK) as u32, Ordering::Relaxed);
-            match self.free.compare_exchange_weak(
+            last.next_free
+                .store((head & INDEX_MASK) as u32, Ordering::Relaxed);
+            match free.compare_exchange_weak(
                 head,
-                tagged(head, first + 1),
+                tagged(head, first.index + 1),
                 Ordering::AcqRel,
                 Ordering::Relaxed,
             ) {
@@ -285,7 +293,7 @@ impl TaskRecords {
     }
 
     fn for_each(&self, mut f: impl FnMut(&Record)) {
-        let used = self.next.load(Ordering::Acquire);
+        let used = self.shared.next.load(Ordering::Acquire);
         for (chunk, slot) in self.chunks.iter().enumerate() {
             let start = chunk_len(chunk) as u64 - (1 << FIRST_BITS);
             if start >= used {
@@ -358,17 +366,20 @@ mod tests {
         let here = std::panic::Location::caller();
         let a = records.take();
         let b = records.take();
-        assert_ne!(a, b);
-        records.record(a).publish(10, here, Some("a"));
-        records.record(b).publish(11, here, None);
+        assert_ne!(a.index, b.index);
+        a.publish(10, here, Some("a"));
+        b.publish(11, here, None);
         let mut ids: Vec<_> = records.snapshot().iter().map(|s| s.sample.id).collect();
         ids.sort();
         assert_eq!(ids, [10, 11]);
         assert_eq!(records.find(10).and_then(|s| s.name).as_deref(), Some("a"));
         records.give_back(a);
         assert!(records.find(10).is_none());
-        assert_eq!(records.take(), a, "the freed record comes back first");
-        let many: Vec<u32> = (0..200).map(|_| records.take()).collect();
+        assert!(
+            ptr::eq(records.take(), a),
+            "the freed record comes back first"
+        );
+        let many: Vec<u32> = (0..200).map(|_| records.take().index).collect();
         let mut sorted = many.clone();
         sorted.sort();
         sorted.dedup();

@@ -1,23 +1,31 @@
 //! What a worker thread keeps for the task records of its scheduler: its
-//! number, its coarse clock, and a cache of free records, reached through a
+//! number, its coarse clock, and free records of its own, reached through a
 //! thread-local while the worker runs.
+//!
+//! The free records are two chains linked through the records themselves
+//! (see `records`): `freed`, the records of the tasks that ended here,
+//! taken back newest first (its lines are the likeliest to be cached), and
+//! `taken`, a whole shared stack taken when `freed` ran dry. Neither is
+//! ever walked: a spill hands `freed` over whole, by its two ends.
 //!
 //! The clock is read when the worker starts, every `event_interval` ticks
 //! and when it returns from parking (`refresh_clock`), never per poll: a
 //! poll's start is stamped with the last reading. So "time since last poll"
 //! is late by at most one such interval of polls (or one long poll).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr;
 
 use zokio_core::sync::Arc;
+use zokio_core::sync::atomic::Ordering;
 
+use super::record::Record;
 use super::records::TaskRecords;
 
-/// More free records than this in one cache: half of them go to the shared
+/// More freed records than this on one worker: they all go to the shared
 /// stack (a worker whose tasks end elsewhere must not hoard them).
-const CACHE_MAX: usize = 512;
+const FREED_MAX: u32 = 512;
 
 thread_local! {
     /// The records of the worker running on this thread, if any.
@@ -31,8 +39,12 @@ pub(crate) struct WorkerRecords {
     worker: usize,
     /// Microseconds since the records' epoch, at the last refresh.
     now_us: Cell<u64>,
-    /// Free records only this thread hands out.
-    cache: RefCell<Vec<u32>>,
+    /// The first and last record of the `freed` chain (index + 1, 0 for
+    /// none) and its length.
+    freed: Cell<(u32, u32)>,
+    freed_len: Cell<u32>,
+    /// The first record of the `taken` chain (index + 1, 0 for none).
+    taken: Cell<u32>,
 }
 
 impl WorkerRecords {
@@ -42,7 +54,9 @@ impl WorkerRecords {
             now_us: Cell::new(records.now_us()),
             worker: records.first_worker + worker,
             records,
-            cache: RefCell::new(Vec::new()),
+            freed: Cell::new((0, 0)),
+            freed_len: Cell::new(0),
+            taken: Cell::new(0),
         }
     }
 
@@ -63,30 +77,66 @@ impl WorkerRecords {
         ptr::eq(Arc::as_ptr(&self.records), records)
     }
 
-    fn pop(&self, records: &TaskRecords) -> u32 {
-        let mut cache = self.cache.borrow_mut();
-        if let Some(index) = cache.pop() {
-            return index;
+    fn pop(&self) -> &Record {
+        let records = &*self.records;
+        let (first, last) = self.freed.get();
+        if first != 0 {
+            let record = records.record(first - 1);
+            // The chain's last record links to nothing (0).
+            let next = record.next_free.load(Ordering::Relaxed);
+            self.freed.set((next, if next == 0 { 0 } else { last }));
+            self.freed_len.set(self.freed_len.get() - 1);
+            return record;
         }
-        records.take_shared(&mut cache);
-        cache.pop().unwrap_or_else(|| records.bump())
+        if self.taken.get() == 0 {
+            self.taken.set(records.take_shared());
+        }
+        match self.taken.get() {
+            0 => records.record(records.bump()),
+            top => {
+                let record = records.record(top - 1);
+                self.taken.set(record.next_free.load(Ordering::Relaxed));
+                record
+            }
+        }
     }
 
-    fn push(&self, records: &TaskRecords, index: u32) {
-        let mut cache = self.cache.borrow_mut();
-        cache.push(index);
-        if cache.len() > CACHE_MAX {
-            let keep = CACHE_MAX / 2;
-            records.push_shared(&cache[keep..]);
-            cache.truncate(keep);
+    fn push(&self, record: &Record) {
+        let (first, last) = self.freed.get();
+        record.next_free.store(first, Ordering::Relaxed);
+        let me = record.index + 1;
+        self.freed.set((me, if last == 0 { me } else { last }));
+        let len = self.freed_len.get() + 1;
+        if len <= FREED_MAX {
+            self.freed_len.set(len);
+            return;
         }
+        let records = &*self.records;
+        records.push_chain(record, records.record(last - 1));
+        self.freed.set((0, 0));
+        self.freed_len.set(0);
     }
 }
 
 impl Drop for WorkerRecords {
-    /// The cache goes back to the shared stack.
+    /// The free records go back to the shared stack.
     fn drop(&mut self) {
-        self.records.push_shared(self.cache.get_mut());
+        let records = &*self.records;
+        let (first, last) = self.freed.get();
+        if first != 0 {
+            records.push_chain(records.record(first - 1), records.record(last - 1));
+        }
+        let top = self.taken.get();
+        if top != 0 {
+            let mut last = records.record(top - 1);
+            loop {
+                match last.next_free.load(Ordering::Relaxed) {
+                    0 => break,
+                    next => last = records.record(next - 1),
+                }
+            }
+            records.push_chain(records.record(top - 1), last);
+        }
     }
 }
 
@@ -104,25 +154,31 @@ impl Drop for Entered<'_> {
 }
 
 /// Takes a free record of `records` for a new task: from this thread's
-/// cache on one of their workers, else from the shared stack.
+/// lists on one of their workers, else from the shared stack.
 #[inline]
-pub(super) fn take(records: &TaskRecords) -> u32 {
+pub(super) fn take(records: &TaskRecords) -> &Record {
     with_local(records, |local| match local {
-        Some(local) => local.pop(records),
+        Some(local) => {
+            let record: *const Record = local.pop();
+            // SAFETY: `local`'s records are `records` (`with_local` checked),
+            // which own the record and outlive the borrow returned.
+            unsafe { &*record }
+        }
         None => records.take(),
     })
 }
 
-/// Frees the record of a task that ended: into this thread's cache on one
-/// of their workers, else onto the shared stack.
+/// Frees the record of a task that ended: onto this thread's list on one
+/// of its table's workers, else onto the shared stack.
 #[inline]
-pub(super) fn give_back(records: &TaskRecords, index: u32) {
+pub(super) fn give_back(record: &Record) {
+    let records = record.owner();
     with_local(records, |local| match local {
         Some(local) => {
-            records.release(index);
-            local.push(records, index);
+            records.release(record);
+            local.push(record);
         }
-        None => records.give_back(index),
+        None => records.give_back(record),
     })
 }
 

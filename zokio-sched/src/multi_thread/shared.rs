@@ -293,13 +293,12 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // The closure below would lose the spawn location.
+    // The closure below would lose the spawn location: the builder keeps
+    // it, for the spawn span and the task's record alike.
     let builder = builder.at_caller();
-    let location = std::panic::Location::caller();
     with_worker(Arc::as_ptr(&shared), |cx| match cx {
         Some(cx) => {
-            let (runnable, handle) =
-                crate::dump::spawn(builder, future, TaskSchedule(shared), location);
+            let (runnable, handle) = crate::dump::spawn(builder, future, TaskSchedule(shared));
             if !cx.shared.is_running() {
                 // Shut down: cancelled at once; the handle reports it.
                 drop(runnable);
@@ -312,7 +311,7 @@ where
         }
         None => {
             let (runnable, handle) =
-                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()), location);
+                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()));
             if !shared.is_running() {
                 drop(runnable);
                 return handle;
