@@ -197,11 +197,13 @@ impl Builder {
         self.driver()
     }
 
-    /// Starts a small Tokio runtime with this one (one worker thread, I/O
-    /// and timers on) and enters its handle on every worker and blocking
-    /// thread and inside `block_on`, so that libraries bound to Tokio's
-    /// runtime work inside Zokio tasks (see [`crate::compat::tokio_rt`]). It
-    /// shuts down with this runtime, after this runtime's tasks are dropped.
+    /// Starts a small Tokio runtime with this one (I/O and timers on) and
+    /// enters its handle on every worker and blocking thread and inside
+    /// `block_on`, so that libraries bound to Tokio's runtime work inside
+    /// Zokio tasks (see [`crate::compat::tokio_rt`]). On Linux, the
+    /// multi-thread flavor with I/O and timers runs it on its own workers;
+    /// otherwise it has one worker thread. It shuts down with this runtime,
+    /// after this runtime's tasks are dropped.
     ///
     /// ```
     /// let rt = zokio::runtime::Builder::new_multi_thread()
