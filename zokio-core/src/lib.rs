@@ -56,6 +56,7 @@ pub mod blocking;
 pub mod budget;
 pub mod context;
 mod driver;
+pub mod local_wake;
 mod park;
 pub mod placement;
 pub mod sync;

@@ -115,6 +115,34 @@ impl IoDriver {
         }
     }
 
+    /// The reactor's epoll instance, readable while a park would find events:
+    /// another event loop can wait on it and then park this driver without
+    /// blocking (the Tokio bridge of the `zokio` crate does).
+    ///
+    /// ```
+    /// use zokio_core::{Driver, Unpark};
+    ///
+    /// let mut driver = zokio_io::IoDriver::new()?;
+    /// assert!(!driver.has_events());
+    /// driver.unparker().unpark();
+    /// assert!(driver.has_events());
+    /// driver.park(Some(std::time::Duration::ZERO));
+    /// assert!(!driver.has_events());
+    /// # let _ = driver.epoll_fd();
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn epoll_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.reactor.selector.epoll_fd()
+    }
+
+    /// True if a park would return at once with events (or an unpark),
+    /// found without taking them.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub fn has_events(&self) -> bool {
+        self.reactor.selector.has_events()
+    }
+
     fn free_released(&self) {
         if !self.reactor.release_pending.load(Ordering::Acquire) {
             return;

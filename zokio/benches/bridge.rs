@@ -6,9 +6,10 @@
 //! both, so only where the client runs differs.
 //!
 //! Through the bridge, reqwest's connection, its socket and its timers run
-//! on the bridge's Tokio thread; the Zokio task that awaits each response
-//! is woken from there, a cross-thread wake per request that the native
-//! Tokio client may make on one thread.
+//! on the bridge's current-thread Tokio runtime, which the Zokio worker that
+//! waits on Zokio's reactor runs while it waits (`TokioDriven`): the
+//! connection task wakes the Zokio task that awaits each response on the
+//! same thread, as the native Tokio client does.
 //!
 //! `cargo bench -p zokio --bench bridge --features tokio-rt,hyper [-- --quick]`
 #![cfg(not(loom))]

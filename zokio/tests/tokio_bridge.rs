@@ -20,6 +20,17 @@ fn bridged_multi_thread() -> zokio::Runtime {
         .unwrap()
 }
 
+/// One worker: the thread that runs Tokio's tasks is the one that runs
+/// Zokio's.
+fn bridged_one_worker() -> zokio::Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .enable_tokio()
+        .build()
+        .unwrap()
+}
+
 /// What Tokio-bound libraries do: Tokio's timer, spawn and handle lookup.
 async fn tokio_bound_work() -> usize {
     tokio::time::sleep(Duration::from_millis(2)).await;
@@ -61,6 +72,53 @@ fn tokio_bound_code_runs_in_tasks_blocking_jobs_and_block_on_on_the_multi_thread
         assert_eq!(blocking.await.unwrap(), 42);
     });
     assert_eq!(rt.handle().block_on(tokio_bound_work()), 42);
+}
+
+#[test]
+fn tokio_tasks_progress_while_every_zokio_worker_is_busy() {
+    // The one worker never parks: Tokio's timer and tasks run only in the
+    // turns its driver polls give Tokio.
+    let rt = bridged_one_worker();
+    let turns = rt
+        .block_on(rt.spawn(async {
+            let done = Arc::new(AtomicBool::new(false));
+            let flag = done.clone();
+            tokio::spawn(async move {
+                assert_eq!(tokio_bound_work().await, 42);
+                flag.store(true, Ordering::SeqCst);
+            });
+            let mut turns = 0u64;
+            while !done.load(Ordering::SeqCst) {
+                zokio::task::yield_now().await;
+                turns += 1;
+            }
+            turns
+        }))
+        .unwrap();
+    assert!(turns > 0);
+}
+
+#[test]
+fn a_zokio_task_woken_by_a_tokio_task_runs_while_tokio_stays_busy() {
+    // A Tokio task that never lets Tokio go idle: the worker running Tokio
+    // must still leave it for the Zokio task the other Tokio task woke.
+    let rt = bridged_one_worker();
+    let stop = Arc::new(AtomicBool::new(false));
+    let spinning = stop.clone();
+    rt.block_on(rt.spawn(async move {
+        tokio::spawn(async move {
+            while !spinning.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+        });
+        for _ in 0..100 {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            tokio::spawn(async move { tx.send(7).unwrap() });
+            assert_eq!(rx.await.unwrap(), 7);
+        }
+        stop.store(true, Ordering::SeqCst);
+    }))
+    .unwrap();
 }
 
 #[test]

@@ -94,6 +94,24 @@ impl Selector {
         Ok(())
     }
 
+    /// The epoll instance, which is readable while a wait would return events.
+    pub(crate) fn epoll_fd(&self) -> BorrowedFd<'_> {
+        self.epoll.as_fd()
+    }
+
+    /// True if a wait would return at once, found without taking the events.
+    pub(crate) fn has_events(&self) -> bool {
+        use rustix::event::{PollFd, PollFlags, poll};
+        let mut fds = [PollFd::new(&self.epoll, PollFlags::IN)];
+        let zero = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // An error says nothing is known: report events, so the caller waits
+        // in `wait`, which reports the error its own way.
+        poll(&mut fds, Some(&zero)).map_or(true, |n| n > 0)
+    }
+
     pub(crate) fn notify(&self) -> io::Result<()> {
         if self
             .notified

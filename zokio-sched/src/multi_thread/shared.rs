@@ -174,11 +174,13 @@ impl Shared {
         // of a driver poll (a batch, queued in the order it arrived), and a
         // consumer whose waker asked for it (it takes more in one poll once
         // the tasks queued before it have run).
-        if hint == ScheduleHint::Yield
-            || cx.in_driver.get()
-            || self.lifo_disabled
-            || placement::is_wake_behind()
-        {
+        if cx.in_driver.get() {
+            self.push_local(cx, task);
+            // A driver that waits inside another loop must return for it.
+            zokio_core::local_wake::notify();
+            return;
+        }
+        if hint == ScheduleHint::Yield || self.lifo_disabled || placement::is_wake_behind() {
             self.push_local(cx, task);
             return;
         }

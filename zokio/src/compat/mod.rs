@@ -10,6 +10,8 @@
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+#[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+mod tokio_driven;
 #[cfg(feature = "tokio-io")]
 pub mod tokio_io;
 #[cfg(feature = "tokio-rt")]

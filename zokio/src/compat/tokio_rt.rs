@@ -10,16 +10,26 @@
 //! never need this; only code written against Tokio's runtime does.
 //!
 //! With [`Builder::enable_tokio`](crate::runtime::Builder::enable_tokio),
-//! the Zokio runtime owns a small Tokio runtime (one worker thread, I/O and
-//! timers on) and enters its handle on every worker thread, every blocking
-//! thread and inside [`Runtime::block_on`](crate::Runtime::block_on) and
+//! the Zokio runtime owns a small Tokio runtime (I/O and timers on) and
+//! enters its handle on every worker thread, every blocking thread and
+//! inside [`Runtime::block_on`](crate::Runtime::block_on) and
 //! [`Handle::block_on`](crate::runtime::Handle::block_on). What those
-//! libraries do through Tokio then runs on Tokio's thread: the I/O of their
-//! sockets, their timers, the tasks they spawn. Zokio's tasks stay on
-//! Zokio's workers, and awaiting a Tokio future from one of them is an
-//! ordinary cross-runtime wake. The cost is one more thread (plus Tokio's
-//! blocking pool, started on demand) and the hop from Tokio's reactor to
-//! the Zokio task for each event of a bridged resource.
+//! libraries do through Tokio then runs on Tokio's runtime: the I/O of their
+//! sockets, their timers, the tasks they spawn.
+//!
+//! On Linux, a multi-thread runtime with I/O and timers
+//! ([`enable_all`](crate::runtime::Builder::enable_all)) runs that Tokio
+//! runtime (a current-thread one) on its own workers: the worker that waits
+//! on Zokio's reactor runs Tokio's tasks, reactor and timers while it waits,
+//! and a busy worker gives Tokio a turn whenever it polls Zokio's reactor.
+//! A Tokio task then wakes the Zokio task that awaits it on the same thread,
+//! where a Tokio thread of its own would cost two cross-thread wake-ups per
+//! request. Tokio's tasks progress only while a worker waits or polls
+//! Zokio's reactor, as Zokio's own I/O does, and `block_in_place` is not
+//! available to them. Other flavors and builds give the Tokio runtime one
+//! worker thread of its own; there, awaiting a Tokio future from a Zokio task
+//! is an ordinary cross-runtime wake. Either way Tokio's blocking pool starts
+//! on demand.
 //! [`Builder::tokio_handle`](crate::runtime::Builder::tokio_handle) uses a
 //! Tokio runtime the program already has instead.
 //!
@@ -62,31 +72,64 @@ pub(crate) enum TokioSource {
     Handle(tokio::runtime::Handle),
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub use super::tokio_driven::TokioDriven;
+
 /// The Tokio runtime a Zokio runtime enters on its threads.
 pub(crate) struct TokioBridge {
     handle: Arc<tokio::runtime::Handle>,
     /// `Some` for a runtime of the bridge's own.
-    owned: Option<tokio::runtime::Runtime>,
+    owned: Option<Owned>,
+}
+
+/// A Tokio runtime of the bridge's own.
+enum Owned {
+    /// One worker thread of its own.
+    Thread(tokio::runtime::Runtime),
+    /// A current-thread runtime that Zokio's driver runs (`TokioDriven`),
+    /// shared with it: the last of the two to go shuts it down.
+    Driven(Arc<tokio::runtime::Runtime>),
 }
 
 impl TokioBridge {
-    pub(crate) fn new(source: &TokioSource) -> io::Result<TokioBridge> {
-        match source {
-            TokioSource::Handle(handle) => Ok(TokioBridge {
-                handle: Arc::new(handle.clone()),
-                owned: None,
-            }),
-            TokioSource::Own => {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
+    /// With `driven`, an owned runtime is one for [`TokioDriven`] to run.
+    pub(crate) fn new(source: &TokioSource, driven: bool) -> io::Result<TokioBridge> {
+        let owned = match source {
+            TokioSource::Handle(handle) => {
+                return Ok(TokioBridge {
+                    handle: Arc::new(handle.clone()),
+                    owned: None,
+                });
+            }
+            TokioSource::Own if driven => Owned::Driven(Arc::new(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?,
+            )),
+            TokioSource::Own => Owned::Thread(
+                tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(1)
                     .thread_name("zokio-tokio-bridge")
                     .enable_all()
-                    .build()?;
-                Ok(TokioBridge {
-                    handle: Arc::new(runtime.handle().clone()),
-                    owned: Some(runtime),
-                })
-            }
+                    .build()?,
+            ),
+        };
+        let handle = match &owned {
+            Owned::Thread(runtime) => runtime.handle().clone(),
+            Owned::Driven(runtime) => runtime.handle().clone(),
+        };
+        Ok(TokioBridge {
+            handle: Arc::new(handle),
+            owned: Some(owned),
+        })
+    }
+
+    /// The runtime for Zokio's driver to run, if it is one.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn driven(&self) -> Option<Arc<tokio::runtime::Runtime>> {
+        match &self.owned {
+            Some(Owned::Driven(runtime)) => Some(runtime.clone()),
+            _ => None,
         }
     }
 
@@ -108,15 +151,28 @@ impl TokioBridge {
     /// Shuts the owned Tokio runtime down, waiting at most `timeout` for its
     /// threads (a program's own runtime is left alone).
     pub(crate) fn shutdown_timeout(mut self, timeout: Duration) {
-        if let Some(runtime) = self.owned.take() {
+        if let Some(runtime) = self.owned.take().and_then(Owned::into_sole) {
             runtime.shutdown_timeout(timeout);
         }
     }
 
     /// Shuts the owned Tokio runtime down without waiting for its threads.
     pub(crate) fn shutdown_background(mut self) {
-        if let Some(runtime) = self.owned.take() {
+        if let Some(runtime) = self.owned.take().and_then(Owned::into_sole) {
             runtime.shutdown_background();
+        }
+    }
+}
+
+impl Owned {
+    /// The runtime, unless a driver that still runs it holds it too (one
+    /// left behind by a shutdown that did not wait for every worker): the
+    /// driver then shuts it down when it is dropped, after its worker has
+    /// stopped running it.
+    fn into_sole(self) -> Option<tokio::runtime::Runtime> {
+        match self {
+            Owned::Thread(runtime) => Some(runtime),
+            Owned::Driven(runtime) => Arc::try_unwrap(runtime).ok(),
         }
     }
 }

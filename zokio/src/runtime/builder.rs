@@ -109,8 +109,8 @@ impl Builder {
                         super::PAUSE_NEEDS_CURRENT_THREAD,
                     ));
                 }
-                let (driver, layers) = self.driver()?;
                 let (config, bridge) = self.config_and_bridge()?;
+                let (driver, layers) = self.multi_thread_driver(&bridge)?;
                 let rt = Runtime::multi_thread(driver, layers, config)?;
                 rt.map_scheduler(DefaultScheduler::MultiThread)
                     .with_bridge(bridge)
@@ -156,7 +156,12 @@ impl Builder {
     fn config_and_bridge(&self) -> io::Result<(Config, super::Bridge)> {
         use crate::compat::tokio_rt::TokioBridge;
         let mut config = self.config.clone();
-        let bridge = self.tokio.as_ref().map(TokioBridge::new).transpose()?;
+        let driven = self.drives_tokio();
+        let bridge = self
+            .tokio
+            .as_ref()
+            .map(|source| TokioBridge::new(source, driven))
+            .transpose()?;
         if let Some(bridge) = &bridge {
             config.thread_context = Some(bridge.thread_context());
         }
@@ -168,11 +173,37 @@ impl Builder {
         Ok((self.config.clone(), ()))
     }
 
-    /// Starts a small Tokio runtime with this one (one worker thread, I/O
-    /// and timers on) and enters its handle on every worker and blocking
-    /// thread and inside `block_on`, so that libraries bound to Tokio's
-    /// runtime work inside Zokio tasks (see [`crate::compat::tokio_rt`]). It
-    /// shuts down with this runtime, after this runtime's tasks are dropped.
+    /// True if an owned Tokio runtime is run by this runtime's driver
+    /// ([`TokioDriven`](crate::compat::tokio_rt::TokioDriven)): the
+    /// multi-thread flavor with I/O and timers, on Linux.
+    #[cfg(feature = "tokio-rt")]
+    fn drives_tokio(&self) -> bool {
+        cfg!(any(target_os = "linux", target_os = "android"))
+            && matches!(self.kind, Kind::MultiThread)
+            && self.enable_io
+            && self.enable_time
+    }
+
+    /// The multi-thread flavor's driver: one that runs the bridge's Tokio
+    /// runtime if the bridge has one for it.
+    fn multi_thread_driver(&self, bridge: &super::Bridge) -> io::Result<(DefaultDriver, Layers)> {
+        #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+        if let Some(tokio) = bridge.as_ref().and_then(|b| b.driven()) {
+            self.config.validate()?;
+            let io = crate::compat::tokio_rt::TokioDriven::new(self.io()?, tokio)?;
+            return Ok(with_layers(DefaultDriver::TokioTimeIo(self.time(io))));
+        }
+        let _ = bridge;
+        self.driver()
+    }
+
+    /// Starts a small Tokio runtime with this one (I/O and timers on) and
+    /// enters its handle on every worker and blocking thread and inside
+    /// `block_on`, so that libraries bound to Tokio's runtime work inside
+    /// Zokio tasks (see [`crate::compat::tokio_rt`]). On Linux, the
+    /// multi-thread flavor with I/O and timers runs it on its own workers;
+    /// otherwise it has one worker thread. It shuts down with this runtime,
+    /// after this runtime's tasks are dropped.
     ///
     /// ```
     /// let rt = zokio::runtime::Builder::new_multi_thread()
@@ -229,11 +260,7 @@ impl Builder {
             (true, false) => DefaultDriver::Io(self.io()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
-        let layers = Layers {
-            time: driver.time_handle(),
-            io: driver.io_handle(),
-        };
-        Ok((driver, layers))
+        Ok(with_layers(driver))
     }
 
     fn io(&self) -> io::Result<IoDriver> {
@@ -535,4 +562,13 @@ impl std::fmt::Debug for Builder {
             .field("task_dump", &self.config.task_dump)
             .finish()
     }
+}
+
+/// The driver, and the handles of the layers it holds.
+fn with_layers(driver: DefaultDriver) -> (DefaultDriver, Layers) {
+    let layers = Layers {
+        time: driver.time_handle(),
+        io: driver.io_handle(),
+    };
+    (driver, layers)
 }

@@ -22,6 +22,11 @@ pub enum DefaultDriver {
     Io(IoDriver),
     /// Neither.
     Parker(ThreadParker),
+    /// `enable_all` on the multi-thread flavor with the Tokio bridge: the
+    /// time driver over a reactor that runs the bridge's Tokio runtime
+    /// while it waits.
+    #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+    TokioTimeIo(TimeDriver<crate::compat::tokio_rt::TokioDriven>),
 }
 
 /// Wakes a parked [`DefaultDriver`].
@@ -43,6 +48,8 @@ impl DefaultDriver {
         match self {
             DefaultDriver::TimeIo(d) => Some(d.handle()),
             DefaultDriver::Time(d) => Some(d.handle()),
+            #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+            DefaultDriver::TokioTimeIo(d) => Some(d.handle()),
             _ => None,
         }
     }
@@ -52,6 +59,8 @@ impl DefaultDriver {
         match self {
             DefaultDriver::TimeIo(d) => Some(d.inner().handle()),
             DefaultDriver::Io(d) => Some(d.handle()),
+            #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+            DefaultDriver::TokioTimeIo(d) => Some(d.inner().io().handle()),
             _ => None,
         }
     }
@@ -66,6 +75,8 @@ impl Driver for DefaultDriver {
             DefaultDriver::Time(d) => d.park(timeout),
             DefaultDriver::Io(d) => d.park(timeout),
             DefaultDriver::Parker(d) => d.park(timeout),
+            #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+            DefaultDriver::TokioTimeIo(d) => d.park(timeout),
         }
     }
 
@@ -75,6 +86,8 @@ impl Driver for DefaultDriver {
             DefaultDriver::Time(d) => d.park_with_origins(timeout),
             DefaultDriver::Io(d) => d.park_with_origins(timeout),
             DefaultDriver::Parker(d) => d.park_with_origins(timeout),
+            #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+            DefaultDriver::TokioTimeIo(d) => d.park_with_origins(timeout),
         }
     }
 
@@ -84,6 +97,8 @@ impl Driver for DefaultDriver {
             DefaultDriver::Time(d) => DefaultUnparker::Time(d.unparker()),
             DefaultDriver::Io(d) => DefaultUnparker::Io(d.unparker()),
             DefaultDriver::Parker(d) => DefaultUnparker::Parker(d.unparker()),
+            #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+            DefaultDriver::TokioTimeIo(d) => DefaultUnparker::TimeIo(d.unparker()),
         }
     }
 
@@ -93,6 +108,8 @@ impl Driver for DefaultDriver {
             DefaultDriver::Time(d) => d.shutdown(),
             DefaultDriver::Io(d) => d.shutdown(),
             DefaultDriver::Parker(d) => d.shutdown(),
+            #[cfg(all(feature = "tokio-rt", any(target_os = "linux", target_os = "android")))]
+            DefaultDriver::TokioTimeIo(d) => d.shutdown(),
         }
     }
 }
