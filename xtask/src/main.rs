@@ -307,7 +307,10 @@ fn loom(args: &[String]) -> Result {
         cmd.args(["-p", krate]);
     }
     cmd.arg("--").args(args);
+    // Line tables keep a failing model's backtrace readable; the release
+    // profile's fuller debug info (for perf) would only slow this build.
     cmd.env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "line-tables-only")
         .env("LOOM_MAX_PREEMPTIONS", LOOM_MAX_PREEMPTIONS);
     run(&mut cmd)
 }
@@ -324,13 +327,31 @@ const BENCH_ARGS: &[&str] = &[
     "zokio/hyper,zokio/tokio-rt",
 ];
 
+/// `--quick` proves the harness and judges no speed, so it builds the
+/// benches in the graph the test run has built already (every feature, the
+/// dev profile): only the bench binaries compile, not a release build of
+/// every peer (6.5 minutes of a cold CI run).
+const QUICK_BENCH_ARGS: &[&str] = &[
+    "bench",
+    "--workspace",
+    "--bench",
+    "*",
+    "--all-features",
+    "--profile",
+    "dev",
+];
+
 /// Builds every bench target, runs them all with `args` (`--quick`,
 /// `--filter`, `--rounds`), and writes `BENCHMARKS.md` and `benchmarks.svg`
 /// from what they measured.
 fn bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
     ensure_wrk()?;
-    run(cargo(BENCH_ARGS).arg("--no-run"))?;
+    let (bench_args, probe_profile) = match quick {
+        true => (QUICK_BENCH_ARGS, "dev"),
+        false => (BENCH_ARGS, "release"),
+    };
+    run(cargo(bench_args).arg("--no-run"))?;
     let rows_file = root().join("target/bench-rows.tsv");
     let _ = std::fs::remove_file(&rows_file);
     // Zokio's memory figures, measured in a build with no peer in its
@@ -338,7 +359,8 @@ fn bench(args: &[String]) -> Result {
     // Zokio leads those workloads' rows.
     let mut probe = cargo(&[
         "run",
-        "--release",
+        "--profile",
+        probe_profile,
         "-p",
         "zokio-bench",
         "--features",
@@ -349,7 +371,7 @@ fn bench(args: &[String]) -> Result {
     ]);
     probe.args(args).env("ZOKIO_BENCH_OUT", &rows_file);
     run(&mut probe)?;
-    let mut cmd = cargo(BENCH_ARGS);
+    let mut cmd = cargo(bench_args);
     cmd.arg("--").args(args).env("ZOKIO_BENCH_OUT", &rows_file);
     run(&mut cmd)?;
     traced_bench(args, &rows_file)?;
