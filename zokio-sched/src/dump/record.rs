@@ -13,8 +13,6 @@
 use std::panic::Location;
 use std::ptr;
 
-use super::records::TaskRecords;
-
 use zokio_core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 /// `activity`'s low bits: the state.
@@ -72,20 +70,22 @@ pub(crate) struct Record {
     pub(crate) next_free: AtomicU32,
     /// This record's number in its table.
     pub(crate) index: u32,
-    /// The table it is in, which outlives it (records are freed with it).
-    owner: *const TaskRecords,
+    /// The table it is in (a `TaskRecords`, which outlives it: records are
+    /// freed with their table), untyped so that a record does not depend on
+    /// its table's module; `records` gives it back its type.
+    owner: *const (),
 }
 
 // SAFETY: every field a thread may write is an atomic; `index` and `owner`
 // are written once, before the record is shared, and `owner` is only read
-// as a `&TaskRecords`, which is `Sync`.
+// as a `&TaskRecords` (see `records`), which is `Sync`.
 unsafe impl Sync for Record {}
 // SAFETY: as above.
 unsafe impl Send for Record {}
 
 impl Record {
-    /// Free record number `index` of `owner`.
-    pub(super) fn new(index: u32, owner: &TaskRecords) -> Record {
+    /// Free record number `index` of the table `owner` points to.
+    pub(super) fn new(index: u32, owner: *const ()) -> Record {
         Record {
             id: AtomicU64::new(0),
             location: AtomicPtr::new(ptr::null_mut()),
@@ -98,12 +98,10 @@ impl Record {
         }
     }
 
-    /// The table this record is in.
+    /// The table this record is in, untyped (`TaskRecords::of` types it).
     #[inline]
-    pub(crate) fn owner(&self) -> &TaskRecords {
-        // SAFETY: records are freed only when their table drops, so the
-        // table outlives every borrow of one of its records.
-        unsafe { &*self.owner }
+    pub(super) fn owner_ptr(&self) -> *const () {
+        self.owner
     }
 
     /// Fills a record just taken from the free ones, for the task `id`

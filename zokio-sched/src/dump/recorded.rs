@@ -108,7 +108,7 @@ impl<F: Future> Future for Recorded<F> {
         // in place with `self`); `slot` is not pinned and only read.
         let this = unsafe { self.get_unchecked_mut() };
         let record = this.slot.record();
-        let (worker, now_us) = worker::worker_and_now(record.owner());
+        let (worker, now_us) = worker::worker_and_now(TaskRecords::of(record));
         record.begin_poll(worker, now_us);
         // SAFETY: as above, `future` stays where it is.
         let poll = unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx);

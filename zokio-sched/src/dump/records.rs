@@ -103,6 +103,15 @@ impl TaskRecords {
         }
     }
 
+    /// The table `record` is in.
+    #[inline]
+    pub(crate) fn of(record: &Record) -> &TaskRecords {
+        // SAFETY: `install` gives each record a pointer to this table, which
+        // frees its records only when it drops: it outlives the record's
+        // borrow.
+        unsafe { &*record.owner_ptr().cast::<TaskRecords>() }
+    }
+
     /// Microseconds since the epoch: what a worker's coarse clock holds.
     pub(crate) fn now_us(&self) -> u64 {
         self.epoch.elapsed().as_micros() as u64
@@ -177,7 +186,7 @@ impl TaskRecords {
     fn install(&self, chunk: usize) {
         let first = chunk_len(chunk) - (1 << FIRST_BITS);
         let records: Box<[Record]> = (first..first + chunk_len(chunk))
-            .map(|index| Record::new(index as u32, self))
+            .map(|index| Record::new(index as u32, ptr::from_ref(self).cast()))
             .collect();
         let new = Box::into_raw(records).cast::<Record>();
         let slot = &self.chunks[chunk];

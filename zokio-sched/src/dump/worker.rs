@@ -172,7 +172,7 @@ pub(super) fn take(records: &TaskRecords) -> &Record {
 /// of its table's workers, else onto the shared stack.
 #[inline]
 pub(super) fn give_back(record: &Record) {
-    let records = record.owner();
+    let records = TaskRecords::of(record);
     with_local(records, |local| match local {
         Some(local) => {
             records.release(record);
