@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use zokio_bench::{Better, Runner, time};
+use zokio_bench::{Better, Runner, YieldOnce, time};
 use zokio_core::ThreadParker;
 use zokio_sched::{Config, MultiThread};
 
