@@ -31,14 +31,11 @@
 //! ```
 
 pub mod memory;
-mod yield_once;
 
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
-
-pub use yield_once::YieldOnce;
 
 /// Which direction of the unit is good.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

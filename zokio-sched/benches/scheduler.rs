@@ -21,8 +21,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use zokio_bench::{Better, Runner, YieldOnce, time};
+use zokio_bench::{Better, Runner, time};
 use zokio_core::ThreadParker;
+use zokio_core::task::yield_now;
 use zokio_sched::{Config, MultiThread};
 
 /// What a workload needs from a runtime: spawn from anywhere, block on a
@@ -262,7 +263,7 @@ fn yield_many<R: Runtime>(rt: &R, sizes: Sizes) {
         .map(|_| {
             s.spawn(async move {
                 for _ in 0..yields {
-                    YieldOnce::new().await;
+                    yield_now().await;
                 }
             })
         })

@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tracing_subscriber::layer::SubscriberExt;
-use zokio_bench::{Better, Runner, YieldOnce, time};
+use zokio_bench::{Better, Runner, time};
+use zokio_core::task::yield_now;
 
 /// The two workloads, written once over a runtime's crate name, as a user
 /// of that runtime writes them; each returns µs per run.
@@ -48,7 +49,7 @@ macro_rules! workloads_on {
                         .map(|_| {
                             rt.spawn(async move {
                                 for _ in 0..yields {
-                                    YieldOnce::new().await;
+                                    yield_now().await;
                                 }
                             })
                         })
