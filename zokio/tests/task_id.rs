@@ -1,7 +1,7 @@
-//! Port of tokio/tests/task_id.rs to Zokio. Left out: the `LocalSet` and
-//! `block_in_place` tests (neither exists in Zokio yet), and the two that check
-//! the panic location through tokio's test support (replaced by plain
-//! `should_panic` tests of the message).
+//! Port of tokio/tests/task_id.rs to Zokio: all 20 of its tests. The two that
+//! check the panic's location use a panic hook here where Tokio's use its
+//! test support (the same hook); two `should_panic` tests of the message are
+//! Zokio's, as are the tests below the ported ones.
 #![cfg(not(loom))]
 
 use std::future::Future;
@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use zokio::Runtime;
 use zokio::sync::oneshot;
-use zokio::task::{self, Id};
+use zokio::task::{self, Id, LocalSet};
 #[zokio::test]
 async fn task_id_spawn() {
     zokio::spawn(async { println!("task id: {}", task::id()) })
@@ -202,6 +202,101 @@ fn task_try_id_inside_block_on() {
     rt.block_on(async {
         assert_eq!(None, task::try_id());
     });
+}
+
+#[zokio::test]
+async fn task_id_spawn_local() {
+    LocalSet::new()
+        .run_until(async {
+            task::spawn_local(async { println!("task id: {}", task::id()) })
+                .await
+                .unwrap();
+        })
+        .await
+}
+
+#[zokio::test]
+async fn task_id_nested_spawn_local() {
+    LocalSet::new()
+        .run_until(async {
+            task::spawn_local(async {
+                let parent_id = task::id();
+                LocalSet::new()
+                    .run_until(async {
+                        task::spawn_local(async move {
+                            assert_ne!(parent_id, task::id());
+                        })
+                        .await
+                        .unwrap();
+                    })
+                    .await;
+                assert_eq!(parent_id, task::id());
+            })
+            .await
+            .unwrap();
+        })
+        .await;
+}
+
+#[zokio::test(flavor = "multi_thread")]
+async fn task_id_block_in_place_block_on_spawn() {
+    use zokio::runtime::Builder;
+
+    task::spawn(async {
+        let parent_id = task::id();
+
+        task::block_in_place(move || {
+            let rt = Builder::new_current_thread().build().unwrap();
+            rt.block_on(rt.spawn(async move {
+                assert_ne!(parent_id, task::id());
+            }))
+            .unwrap();
+        });
+
+        assert_eq!(parent_id, task::id());
+    })
+    .await
+    .unwrap();
+}
+
+/// The file a panic inside `f` reports, as Tokio's `support::panic::test_panic`
+/// records it: through a panic hook, put back afterwards.
+fn test_panic(f: impl FnOnce() + std::panic::UnwindSafe) -> Option<String> {
+    use std::sync::{Arc, Mutex};
+    let file = Arc::new(Mutex::new(None));
+    let seen = file.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        *seen.lock().unwrap() = info.location().map(|l| l.file().to_string());
+    }));
+    let result = std::panic::catch_unwind(f);
+    std::panic::set_hook(previous);
+    assert!(result.is_err(), "the closure did not panic");
+    let file = file.lock().unwrap().take();
+    file
+}
+
+#[test]
+fn task_id_outside_task_panic_caller() {
+    let panic_location_file = test_panic(|| {
+        let _ = task::id();
+    });
+
+    // The panic location should be in this file
+    assert_eq!(&panic_location_file.unwrap(), file!());
+}
+
+#[test]
+fn task_id_inside_block_on_panic_caller() {
+    let panic_location_file = test_panic(|| {
+        let rt = Runtime::new().unwrap();
+        rt.block_on(async {
+            task::id();
+        });
+    });
+
+    // The panic location should be in this file
+    assert_eq!(&panic_location_file.unwrap(), file!());
 }
 
 #[test]
