@@ -69,6 +69,14 @@ impl WorkerRecords {
         }
     }
 
+    /// Takes a free record of `records`, which must be these records'
+    /// table, for a task spawned on this worker.
+    #[inline]
+    pub(crate) fn take(&self, records: &TaskRecords) -> &Record {
+        debug_assert!(self.is_of(records), "another scheduler's worker records");
+        self.pop()
+    }
+
     fn refresh(&self) {
         self.now_us.set(self.records.now_us());
     }
