@@ -115,6 +115,7 @@ impl TaskMeta {
         }
     }
 
+    #[inline]
     fn named(word: u64) -> Option<NonNull<Named>> {
         if word & INLINE != 0 {
             None
@@ -123,6 +124,7 @@ impl TaskMeta {
         }
     }
 
+    #[inline]
     pub(crate) fn id(&self) -> Id {
         // The id part never changes after spawn, which published the task.
         let word = self.word.load(Ordering::Relaxed);
@@ -133,6 +135,7 @@ impl TaskMeta {
         }
     }
 
+    #[inline]
     pub(crate) fn name(&self) -> Option<&str> {
         let word = self.word.load(Ordering::Relaxed);
         // SAFETY: the box is owned by this metadata and freed only in its `Drop`,

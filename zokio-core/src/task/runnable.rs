@@ -184,11 +184,13 @@ impl Runnable {
     }
 
     /// The task's id.
+    #[inline]
     pub fn id(&self) -> Id {
         self.inner().metadata().id()
     }
 
     /// The task's name, if it was spawned with one.
+    #[inline]
     pub fn name(&self) -> Option<&str> {
         self.inner().metadata().name()
     }

@@ -139,7 +139,8 @@ where
     let builder = builder.at_caller();
     with_local(Some(Arc::as_ptr(&shared)), |local| match local {
         Some(local) => {
-            let (runnable, handle) = crate::dump::spawn(builder, future, TaskSchedule(shared));
+            let (runnable, handle) =
+                crate::dump::spawn(builder, future, TaskSchedule(shared), None);
             if !local.shared.state.is_running() {
                 drop(runnable); // shut down: cancelled, and the handle reports it
                 return handle;
@@ -149,7 +150,7 @@ where
         }
         None => {
             let (runnable, handle) =
-                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()));
+                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()), None);
             if !shared.state.is_running() {
                 drop(runnable);
                 return handle;

@@ -15,15 +15,11 @@ use std::ptr;
 
 use zokio_core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
-/// `activity`'s low bits: the state.
-const STATE_BITS: u32 = 16;
-const STATE_MASK: u64 = (1 << STATE_BITS) - 1;
-const SCHEDULED: u64 = 0;
-const IDLE: u64 = 1;
+/// `state`'s values.
+const SCHEDULED: u32 = 0;
+const IDLE: u32 = 1;
 /// `RUNNING + w`: being polled on worker `w`.
-const RUNNING: u64 = 2;
-/// `last_poll_us` of a task never polled.
-pub(crate) const NEVER: u64 = u64::MAX;
+const RUNNING: u32 = 2;
 
 /// What a reader took from a record; see [`Record::read`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +30,8 @@ pub(crate) struct Sample {
     pub(crate) name: *const String,
     pub(crate) state: SampleState,
     pub(crate) polls: u64,
-    /// Microseconds since the records' epoch, or [`NEVER`].
+    /// Microseconds since the records' epoch at the last poll's start;
+    /// meaningless while `polls` is 0.
     pub(crate) last_poll_us: u64,
 }
 
@@ -57,12 +54,18 @@ pub(crate) struct Record {
     /// A boxed copy of the task's name, or null; freed under the records'
     /// names lock (see `TaskRecords`).
     pub(super) name: AtomicPtr<String>,
-    /// `polls << STATE_BITS | state`. Written by whoever holds the task at
-    /// the moment (the thread polling it, the thread that woke it): those
-    /// moments never overlap, so a plain load and store, not an RMW.
-    activity: AtomicU64,
-    /// The polling worker's coarse clock at the last poll's start.
+    /// Polls started; 0 for a task never polled (then `last_poll_us` is
+    /// the previous task's, and ignored).
+    polls: AtomicU64,
+    /// The polling worker's coarse clock at the last poll's start. Stored
+    /// before `polls`, so a reader that sees a poll counted sees its time.
     last_poll_us: AtomicU64,
+    /// `SCHEDULED`, `IDLE` or `RUNNING + worker`; apart from `polls`, so
+    /// that the end of a poll and a wake are one store each, not a load
+    /// and a store. Written by whoever holds the task at the moment (the
+    /// thread polling it, the thread that woke it): those moments never
+    /// overlap, so plain stores, not RMWs.
+    state: AtomicU32,
     /// The next free record while this one is on a free list (index + 1,
     /// 0 at the end). Written as the record is freed, on the line its
     /// `retire` just wrote, and read as it is taken, on the line `publish`
@@ -90,8 +93,9 @@ impl Record {
             id: AtomicU64::new(0),
             location: AtomicPtr::new(ptr::null_mut()),
             name: AtomicPtr::new(ptr::null_mut()),
-            activity: AtomicU64::new(SCHEDULED),
-            last_poll_us: AtomicU64::new(NEVER),
+            polls: AtomicU64::new(0),
+            last_poll_us: AtomicU64::new(0),
+            state: AtomicU32::new(SCHEDULED),
             next_free: AtomicU32::new(0),
             index,
             owner,
@@ -106,6 +110,7 @@ impl Record {
 
     /// Fills a record just taken from the free ones, for the task `id`
     /// spawned at `location`, and makes it visible (the id last).
+    #[inline]
     pub(crate) fn publish(
         &self,
         id: u64,
@@ -114,42 +119,41 @@ impl Record {
     ) {
         self.location
             .store(ptr::from_ref(location).cast_mut(), Ordering::Release);
-        self.activity.store(SCHEDULED, Ordering::Release);
-        self.last_poll_us.store(NEVER, Ordering::Release);
+        // `last_poll_us` is left as it is: with no poll counted it is not read.
+        self.polls.store(0, Ordering::Release);
+        self.state.store(SCHEDULED, Ordering::Release);
         if let Some(name) = name {
-            let boxed = Box::into_raw(Box::new(name.to_owned()));
-            self.name.store(boxed, Ordering::Release);
+            self.set_name(name);
         }
         self.id.store(id, Ordering::Release);
+    }
+
+    /// Names are rare: their copy stays out of the spawn's inlined path.
+    #[cold]
+    fn set_name(&self, name: &str) {
+        let boxed = Box::into_raw(Box::new(name.to_owned()));
+        self.name.store(boxed, Ordering::Release);
     }
 
     /// A poll starts on worker `worker`, at `now_us` by its coarse clock.
     #[inline]
     pub(crate) fn begin_poll(&self, worker: usize, now_us: u64) {
-        let polls = self.activity.load(Ordering::Relaxed) >> STATE_BITS;
-        let state = RUNNING + worker as u64;
-        self.activity
-            .store(((polls + 1) << STATE_BITS) | state, Ordering::Release);
         self.last_poll_us.store(now_us, Ordering::Release);
+        let polls = self.polls.load(Ordering::Relaxed);
+        self.polls.store(polls + 1, Ordering::Release);
+        self.state.store(RUNNING + worker as u32, Ordering::Release);
     }
 
     /// A poll returned `Pending`.
     #[inline]
     pub(crate) fn end_poll(&self) {
-        self.set_state(IDLE);
+        self.state.store(IDLE, Ordering::Release);
     }
 
     /// The task was handed to its scheduler.
     #[inline]
     pub(crate) fn mark_scheduled(&self) {
-        self.set_state(SCHEDULED);
-    }
-
-    #[inline]
-    fn set_state(&self, state: u64) {
-        let activity = self.activity.load(Ordering::Relaxed);
-        self.activity
-            .store((activity & !STATE_MASK) | state, Ordering::Release);
+        self.state.store(SCHEDULED, Ordering::Release);
     }
 
     /// Marks the record free: readers stop reporting it from here on.
@@ -170,13 +174,16 @@ impl Record {
         }
         let location = self.location.load(Ordering::Acquire);
         let name = self.name.load(Ordering::Acquire).cast_const();
-        let activity = self.activity.load(Ordering::Acquire);
+        let state = self.state.load(Ordering::Acquire);
+        // `polls` before `last_poll_us`: the time of every poll seen counted
+        // is seen too (it is stored first).
+        let polls = self.polls.load(Ordering::Acquire);
         let last_poll_us = self.last_poll_us.load(Ordering::Acquire);
         // The loads above are `Acquire`: this one cannot move before them.
         if self.id.load(Ordering::Acquire) != id || location.is_null() {
             return None;
         }
-        let state = match activity & STATE_MASK {
+        let state = match state {
             SCHEDULED => SampleState::Scheduled,
             IDLE => SampleState::Idle,
             running => SampleState::Running((running - RUNNING) as usize),
@@ -188,7 +195,7 @@ impl Record {
             location: unsafe { &*location },
             name,
             state,
-            polls: activity >> STATE_BITS,
+            polls,
             last_poll_us,
         })
     }

@@ -14,7 +14,7 @@ use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 
 use super::record::Record;
 use super::records::TaskRecords;
-use super::worker;
+use super::worker::{self, WorkerRecords};
 
 /// A scheduler's schedule handle that may carry task records.
 pub(crate) trait Recordable: Schedule + Send + Sync {
@@ -28,13 +28,16 @@ pub(crate) trait Recordable: Schedule + Send + Sync {
 /// passes it through `Builder::at_caller`, as closures cannot pass theirs
 /// on); without one, this function's caller. Without records this is the
 /// plain spawn; the recording one is another monomorphization, behind one
-/// branch.
+/// branch. A spawn from one of the scheduler's workers passes the worker's
+/// records (`local`, which must be of `schedule`'s scheduler): its record
+/// then comes from them with no thread-local lookup.
 #[inline]
 #[track_caller]
 pub(crate) fn spawn<F, S>(
     builder: Builder<'_>,
     future: F,
     schedule: S,
+    local: Option<&WorkerRecords>,
 ) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
@@ -51,7 +54,10 @@ where
     // SAFETY: `records` is owned by the scheduler state `schedule` keeps
     // alive, and moving `schedule` (into the task) does not move them.
     let owner = unsafe { records.as_ref() };
-    let record = worker::take(owner);
+    let record = match local {
+        Some(local) => local.take(owner),
+        None => worker::take(owner),
+    };
     let slot = Slot {
         record: NonNull::from(record),
     };

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use zokio_core::sync::Mutex;
 use zokio_core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use super::record::{NEVER, Record, Sample};
+use super::record::{Record, Sample};
 
 /// The first chunk's size is `1 << FIRST_BITS`; chunk `k` holds twice
 /// as many records as chunk `k - 1`. (Loom models keep chunks tiny: loom
@@ -321,7 +321,7 @@ impl TaskRecords {
 
     /// How long ago `sample` was last polled, by the coarse clock.
     pub(crate) fn since_last_poll(&self, sample: &Sample, now_us: u64) -> Option<Duration> {
-        (sample.last_poll_us != NEVER)
+        (sample.polls != 0)
             .then(|| Duration::from_micros(now_us.saturating_sub(sample.last_poll_us)))
     }
 }
@@ -367,6 +367,11 @@ mod tests {
         assert_eq!(chunk_of(191), (1, 127));
         assert_eq!(chunk_of(192), (2, 0));
         assert_eq!(chunk_of(u32::MAX).0, CHUNKS - 1);
+    }
+
+    #[test]
+    fn a_record_fills_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Record>(), 64);
     }
 
     #[test]

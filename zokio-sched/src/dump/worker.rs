@@ -2,11 +2,12 @@
 //! number, its coarse clock, and free records of its own, reached through a
 //! thread-local while the worker runs.
 //!
-//! The free records are two chains linked through the records themselves
-//! (see `records`): `freed`, the records of the tasks that ended here,
-//! taken back newest first (its lines are the likeliest to be cached), and
-//! `taken`, a whole shared stack taken when `freed` ran dry. Neither is
-//! ever walked: a spill hands `freed` over whole, by its two ends.
+//! The free records are a spare one and two chains linked through the
+//! records themselves (see `records`): `freed`, the records of the tasks
+//! that ended here, taken back newest first (its lines are the likeliest to
+//! be cached), and `taken`, a whole shared stack taken when `freed` ran
+//! dry. Neither is ever walked: a spill hands `freed` over whole, by its two
+//! ends.
 //!
 //! The clock is read when the worker starts, every `event_interval` ticks
 //! and when it returns from parking (`refresh_clock`), never per poll: a
@@ -45,7 +46,17 @@ pub(crate) struct WorkerRecords {
     freed_len: Cell<u32>,
     /// The first record of the `taken` chain (index + 1, 0 for none).
     taken: Cell<u32>,
+    /// A record freed here and kept off the chains (null for none), taken
+    /// first: a task that spawns one and then ends (a chain of tasks, a
+    /// request handed on) passes its record on with a load and a store at
+    /// each end instead of a chain's push and pop.
+    spare: Cell<*const Record>,
 }
+
+// SAFETY: the one field that is not `Send` by itself, `spare`, points to a
+// record of `records` (which the `Arc` keeps alive on any thread, and whose
+// records are `Send`), and only the thread holding `self` follows it.
+unsafe impl Send for WorkerRecords {}
 
 impl WorkerRecords {
     /// The records of worker `worker` (counted from the records' first).
@@ -57,6 +68,7 @@ impl WorkerRecords {
             freed: Cell::new((0, 0)),
             freed_len: Cell::new(0),
             taken: Cell::new(0),
+            spare: Cell::new(ptr::null()),
         }
     }
 
@@ -69,6 +81,14 @@ impl WorkerRecords {
         }
     }
 
+    /// Takes a free record of `records`, which must be these records'
+    /// table, for a task spawned on this worker.
+    #[inline]
+    pub(crate) fn take(&self, records: &TaskRecords) -> &Record {
+        debug_assert!(self.is_of(records), "another scheduler's worker records");
+        self.pop()
+    }
+
     fn refresh(&self) {
         self.now_us.set(self.records.now_us());
     }
@@ -77,7 +97,19 @@ impl WorkerRecords {
         ptr::eq(Arc::as_ptr(&self.records), records)
     }
 
+    #[inline]
     fn pop(&self) -> &Record {
+        let spare = self.spare.get();
+        if !spare.is_null() {
+            self.spare.set(ptr::null());
+            // SAFETY: `push` left a free record of `self.records` here, which
+            // outlive `self`; taking it out makes it this caller's alone.
+            return unsafe { &*spare };
+        }
+        self.pop_chain()
+    }
+
+    fn pop_chain(&self) -> &Record {
         let records = &*self.records;
         let (first, last) = self.freed.get();
         if first != 0 {
@@ -101,7 +133,16 @@ impl WorkerRecords {
         }
     }
 
+    #[inline]
     fn push(&self, record: &Record) {
+        if self.spare.get().is_null() {
+            self.spare.set(record);
+            return;
+        }
+        self.push_chain(record);
+    }
+
+    fn push_chain(&self, record: &Record) {
         let (first, last) = self.freed.get();
         record.next_free.store(first, Ordering::Relaxed);
         let me = record.index + 1;
@@ -122,6 +163,10 @@ impl Drop for WorkerRecords {
     /// The free records go back to the shared stack.
     fn drop(&mut self) {
         let records = &*self.records;
+        // SAFETY: as in `pop`: a free record of `records`, ours alone.
+        if let Some(spare) = unsafe { self.spare.get().as_ref() } {
+            records.push_chain(spare, spare);
+        }
         let (first, last) = self.freed.get();
         if first != 0 {
             records.push_chain(records.record(first - 1), records.record(last - 1));

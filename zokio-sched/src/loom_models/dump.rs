@@ -1,6 +1,7 @@
-//! The task records behind dumps: a reader racing with a task's end and the
-//! record's reuse by the next task sees the first task whole, the second
-//! whole, or nothing, never one task's id with the other's fields; and the
+//! The task records behind dumps: a reader racing with a task's poll, its
+//! end and the record's reuse by the next task sees the first task whole,
+//! the second whole, or nothing, never one task's id with the other's
+//! fields, nor a poll counted without its time; and the
 //! shared free stack, chains pushed onto it and records popped or the whole
 //! stack taken from several threads, hands each record to one task at a
 //! time.
@@ -23,6 +24,7 @@ fn a_reader_never_mixes_two_tasks_of_one_record() {
         let worker = {
             let records = records.clone();
             thread::spawn(move || {
+                records.record(index).begin_poll(0, 7);
                 records.give_back(records.record(index));
                 let again = records.take();
                 assert_eq!(again.index, index, "the freed record is the only free one");
@@ -31,8 +33,17 @@ fn a_reader_never_mixes_two_tasks_of_one_record() {
         };
         match records.record(index).read() {
             None => {}
-            Some(s) if s.id == 1 => assert!(std::ptr::eq(s.location, first_at)),
-            Some(s) if s.id == 2 => assert!(std::ptr::eq(s.location, second_at)),
+            Some(s) if s.id == 1 => {
+                assert!(std::ptr::eq(s.location, first_at));
+                assert!(
+                    s.polls == 0 || s.last_poll_us == 7,
+                    "a poll without its time"
+                );
+            }
+            Some(s) if s.id == 2 => {
+                assert!(std::ptr::eq(s.location, second_at));
+                assert_eq!(s.polls, 0, "the first task's polls on the second");
+            }
             Some(s) => panic!("a task never published: {s:?}"),
         }
         worker.join().unwrap();

@@ -22,6 +22,7 @@ use super::lend::Lend;
 use crate::blocking::BlockingPool;
 use crate::dump::Recordable;
 use crate::dump::records::TaskRecords;
+use crate::dump::worker::WorkerRecords;
 use crate::idle::Idle;
 use crate::inbox::Inbox;
 use crate::lifo::LifoSlot;
@@ -134,6 +135,9 @@ pub(crate) struct WorkerContext {
     /// What the worker sleeps on when another holds the driver; its unparker
     /// is this worker's in `Remote`. Lent with the ring by `block_in_place`.
     pub(crate) parker: RefCell<ThreadParker>,
+    /// This worker's view of the task records (if on): a spawn here takes
+    /// its record from them without a thread-local lookup.
+    pub(crate) records: Option<WorkerRecords>,
 }
 
 /// This thread's worker context if it is a worker of the scheduler at `shared`.
@@ -300,7 +304,9 @@ where
     let builder = builder.at_caller();
     with_worker(Arc::as_ptr(&shared), |cx| match cx {
         Some(cx) => {
-            let (runnable, handle) = crate::dump::spawn(builder, future, TaskSchedule(shared));
+            let records = cx.records.as_ref();
+            let (runnable, handle) =
+                crate::dump::spawn(builder, future, TaskSchedule(shared), records);
             if !cx.shared.is_running() {
                 // Shut down: cancelled at once; the handle reports it.
                 drop(runnable);
@@ -313,7 +319,7 @@ where
         }
         None => {
             let (runnable, handle) =
-                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()));
+                crate::dump::spawn(builder, future, TaskSchedule(shared.clone()), None);
             if !shared.is_running() {
                 drop(runnable);
                 return handle;

@@ -69,10 +69,10 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         overflows: Cell::new(0),
         local_schedules: Cell::new(0),
         parker: RefCell::new(parker),
+        records: shared.records.clone().map(|r| WorkerRecords::new(r, index)),
     };
     let mut core = Core::new(&shared, index, driver, None);
-    let records = shared.records.clone().map(|r| WorkerRecords::new(r, index));
-    let in_records = records.as_ref().map(WorkerRecords::enter);
+    let in_records = cx.records.as_ref().map(WorkerRecords::enter);
     context::set_worker(&cx, || {
         shared.cpus.note(index);
         core.run(&shared, &cx);
@@ -89,7 +89,6 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         core.publish(&shared, &cx);
     });
     drop(in_records);
-    drop(records);
     drop(cx);
     drop(core);
     drop(entered);
@@ -125,16 +124,15 @@ pub(super) fn stand_in<D: Driver>(
         overflows: Cell::new(0),
         local_schedules: Cell::new(0),
         parker: RefCell::new(parts.parker),
+        records: shared.records.clone().map(|r| WorkerRecords::new(r, index)),
     };
     let mut core = Core::new(&shared, index, driver, Some(lend.clone()));
-    let records = shared.records.clone().map(|r| WorkerRecords::new(r, index));
-    let in_records = records.as_ref().map(WorkerRecords::enter);
+    let in_records = cx.records.as_ref().map(WorkerRecords::enter);
     context::set_worker(&cx, || {
         core.run(&shared, &cx);
         core.settle(&shared, &cx);
     });
     drop(in_records);
-    drop(records);
     drop(runtime);
     let WorkerContext { queue, parker, .. } = cx;
     lend.give_back(Parts {
