@@ -2,6 +2,10 @@
 //! node's `Notify` is told and read after a waiter exists, never loses a
 //! wakeup; and the tree's lock keeps every descendant in reach of a cancel.
 
+use std::future::Future;
+use std::task::Context;
+
+use super::counting;
 use crate::sync::CancellationToken;
 use loom::future::block_on;
 use loom::thread;
@@ -16,6 +20,30 @@ fn cancel_racing_a_wait_is_not_lost() {
         };
         block_on(token.cancelled());
         t.join().unwrap();
+    });
+}
+
+/// A repeat poll by the registered task answers from the flag alone: a
+/// cancel racing it is either seen there or wakes that task.
+#[test]
+fn a_repeat_poll_racing_a_cancel_is_not_lost() {
+    loom::model(|| {
+        let token = CancellationToken::new();
+        let (count, waker) = counting();
+        let mut cx = Context::from_waker(&waker);
+        let mut cancelled = Box::pin(token.cancelled());
+        let first = cancelled.as_mut().poll(&mut cx).is_ready();
+        let t = {
+            let token = token.clone();
+            thread::spawn(move || token.cancel())
+        };
+        let second = first || cancelled.as_mut().poll(&mut cx).is_ready();
+        t.join().unwrap();
+        assert!(
+            second || count.get() == 1,
+            "pending, and the registered task was not woken"
+        );
+        assert!(cancelled.as_mut().poll(&mut cx).is_ready());
     });
 }
 

@@ -22,7 +22,7 @@ use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 use zokio_core::budget;
@@ -348,6 +348,7 @@ impl CancellationToken {
         WaitForCancellationFuture {
             token: self,
             waiter: Waiter::new(&self.node.notify),
+            registered: None,
         }
     }
 
@@ -371,6 +372,7 @@ impl CancellationToken {
     pub fn cancelled_owned(self) -> WaitForCancellationFutureOwned {
         WaitForCancellationFutureOwned {
             waiter: Waiter::new(&self.node.notify),
+            registered: None,
             token: self,
         }
     }
@@ -502,9 +504,17 @@ impl fmt::Debug for CancellationToken {
 
 /// A poll of a cancellation future: one unit of budget, then the flag, then
 /// the node's `Notify`.
+///
+/// A future polled again by the task whose waker it registered (a server's
+/// connection task polls its shutdown signal on every wake) returns
+/// `Pending` on the flag alone, without the `Notify`'s lock, which every
+/// waiter of the token shares: only `cancel` tells the `Notify`, after
+/// setting the flag, so while the flag is clear no notification has come,
+/// and the one that will wakes the waker registered, which wakes this task.
 fn poll_cancelled(
     token: &CancellationToken,
     waiter: &mut Waiter,
+    registered: &mut Option<Waker>,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
     let notify = &token.node.notify;
@@ -516,13 +526,22 @@ fn poll_cancelled(
     // yet, the `notify_waiters` after it still reaches the waiter.
     if token.is_cancelled() {
         waiter.cancel(notify);
+        *registered = None;
         progress.made_progress();
         return Poll::Ready(());
+    }
+    if registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        return Poll::Pending;
     }
     // Only `cancel` tells a node's `Notify`, after setting the flag.
     let poll = waiter.poll(notify, Some(cx.waker()));
     if poll.is_ready() {
+        *registered = None;
         progress.made_progress();
+    } else {
+        // The waker just registered (the same task's, or a new one in
+        // place of the old).
+        *registered = Some(cx.waker().clone());
     }
     poll
 }
@@ -532,6 +551,8 @@ fn poll_cancelled(
 pub struct WaitForCancellationFuture<'a> {
     token: &'a CancellationToken,
     waiter: Waiter,
+    /// A clone of the waker the waiter's slot holds, if any.
+    registered: Option<Waker>,
 }
 
 impl Future for WaitForCancellationFuture<'_> {
@@ -539,7 +560,7 @@ impl Future for WaitForCancellationFuture<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        poll_cancelled(this.token, &mut this.waiter, cx)
+        poll_cancelled(this.token, &mut this.waiter, &mut this.registered, cx)
     }
 }
 
@@ -560,6 +581,8 @@ impl fmt::Debug for WaitForCancellationFuture<'_> {
 pub struct WaitForCancellationFutureOwned {
     token: CancellationToken,
     waiter: Waiter,
+    /// A clone of the waker the waiter's slot holds, if any.
+    registered: Option<Waker>,
 }
 
 impl Future for WaitForCancellationFutureOwned {
@@ -567,7 +590,7 @@ impl Future for WaitForCancellationFutureOwned {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        poll_cancelled(&this.token, &mut this.waiter, cx)
+        poll_cancelled(&this.token, &mut this.waiter, &mut this.registered, cx)
     }
 }
 
@@ -694,6 +717,7 @@ impl Drop for DropGuardRef<'_> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use tokio_test::{assert_pending, assert_ready, task};
 
     fn live_nodes(token: &CancellationToken) -> usize {
         let arena = token.node.tree.lock();
@@ -706,6 +730,35 @@ mod tests {
 
     fn slots(token: &CancellationToken) -> usize {
         token.node.tree.lock().slots.len()
+    }
+
+    #[test]
+    fn repeat_polls_keep_the_task_registered_and_a_new_task_takes_over() {
+        let token = CancellationToken::new();
+        let (mut first, mut second) = (task::spawn(()), task::spawn(()));
+        let mut cancelled = std::pin::pin!(token.cancelled());
+        for _ in 0..3 {
+            assert_pending!(first.enter(|cx, _| cancelled.as_mut().poll(cx)));
+        }
+        // Another task polls it now: the cancel must wake that one.
+        for _ in 0..2 {
+            assert_pending!(second.enter(|cx, _| cancelled.as_mut().poll(cx)));
+        }
+        token.cancel();
+        assert!(!first.is_woken());
+        assert!(second.is_woken());
+        assert_ready!(second.enter(|cx, _| cancelled.as_mut().poll(cx)));
+    }
+
+    #[test]
+    fn a_repeat_poll_after_the_cancel_completes() {
+        let token = CancellationToken::new();
+        let mut waiter = task::spawn(token.clone().cancelled_owned());
+        assert_pending!(waiter.poll());
+        assert_pending!(waiter.poll());
+        token.cancel();
+        assert!(waiter.is_woken());
+        assert_ready!(waiter.poll());
     }
 
     #[test]
