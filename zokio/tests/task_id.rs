@@ -272,8 +272,7 @@ fn test_panic(f: impl FnOnce() + std::panic::UnwindSafe) -> Option<String> {
     let result = std::panic::catch_unwind(f);
     std::panic::set_hook(previous);
     assert!(result.is_err(), "the closure did not panic");
-    let file = file.lock().unwrap().take();
-    file
+    file.lock().unwrap().take()
 }
 
 #[test]
