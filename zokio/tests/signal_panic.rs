@@ -4,29 +4,17 @@
 #![cfg(unix)]
 #![cfg(panic = "unwind")]
 
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
-
 use zokio::runtime::Builder;
 use zokio::signal::unix::{SignalKind, signal};
 
-/// Runs `f`, which must panic, and returns the file the panic points at.
-fn panic_location(f: impl FnOnce()) -> Option<String> {
-    let location = Arc::new(Mutex::new(None));
-    let seen = location.clone();
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(move |info| {
-        *seen.lock().unwrap() = info.location().map(|l| l.file().to_string());
-    }));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    panic::set_hook(previous);
-    assert!(result.is_err(), "expected a panic");
-    location.lock().unwrap().take()
+mod support {
+    pub mod panic;
 }
+use support::panic::test_panic;
 
 #[test]
 fn signal_panic_caller() {
-    let panic_location_file = panic_location(|| {
+    let panic_location_file = test_panic(|| {
         let rt = Builder::new_current_thread().build().unwrap();
 
         rt.block_on(async {

@@ -1,7 +1,7 @@
 //! Port of tokio/tests/task_id.rs to Zokio: all 20 of its tests. The two that
-//! check the panic's location use a panic hook here where Tokio's use its
-//! test support (the same hook); two `should_panic` tests of the message are
-//! Zokio's, as are the tests below the ported ones.
+//! check the panic's location use `support::panic::test_panic`, as Tokio's
+//! do. Two `should_panic` tests of the message are Zokio's, as are the tests
+//! below the ported ones.
 #![cfg(not(loom))]
 
 use std::future::Future;
@@ -10,6 +10,12 @@ use std::task::{Context, Poll};
 use zokio::Runtime;
 use zokio::sync::oneshot;
 use zokio::task::{self, Id, LocalSet};
+
+mod support {
+    pub mod panic;
+}
+use support::panic::test_panic;
+
 #[zokio::test]
 async fn task_id_spawn() {
     zokio::spawn(async { println!("task id: {}", task::id()) })
@@ -257,22 +263,6 @@ async fn task_id_block_in_place_block_on_spawn() {
     })
     .await
     .unwrap();
-}
-
-/// The file a panic inside `f` reports, as Tokio's `support::panic::test_panic`
-/// records it: through a panic hook, put back afterwards.
-fn test_panic(f: impl FnOnce() + std::panic::UnwindSafe) -> Option<String> {
-    use std::sync::{Arc, Mutex};
-    let file = Arc::new(Mutex::new(None));
-    let seen = file.clone();
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        *seen.lock().unwrap() = info.location().map(|l| l.file().to_string());
-    }));
-    let result = std::panic::catch_unwind(f);
-    std::panic::set_hook(previous);
-    assert!(result.is_err(), "the closure did not panic");
-    file.lock().unwrap().take()
 }
 
 #[test]
