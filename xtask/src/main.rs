@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod disk;
 #[cfg(test)]
 mod modules;
 mod report;
@@ -99,7 +100,7 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "loom" => loom(rest),
         "bench" => bench(rest),
-        "sanitize" => sanitize(rest),
+        "sanitize" => sanitize(rest, false),
         "soak" => soak(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
@@ -142,7 +143,8 @@ fn run(cmd: &mut Command) -> Result {
         .status()
         .map_err(|e| format!("could not start `{shown}`: {e}"))?;
     // Each step's time, so a slow CI run shows where its minutes went.
-    eprintln!("<== {:.0?}: {shown}", started.elapsed());
+    let free = disk::free_mib(&root()).map_or(String::new(), |mib| format!(" ({mib} MiB free)"));
+    eprintln!("<== {:.0?}{free}: {shown}", started.elapsed());
     if status.success() {
         Ok(())
     } else {
@@ -274,12 +276,16 @@ fn ci() -> Result {
     ]))?;
     async_task_std_stays_off()?;
     run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
+    // Proves the bench harness end to end on tiny sizes; judges no speed.
+    // It reuses the test build, the last step that does.
+    bench(&["--quick".to_string()])?;
+    let target = root().join("target");
+    disk::release(&target.join("debug"));
     other_unixes()?;
     loom(&[])?;
-    sanitize(&[])?;
-    soak(&CI_SOAK.iter().map(|a| a.to_string()).collect::<Vec<_>>())?;
-    // Proves the bench harness end to end on tiny sizes; judges no speed.
-    bench(&["--quick".to_string()])
+    disk::release(&target.join("loom"));
+    sanitize(&[], true)?;
+    soak(&CI_SOAK.iter().map(|a| a.to_string()).collect::<Vec<_>>())
 }
 
 /// The crates with loom models: those whose `src/loom_models/` exists. The
@@ -603,7 +609,9 @@ fn soak(args: &[String]) -> Result {
 /// needs the nightly `rust-src` component): installed here if missing, and
 /// the run refused with a clear message if it cannot be, rather than run
 /// against a prebuilt std and fail for a reason that is not Zokio's.
-fn sanitize(args: &[String]) -> Result {
+/// `release_builds` (`ci`'s) deletes each pass's build once it is done, if
+/// disk space is short (see `disk`).
+fn sanitize(args: &[String], release_builds: bool) -> Result {
     let full = args.iter().any(|a| a == "--full");
     valgrind_lifecycle()?;
     let nightly = Command::new("rustup")
@@ -695,6 +703,9 @@ fn sanitize(args: &[String]) -> Result {
             facade.extend(["--test", test]);
         }
         run(&mut test_command(&facade))?;
+        if release_builds {
+            disk::release(&root().join(&target_dir));
+        }
     }
     Ok(())
 }
