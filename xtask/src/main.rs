@@ -277,8 +277,10 @@ fn ci() -> Result {
     async_task_std_stays_off()?;
     run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     // Proves the bench harness end to end on tiny sizes; judges no speed.
-    // It reuses the test build, the last step that does.
     bench(&["--quick".to_string()])?;
+    // The sanitize step's memcheck run, here: it is the last step that
+    // builds in the test run's target dir.
+    valgrind_lifecycle()?;
     let target = root().join("target");
     disk::release(&target.join("debug"));
     other_unixes()?;
@@ -609,11 +611,14 @@ fn soak(args: &[String]) -> Result {
 /// needs the nightly `rust-src` component): installed here if missing, and
 /// the run refused with a clear message if it cannot be, rather than run
 /// against a prebuilt std and fail for a reason that is not Zokio's.
-/// `release_builds` (`ci`'s) deletes each pass's build once it is done, if
-/// disk space is short (see `disk`).
-fn sanitize(args: &[String], release_builds: bool) -> Result {
+/// From `ci` (`from_ci`), which has run the memcheck step already, each
+/// pass's build is deleted once it is done if disk space is short (see
+/// `disk`).
+fn sanitize(args: &[String], from_ci: bool) -> Result {
     let full = args.iter().any(|a| a == "--full");
-    valgrind_lifecycle()?;
+    if !from_ci {
+        valgrind_lifecycle()?;
+    }
     let nightly = Command::new("rustup")
         .args(["run", "nightly", "rustc", "--version"])
         .output();
@@ -703,7 +708,7 @@ fn sanitize(args: &[String], release_builds: bool) -> Result {
             facade.extend(["--test", test]);
         }
         run(&mut test_command(&facade))?;
-        if release_builds {
+        if from_ci {
             disk::release(&root().join(&target_dir));
         }
     }
