@@ -278,8 +278,8 @@ fn ci() -> Result {
     run(cargo(&["doc", "--workspace", all, "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))?;
     // Proves the bench harness end to end on tiny sizes; judges no speed.
     bench(&["--quick".to_string()])?;
-    // The sanitize step's memcheck run, here: it is the last step that
-    // builds in the test run's target dir.
+    // The sanitize step's memcheck run, here: it builds on the test run's
+    // dependencies, so it goes before that build may be deleted.
     valgrind_lifecycle()?;
     let target = root().join("target");
     disk::release(&target.join("debug"));
