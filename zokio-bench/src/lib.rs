@@ -14,10 +14,11 @@
 //!
 //! Arguments every bench binary accepts: `--quick` (few rounds, small sizes:
 //! proves the harness, judges nothing), `--filter TEXT` (only workloads whose
-//! name contains TEXT), `--rounds N`, `--candidate NAME` (only the candidate
-//! of that name runs, and nothing is recorded: to profile one candidate, e.g.
-//! under callgrind, where the difference of two `--rounds` counts is the cost
-//! of the extra rounds alone).
+//! name contains TEXT), `--rounds N`, `--candidate NAME[,NAME...]` (only the
+//! candidates of those names run, and nothing is recorded: to profile one
+//! candidate, e.g. under callgrind, where the difference of two `--rounds`
+//! counts is the cost of the extra rounds alone, or to see how two of them
+//! interleave without the rest).
 //!
 //! ```
 //! use zokio_bench::{Better, Runner, time};
@@ -137,7 +138,7 @@ impl Runner {
             return Vec::new();
         }
         if let Some(only) = &self.candidate {
-            candidates.retain(|(name, _)| name == only);
+            candidates.retain(|(name, _)| only.split(',').any(|o| o == *name));
         }
         let mut samples = vec![Vec::with_capacity(self.rounds); candidates.len()];
         // One untimed pass to warm caches, thread pools and lazy statics.
@@ -289,6 +290,22 @@ mod tests {
             ],
         );
         assert_eq!(medians, vec![2.0]);
+    }
+
+    #[test]
+    fn a_candidate_list_runs_those_candidates_in_their_order() {
+        let mut runner = Runner::from_args_iter(["--rounds", "2", "--candidate", "c,a"]);
+        let medians = runner.compare(
+            "w",
+            "u",
+            Better::Lower,
+            vec![
+                ("a", Box::new(|| 1.0)),
+                ("b", Box::new(|| panic!("filtered out"))),
+                ("c", Box::new(|| 3.0)),
+            ],
+        );
+        assert_eq!(medians, vec![1.0, 3.0]);
     }
 
     #[test]
