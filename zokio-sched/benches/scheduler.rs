@@ -6,9 +6,9 @@
 //! harness, which prints medians and zokio's advantage over each peer.
 //!
 //! `zokio-watchdog` is zokio's scheduler with the stall watchdog on (100 ms
-//! threshold, which keeps task records too), `zokio-dump` with task dumps
-//! on (`Config::task_dump`: the records alone): the rows beside `zokio` are
-//! their costs.
+//! threshold; its per-worker poll marks, no task records), `zokio-dump`
+//! with task dumps on (`Config::task_dump`: the records alone): the rows
+//! beside `zokio` are their costs.
 //!
 //! `cargo bench -p zokio-sched --bench scheduler [-- --quick] [--filter NAME] [--rounds N] [--workers N]`
 #![cfg(not(loom))]
