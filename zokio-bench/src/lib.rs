@@ -277,35 +277,37 @@ mod tests {
         assert_eq!(order.into_inner().iter().collect::<String>(), "abababab");
     }
 
-    #[test]
-    fn a_candidate_filter_runs_that_candidate_alone() {
-        let mut runner = Runner::from_args_iter(["--rounds", "2", "--candidate", "b"]);
-        let medians = runner.compare(
+    /// The medians of candidates `a` (1.0), `b` (2.0) and `c` (3.0) under
+    /// `--candidate only`; a candidate filtered out panics if it is run.
+    fn medians_of_candidates(only: &str) -> Vec<f64> {
+        let mut runner = Runner::from_args_iter(["--rounds", "2", "--candidate", only]);
+        let wanted = |name: &str| only.split(',').any(|o| o == name);
+        let candidate = |name: &'static str, value: f64| -> Candidate<'static> {
+            match wanted(name) {
+                true => (name, Box::new(move || value)),
+                false => (name, Box::new(|| panic!("filtered out"))),
+            }
+        };
+        runner.compare(
             "w",
             "u",
             Better::Lower,
             vec![
-                ("a", Box::new(|| panic!("filtered out"))),
-                ("b", Box::new(|| 2.0)),
+                candidate("a", 1.0),
+                candidate("b", 2.0),
+                candidate("c", 3.0),
             ],
-        );
-        assert_eq!(medians, vec![2.0]);
+        )
+    }
+
+    #[test]
+    fn a_candidate_filter_runs_that_candidate_alone() {
+        assert_eq!(medians_of_candidates("b"), vec![2.0]);
     }
 
     #[test]
     fn a_candidate_list_runs_those_candidates_in_their_order() {
-        let mut runner = Runner::from_args_iter(["--rounds", "2", "--candidate", "c,a"]);
-        let medians = runner.compare(
-            "w",
-            "u",
-            Better::Lower,
-            vec![
-                ("a", Box::new(|| 1.0)),
-                ("b", Box::new(|| panic!("filtered out"))),
-                ("c", Box::new(|| 3.0)),
-            ],
-        );
-        assert_eq!(medians, vec![1.0, 3.0]);
+        assert_eq!(medians_of_candidates("c,a"), vec![1.0, 3.0]);
     }
 
     #[test]
