@@ -4,9 +4,10 @@
 //! are another monomorphization, chosen by one branch at spawn.
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::pin::Pin;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::task::{Context, Poll};
 
 use zokio_core::Schedule;
@@ -58,11 +59,12 @@ where
         Some(local) => local.take(owner),
         None => worker::take(owner),
     };
-    let slot = Slot {
-        record: NonNull::from(record),
-    };
+    let slot = Slot { record };
     let (runnable, handle) = builder.spawn(
-        Recorded { future, slot },
+        Recorded {
+            future: ManuallyDrop::new(future),
+            slot,
+        },
         RecordedSchedule {
             inner: schedule,
             record: NonNull::from(record),
@@ -72,37 +74,65 @@ where
     (runnable, handle)
 }
 
-/// A task's hold on its record, given back when its future is dropped.
+/// A task's hold on its record: given back as its future ends, by the poll
+/// that completes it on the worker it ran on (which it knows already), or by
+/// the drop of an unfinished task (cancelled, aborted, or panicked) wherever
+/// that happens.
 struct Slot {
-    record: NonNull<Record>,
-}
-
-impl Slot {
-    #[inline]
-    fn record(&self) -> &Record {
-        // `Slot` lives in the future; async-task drops the schedule handle,
-        // which keeps the scheduler state owning the records alive, last.
-        // SAFETY: so the records outlive every `Slot` pointing into them.
-        unsafe { self.record.as_ref() }
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        worker::give_back(self.record());
-    }
+    /// Null once given back. Until then it points into the records owned by
+    /// the scheduler state that the task's schedule handle keeps alive, and
+    /// async-task drops that handle last: the records outlive the slot.
+    record: *const Record,
 }
 
 // SAFETY: `Slot` only reaches its record (atomics, `Record` is `Sync`) and
 // through it the records (`TaskRecords` is `Sync`), from any thread.
 unsafe impl Send for Slot {}
 
-/// A task's future with its record. Declared future first: the future is
-/// dropped before the slot frees the record, so a `Drop` of the future
-/// still runs while the task is listed.
+/// A task's future with its record. The future is dropped before the
+/// record is given back, so a `Drop` of the future still runs while the
+/// task is listed.
 struct Recorded<F> {
-    future: F,
+    future: ManuallyDrop<F>,
     slot: Slot,
+}
+
+/// Gives a record back even if the future's drop before it unwinds: a
+/// record kept would list an ended task for ever.
+struct GiveBack<'a> {
+    record: &'a Record,
+    local: Option<&'a WorkerRecords>,
+}
+
+impl Drop for GiveBack<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        match self.local {
+            Some(local) => local.give_back(self.record),
+            None => worker::give_back(self.record),
+        }
+    }
+}
+
+impl<F> Recorded<F> {
+    /// Drops the future in place and gives its record back (through
+    /// `local`, this thread's worker records, when the caller has them).
+    ///
+    /// # Safety
+    ///
+    /// The future is not used again: the slot is cleared first, so neither
+    /// a second call nor `Drop` reaches it.
+    #[inline]
+    unsafe fn finish(&mut self, local: Option<&WorkerRecords>) {
+        let record = std::mem::replace(&mut self.slot.record, ptr::null());
+        // SAFETY: the slot was not given back (callers check), so `record`
+        // is this task's, alive as `Slot` says.
+        let record = unsafe { &*record };
+        let _give_back = GiveBack { record, local };
+        // SAFETY: the caller's promise; the slot is cleared, so this is
+        // the future's one drop.
+        unsafe { ManuallyDrop::drop(&mut self.future) };
+    }
 }
 
 impl<F: Future> Future for Recorded<F> {
@@ -111,17 +141,39 @@ impl<F: Future> Future for Recorded<F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: `future` is structurally pinned (never moved out, dropped
-        // in place with `self`); `slot` is not pinned and only read.
+        // in place, by `finish` or with `self`); `slot` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let record = this.slot.record();
-        let (worker, now_us) = worker::worker_and_now(TaskRecords::of(record));
+        // Not borrowed from `this`, which `finish` takes mutably.
+        // SAFETY: a polled task's slot holds its record (given back only as
+        // it finishes), alive as `Slot` says.
+        let record: &Record = unsafe { &*this.slot.record };
+        let records = TaskRecords::of(record);
+        let local = worker::local(records);
+        let (worker, now_us) = match local {
+            Some(local) => local.worker_and_now(),
+            None => worker::off_worker(records),
+        };
         record.begin_poll(worker, now_us);
         // SAFETY: as above, `future` stays where it is.
-        let poll = unsafe { Pin::new_unchecked(&mut this.future) }.poll(cx);
-        if poll.is_pending() {
-            record.end_poll();
+        let poll = unsafe { Pin::new_unchecked(&mut *this.future) }.poll(cx);
+        match poll {
+            Poll::Pending => record.end_poll(),
+            // Done: async-task never polls it again, and drops it (`Drop`
+            // below) only if the slot still holds its record.
+            // SAFETY: a finished future is not polled again.
+            Poll::Ready(_) => unsafe { this.finish(local) },
         }
         poll
+    }
+}
+
+impl<F> Drop for Recorded<F> {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.slot.record.is_null() {
+            // SAFETY: the future is being dropped with `self`: never used again.
+            unsafe { self.finish(None) };
+        }
     }
 }
 
@@ -147,5 +199,66 @@ impl<S: Schedule> Schedule for RecordedSchedule<S> {
         // state, which `inner` keeps alive.
         unsafe { self.record.as_ref() }.mark_scheduled();
         self.inner.schedule(task, hint);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use zokio_core::ThreadParker;
+    use zokio_core::task::Id;
+
+    use crate::{Config, CurrentThread, Handle};
+
+    /// Keeps, in its drop, the ids of the tasks listed then.
+    struct ListedOnDrop {
+        handle: Handle,
+        seen: Arc<Mutex<Vec<Id>>>,
+    }
+
+    impl Drop for ListedOnDrop {
+        fn drop(&mut self) {
+            let dump = self.handle.dump().expect("records on");
+            *self.seen.lock().unwrap() = dump.tasks().iter().map(|t| t.id).collect();
+        }
+    }
+
+    #[test]
+    fn an_ending_task_is_listed_while_its_future_drops_and_gone_after() {
+        let config = Config {
+            task_dump: true,
+            ..Config::default()
+        };
+        let rt = CurrentThread::new(ThreadParker::new(), config).unwrap();
+        let (finished, panicked) = (Arc::default(), Arc::default());
+        let guard = ListedOnDrop {
+            handle: rt.handle(),
+            seen: Arc::clone(&finished),
+        };
+        let done = rt.spawn(async move {
+            let _guard = guard;
+            7
+        });
+        let guard = ListedOnDrop {
+            handle: rt.handle(),
+            seen: Arc::clone(&panicked),
+        };
+        let failed = rt.spawn(async move {
+            let _guard = guard;
+            panic!("a task that fails");
+        });
+        let (done_id, failed_id) = (done.id(), failed.id());
+        assert_eq!(rt.block_on(done).unwrap(), 7);
+        assert!(rt.block_on(failed).unwrap_err().is_panic());
+        assert!(
+            finished.lock().unwrap().contains(&done_id),
+            "listed as it finished"
+        );
+        assert!(
+            panicked.lock().unwrap().contains(&failed_id),
+            "listed as it unwound"
+        );
+        assert!(rt.handle().dump().unwrap().tasks().is_empty(), "gone after");
     }
 }

@@ -89,6 +89,21 @@ impl WorkerRecords {
         self.pop()
     }
 
+    /// This worker's number and coarse clock, for a poll's start.
+    #[inline]
+    pub(crate) fn worker_and_now(&self) -> (usize, u64) {
+        (self.worker, self.now_us.get())
+    }
+
+    /// Frees the record of a task that ended on this worker (`record` is
+    /// of these records' table).
+    #[inline]
+    pub(crate) fn give_back(&self, record: &Record) {
+        debug_assert!(self.is_of(TaskRecords::of(record)));
+        self.records.release(record);
+        self.push(record);
+    }
+
     fn refresh(&self) {
         self.now_us.set(self.records.now_us());
     }
@@ -202,15 +217,10 @@ impl Drop for Entered<'_> {
 /// lists on one of their workers, else from the shared stack.
 #[inline]
 pub(super) fn take(records: &TaskRecords) -> &Record {
-    with_local(records, |local| match local {
-        Some(local) => {
-            let record: *const Record = local.pop();
-            // SAFETY: `local`'s records are `records` (`with_local` checked),
-            // which own the record and outlive the borrow returned.
-            unsafe { &*record }
-        }
+    match local(records) {
+        Some(local) => local.pop(),
         None => records.take(),
-    })
+    }
 }
 
 /// Frees the record of a task that ended: onto this thread's list on one
@@ -218,40 +228,36 @@ pub(super) fn take(records: &TaskRecords) -> &Record {
 #[inline]
 pub(super) fn give_back(record: &Record) {
     let records = TaskRecords::of(record);
-    with_local(records, |local| match local {
-        Some(local) => {
-            records.release(record);
-            local.push(record);
-        }
+    match local(records) {
+        Some(local) => local.give_back(record),
         None => records.give_back(record),
-    })
+    }
 }
 
-/// Runs `f` with this thread's worker records if they are `records`'.
+/// This thread's worker records if they are `records`': a poll looks them
+/// up once and uses them for its start and, if the task ends, its record's
+/// give-back.
 #[inline]
-fn with_local<R>(records: &TaskRecords, f: impl FnOnce(Option<&WorkerRecords>) -> R) -> R {
+pub(super) fn local(records: &TaskRecords) -> Option<&WorkerRecords> {
     let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: non-null only between `enter` and its guard's drop, while the
-    // `WorkerRecords` it points to is borrowed by that guard's creator.
-    let local = unsafe { current.as_ref() }.filter(|l| l.is_of(records));
-    f(local)
+    // SAFETY: non-null only between `enter` and its guard's drop, which
+    // enclose the worker's whole run: the records outlive any poll or drop
+    // on this thread that borrows them, and `records` (their table) with
+    // them.
+    unsafe { current.as_ref() }.filter(|l| l.is_of(records))
 }
 
-/// The worker polling on this thread and its coarse clock, for a task of
-/// `records` (off a worker, which a poll never is, the first worker and the
-/// real clock).
-#[inline]
-pub(super) fn worker_and_now(records: &TaskRecords) -> (usize, u64) {
-    with_local(records, |local| match local {
-        Some(local) => (local.worker, local.now_us.get()),
-        None => (records.first_worker, records.now_us()),
-    })
+/// The worker number and clock a poll off the workers (which a poll never
+/// is, but a test may be) is stamped with.
+#[cold]
+pub(super) fn off_worker(records: &TaskRecords) -> (usize, u64) {
+    (records.first_worker, records.now_us())
 }
 
 /// Reads the clock into this thread's worker records, if it has any.
 pub(crate) fn refresh_clock() {
     let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: as in `with_local`.
+    // SAFETY: as in `local`.
     if let Some(local) = unsafe { current.as_ref() } {
         local.refresh();
     }
