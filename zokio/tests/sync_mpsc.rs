@@ -14,7 +14,8 @@
 //! Regression tests for Zokio bugs they found: the `AssertRefUnwindSafe` and
 //! `AssertUnwindSafe` impls, `release_waker_on_rx_drop`,
 //! `drop_all_elements_during_panic`, and
-//! `{failed,cancelled}_reserve{,_many}_wakes_closed_receiver`.
+//! `{failed,cancelled}_reserve{,_many}_wakes_closed_receiver`; and
+//! `send_with_room_spends_the_budget`.
 #![cfg(not(loom))]
 #![allow(clippy::redundant_clone)]
 
@@ -1771,3 +1772,27 @@ fn release_waker_on_rx_drop() {
 }
 
 fn is_debug<T: fmt::Debug>(_: &T) {}
+
+/// Zokio's own: a send that finds room without waiting still spends the
+/// task's budget, as Tokio's does, so a sender that never fills its channel
+/// still lets its neighbours run.
+#[zokio::test]
+async fn send_with_room_spends_the_budget() {
+    let (tx, mut rx) = mpsc::channel::<u32>(1_000);
+    let mut sent = 0;
+    zokio::select! {
+        biased;
+        _ = async {
+            loop {
+                tx.send(sent).await.unwrap();
+                sent += 1;
+            }
+        } => {},
+        _ = zokio::task::yield_now() => {}
+    }
+    assert!(
+        sent > 0 && sent < 1_000,
+        "yielded with room left ({sent} sent)"
+    );
+    assert_eq!(rx.recv().await, Some(0));
+}

@@ -170,6 +170,7 @@ impl BatchSemaphore {
     ///
     /// If `n` exceeds [`MAX_PERMITS`].
     #[track_caller]
+    #[inline]
     pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
         assert!(
             n <= MAX_PERMITS,

@@ -145,6 +145,14 @@ impl<T> Sender<T> {
     /// # });
     /// ```
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
+        // With room free and nobody queued for it, the permit is one
+        // exchange taken in place: no reserve future is built, polled and
+        // dropped (a fifth of a request's instructions in `mixed_service`).
+        if std::future::poll_fn(|cx| self.poll_take_free_room(cx)).await {
+            return Permit { tx: &self.tx }
+                .send_or_return(value)
+                .map_err(SendError);
+        }
         match self.reserve().await {
             Ok(permit) => permit.send_or_return(value).map_err(SendError),
             Err(SendError(())) => Err(SendError(value)),
@@ -312,6 +320,21 @@ impl<T> Sender<T> {
             acquire: Some(self.chan().capacity.semaphore.acquire(n)),
             waited: false,
         }
+    }
+
+    /// Spends a unit of the task's budget (yielding if it is spent, as a
+    /// wait for room does) and takes one permit if that needs no wait: true
+    /// if it did. Otherwise the budget is left as it was, for the wait.
+    #[inline]
+    fn poll_take_free_room(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        let Poll::Ready(progress) = zokio_core::budget::poll_proceed(cx) else {
+            return Poll::Pending;
+        };
+        let taken = self.chan().capacity.semaphore.try_acquire(1).is_ok();
+        if taken {
+            progress.made_progress();
+        }
+        Poll::Ready(taken)
     }
 
     fn try_acquire(&self, n: usize) -> Result<(), TrySendError<()>> {
