@@ -240,10 +240,9 @@ pub(super) fn give_back(record: &Record) {
 #[inline]
 pub(super) fn local(records: &TaskRecords) -> Option<&WorkerRecords> {
     let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: non-null only between `enter` and its guard's drop, which
-    // enclose the worker's whole run: the records outlive any poll or drop
-    // on this thread that borrows them, and `records` (their table) with
-    // them.
+    // SAFETY: non-null only between `enter` and its guard's drop, around
+    // the worker's whole run: the records (and their table) outlive every
+    // poll or drop on this thread that borrows them.
     unsafe { current.as_ref() }.filter(|l| l.is_of(records))
 }
 
