@@ -13,6 +13,18 @@ fn settle() {
     std::thread::sleep(Duration::from_millis(50));
 }
 
+/// One task spawns 1,000 from a worker and joins them.
+async fn spawn_burst_from_a_worker() {
+    zokio::spawn(async {
+        let tasks: Vec<_> = (0..1000).map(|_| zokio::spawn(async {})).collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    })
+    .await
+    .unwrap();
+}
+
 #[test]
 fn counters_move_under_a_scripted_workload() {
     let rt = Builder::new_multi_thread()
@@ -24,14 +36,7 @@ fn counters_move_under_a_scripted_workload() {
         // One task spawns 1,000 from a worker: local schedules. (Whether
         // they overflow depends on how fast the other worker steals; the
         // test below overflows on purpose.)
-        zokio::spawn(async {
-            let tasks: Vec<_> = (0..1000).map(|_| zokio::spawn(async {})).collect();
-            for task in tasks {
-                task.await.unwrap();
-            }
-        })
-        .await
-        .unwrap();
+        spawn_burst_from_a_worker().await;
         // A task that never waits spends its budget and is made to yield.
         zokio::spawn(async {
             for _ in 0..1000 {
@@ -96,16 +101,7 @@ fn a_burst_beyond_the_local_ring_overflows_into_the_injector() {
         .worker_threads(1)
         .build()
         .unwrap();
-    rt.block_on(async {
-        zokio::spawn(async {
-            let tasks: Vec<_> = (0..1000).map(|_| zokio::spawn(async {})).collect();
-            for task in tasks {
-                task.await.unwrap();
-            }
-        })
-        .await
-        .unwrap();
-    });
+    rt.block_on(spawn_burst_from_a_worker());
     settle();
     let worker = *rt.metrics().worker(0).unwrap();
     assert!(worker.overflows >= 1, "{worker:?}");
