@@ -265,6 +265,18 @@ impl<D: Driver> CurrentThread<D> {
         })
     }
 
+    /// Parks the driver once without blocking, on this thread: the
+    /// thread-per-core worker does it first, so that a driver keeping
+    /// per-thread state (the reactor's socket ring) knows its thread before
+    /// any task runs.
+    pub(crate) fn park_driver_now(&self) {
+        let core = self.lock_slot().core.take();
+        if let Some(mut core) = core {
+            core.driver.park(Some(Duration::ZERO));
+            self.lock_slot().core = Some(core);
+        }
+    }
+
     fn lock_slot(&self) -> MutexGuard<'_, Slot<D>> {
         self.slot.lock().unwrap_or_else(|e| e.into_inner())
     }

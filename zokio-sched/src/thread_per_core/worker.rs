@@ -134,6 +134,7 @@ pub(crate) fn run<D: Driver>(
 ) {
     let _done = Done(running);
     super::index::set(Some((index, runtime)));
+    scheduler.park_driver_now();
     let local = LocalSet::new();
     {
         let _entered = local.enter();
