@@ -12,6 +12,8 @@ use zokio_core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use zokio_core::{Driver, Unpark, placement};
 
 use crate::reactor::{Handle, Reactor, Registry, ScheduledIo};
+#[cfg(target_os = "linux")]
+use crate::socket_ring;
 use crate::sys::{self, Events, Selector};
 
 /// Events taken from the poller per wait; more wait for the next park.
@@ -60,6 +62,9 @@ pub struct IoDriver {
     events: Events,
     /// Counts waits; stamped on each event so stale readiness is recognised.
     tick: usize,
+    /// Serves the socket ring of the thread it parks on.
+    #[cfg(target_os = "linux")]
+    socket_ring: bool,
 }
 
 impl IoDriver {
@@ -80,9 +85,13 @@ impl IoDriver {
                 events: AtomicU64::new(0),
                 #[cfg(target_os = "linux")]
                 attached: std::sync::OnceLock::new(),
+                #[cfg(target_os = "linux")]
+                ring_thread: std::sync::atomic::AtomicU64::new(0),
             }),
             events: Events::with_capacity(EVENTS_PER_WAIT),
             tick: 0,
+            #[cfg(target_os = "linux")]
+            socket_ring: false,
         })
     }
 
@@ -106,6 +115,28 @@ impl IoDriver {
         let mut driver = IoDriver::new()?;
         driver.events = Events::with_capacity(events);
         Ok(driver)
+    }
+
+    /// Makes this driver serve the io_uring socket ring of the thread it
+    /// parks on, through which that thread's
+    /// [`LocalTcpStream`](crate::net::LocalTcpStream)s read and write (see
+    /// the type for the model). For a driver that one thread parks for its
+    /// whole life, as each worker of Zokio's thread-per-core runtime does;
+    /// local streams can be made only on that thread, once it has parked.
+    /// Without a ring on the thread, parking is unchanged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zokio_core::Driver;
+    ///
+    /// let mut driver = zokio_io::IoDriver::new()?;
+    /// driver.enable_socket_ring();
+    /// driver.park(Some(Duration::ZERO)); // this thread is the driver's now
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[cfg(target_os = "linux")]
+    pub fn enable_socket_ring(&mut self) {
+        self.socket_ring = true;
     }
 
     /// The handle through which sources register with this driver.
@@ -209,18 +240,73 @@ impl IoDriver {
             );
         }
     }
+
+    /// Parks through this thread's socket ring if the driver serves one
+    /// and the thread has one; false if not (nothing was done).
+    #[cfg(target_os = "linux")]
+    #[inline]
+    fn park_on_ring(&mut self, timeout: Option<Duration>, origins: bool) -> bool {
+        if !self.socket_ring {
+            return false;
+        }
+        let tag = socket_ring::thread_tag();
+        let owner = &self.reactor.ring_thread;
+        if owner.load(std::sync::atomic::Ordering::Relaxed) != tag {
+            owner.store(tag, std::sync::atomic::Ordering::Relaxed);
+        }
+        let Some(ring) = socket_ring::this_thread() else {
+            return false;
+        };
+        use std::os::fd::AsRawFd;
+        let epoll_fd = self.reactor.selector.epoll_fd().as_raw_fd();
+        self.free_released();
+        // epoll is read when its watch fired (or is armed for the first
+        // time): the watch is re-armed before the read, so events that come
+        // during the read fire it again.
+        let read_epoll = |driver: &mut IoDriver| {
+            driver.park_inner(Some(Duration::ZERO), origins);
+            !driver.events.is_empty()
+        };
+        if timeout == Some(Duration::ZERO) {
+            ring.flush();
+            if ring.watch_epoll(epoll_fd) {
+                read_epoll(self);
+            }
+            return true;
+        }
+        if ring.watch_epoll(epoll_fd) && read_epoll(self) {
+            // Tasks were woken: submit, take what completed, do not wait.
+            ring.flush();
+            return true;
+        }
+        // One system call: submits what is queued, and waits for a
+        // completion (already there, or to come) or the timeout.
+        ring.wait(timeout);
+        if !ring.epoll_quiet() && ring.watch_epoll(epoll_fd) {
+            read_epoll(self);
+        }
+        true
+    }
 }
 
 impl Driver for IoDriver {
     type Unparker = IoUnparker;
 
     fn park(&mut self, timeout: Option<Duration>) {
+        #[cfg(target_os = "linux")]
+        if self.park_on_ring(timeout, false) {
+            return;
+        }
         self.park_inner(timeout, false);
     }
 
     /// Parks, and each readable event's wake carries the CPU its data
     /// arrived on (`SO_INCOMING_CPU`, reused while it stays the same).
     fn park_with_origins(&mut self, timeout: Option<Duration>) {
+        #[cfg(target_os = "linux")]
+        if self.park_on_ring(timeout, true) {
+            return;
+        }
         self.park_inner(timeout, true);
     }
 

@@ -113,6 +113,8 @@ mod readiness;
 mod ready;
 mod registration;
 pub mod signal;
+#[cfg(target_os = "linux")]
+mod socket_ring;
 mod sys;
 pub mod unix;
 #[cfg(target_os = "linux")]

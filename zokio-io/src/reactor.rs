@@ -35,6 +35,12 @@ pub(crate) struct Reactor {
     /// if it cannot be), shut down with the driver.
     #[cfg(target_os = "linux")]
     pub(crate) attached: OnceLock<Option<Arc<dyn Attached>>>,
+    /// The tag of the thread that parks the driver, if it serves socket
+    /// rings (0: it does not, or has not parked yet). An id, written by the
+    /// parking thread and read by streams that need its ring: nothing is
+    /// published through it, so `Relaxed` (and std's atomic, under loom too).
+    #[cfg(target_os = "linux")]
+    pub(crate) ring_thread: std::sync::atomic::AtomicU64,
 }
 
 /// A completion backend set up on a reactor (the io_uring of files), which

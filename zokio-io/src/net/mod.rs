@@ -10,6 +10,8 @@
 
 mod addr;
 mod buf;
+#[cfg(target_os = "linux")]
+mod local_tcp_stream;
 mod queue_hint;
 mod stream_io;
 mod stream_ready;
@@ -21,6 +23,8 @@ mod udp;
 pub mod unix;
 
 pub use addr::{ToSocketAddrs, lookup_host};
+#[cfg(target_os = "linux")]
+pub use local_tcp_stream::LocalTcpStream;
 pub use tcp_listener::{Incoming, TcpListener};
 pub use tcp_socket::TcpSocket;
 pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
