@@ -8,6 +8,7 @@
 #![cfg(not(loom))]
 
 mod support {
+    pub mod tpc;
     pub mod watchdog;
 }
 
@@ -16,18 +17,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use support::tpc::rt;
 use support::watchdog::Watchdog;
 use zokio::io::{AsyncReadExt, AsyncWriteExt};
 use zokio::net::{TcpListener, TcpStream};
-use zokio::runtime::{Builder, Handle, Runtime, RuntimeFlavor, current_worker};
-
-fn rt(workers: usize) -> Runtime {
-    Builder::new_thread_per_core()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use zokio::runtime::{Builder, Handle, RuntimeFlavor, current_worker};
 
 #[test]
 fn connections_spread_over_the_workers_reuseport_listeners() {

@@ -81,6 +81,9 @@ impl Builder {
     /// outside goes to the next worker in turn, or to a chosen one with
     /// [`Handle::spawn_on`](super::Handle::spawn_on). Give each worker a
     /// listener with [`net::bind_per_worker`](crate::net::bind_per_worker).
+    /// On Linux each worker's reactor also serves an io_uring for the
+    /// worker's [`net::LocalTcpStream`](crate::net::LocalTcpStream)s, whose
+    /// reads and writes a tick submits in one system call.
     ///
     /// ```
     /// let rt = zokio::runtime::Builder::new_thread_per_core().worker_threads(2).enable_all().build()?;
@@ -89,6 +92,25 @@ impl Builder {
     ///     zokio::runtime::current_worker()
     /// })?;
     /// assert_eq!(rt.block_on(worker).unwrap(), Some(1));
+    ///
+    /// // A connection on worker 0's io_uring (Linux), in a `!Send` task.
+    /// # #[cfg(target_os = "linux")] {
+    /// use zokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use zokio::net::{LocalTcpStream, TcpListener};
+    /// let on_worker = rt.handle().spawn_on(0, async {
+    ///     zokio::task::spawn_local(async {
+    ///         let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///         let mut client = LocalTcpStream::connect(listener.local_addr()?).await?;
+    ///         let mut server = LocalTcpStream::from_stream(listener.accept().await?.0)?;
+    ///         client.write_all(b"hello").await?;
+    ///         let mut buf = [0u8; 5];
+    ///         server.read_exact(&mut buf).await?;
+    ///         std::io::Result::Ok(buf)
+    ///     })
+    ///     .await
+    /// })?;
+    /// assert_eq!(&rt.block_on(on_worker).unwrap().unwrap()?, b"hello");
+    /// # }
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new_thread_per_core() -> Self {
@@ -130,7 +152,7 @@ impl Builder {
                     ));
                 }
                 let (config, bridge) = self.config_and_bridge()?;
-                let rt = Runtime::thread_per_core(config, |_| self.driver())?;
+                let rt = Runtime::thread_per_core(config, |_| self.driver_with(true))?;
                 rt.map_scheduler(DefaultScheduler::ThreadPerCore)
                     .with_bridge(bridge)
             }
@@ -247,6 +269,12 @@ impl Builder {
     }
 
     fn driver(&self) -> io::Result<(DefaultDriver, Layers)> {
+        self.driver_with(false)
+    }
+
+    /// The driver stack; with `socket_ring`, its reactor serves the socket
+    /// ring of the thread that parks it (a thread-per-core worker's).
+    fn driver_with(&self, socket_ring: bool) -> io::Result<(DefaultDriver, Layers)> {
         self.config.validate()?;
         if self.start_paused && !self.enable_time {
             return Err(io::Error::new(
@@ -254,10 +282,20 @@ impl Builder {
                 "`start_paused(true)` needs timers: call `enable_time` or `enable_all`",
             ));
         }
+        let io = || {
+            let mut io = self.io()?;
+            #[cfg(target_os = "linux")]
+            if socket_ring {
+                io.enable_socket_ring();
+            }
+            #[cfg(not(target_os = "linux"))]
+            let _ = socket_ring;
+            io::Result::Ok(io)
+        };
         let driver = match (self.enable_io, self.enable_time) {
-            (true, true) => DefaultDriver::TimeIo(self.time(self.io()?)),
+            (true, true) => DefaultDriver::TimeIo(self.time(io()?)),
             (false, true) => DefaultDriver::Time(self.time(ThreadParker::new())),
-            (true, false) => DefaultDriver::Io(self.io()?),
+            (true, false) => DefaultDriver::Io(io()?),
             (false, false) => DefaultDriver::Parker(ThreadParker::new()),
         };
         Ok(with_layers(driver))
