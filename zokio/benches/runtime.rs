@@ -11,9 +11,10 @@
 //!   runtime under test, in requests per second (at least 40,000 requests and
 //!   1,000 round trips per connection);
 //!   On the c16 and c256 rows two thread-per-core candidates join them in
-//!   one shape: Zokio's thread-per-core flavor and monoio (io_uring driver,
-//!   one runtime per thread), two threads, each with its own listener and
-//!   half the clients, all on that thread; on the c256 rows `zokio-dump` is
+//!   one shape: Zokio's thread-per-core flavor (its `LocalTcpStream`s on
+//!   each worker's io_uring) and monoio (io_uring driver, one runtime per
+//!   thread), two threads, each with its own listener and half the clients,
+//!   all on that thread; on the c256 rows `zokio-dump` is
 //!   Zokio's runtime with task dumps and the stall watchdog on;
 //! - `http_hello_wrk`: a hyper hello-world server on each runtime (and on
 //!   Zokio's thread-per-core flavor, one `SO_REUSEPORT` listener per
@@ -379,8 +380,13 @@ async fn echo_smol(
 }
 
 /// The thread-per-core shape: each worker gets its own listener and half
-/// the clients, so a connection's both ends live on one worker.
+/// the clients, so a connection's both ends live on one worker. Each
+/// connection is a `LocalTcpStream` on its worker's io_uring, the flavor's
+/// socket type, in `spawn_local` tasks (the stream is `!Send`).
+#[cfg(target_os = "linux")]
 async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
+    use zokio::net::LocalTcpStream;
+    use zokio::task::spawn_local;
     let handle = zokio::runtime::Handle::current();
     let per_conn = total / conns;
     let go = Arc::new(async_lock::Barrier::new(WORKERS + 1));
@@ -390,45 +396,50 @@ async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
             let clients = conns / WORKERS + usize::from(w < conns % WORKERS);
             handle
                 .spawn_on(w, async move {
-                    let listener = zokio::net::TcpListener::bind("127.0.0.1:0")
-                        .await
-                        .expect("bind");
-                    let addr = listener.local_addr().expect("addr");
-                    zokio::spawn(async move {
-                        while let Ok((mut s, _)) = listener.accept().await {
-                            zokio::spawn(async move {
+                    spawn_local(async move {
+                        let listener = zokio::net::TcpListener::bind("127.0.0.1:0")
+                            .await
+                            .expect("bind");
+                        let addr = listener.local_addr().expect("addr");
+                        spawn_local(async move {
+                            while let Ok((s, _)) = listener.accept().await {
                                 let _ = s.set_nodelay(true);
-                                let mut buf = vec![0u8; size];
-                                while s.read_exact(&mut buf).await.is_ok() {
-                                    if s.write_all(&buf).await.is_err() {
-                                        break;
+                                let mut s = LocalTcpStream::from_stream(s).expect("ring");
+                                spawn_local(async move {
+                                    let mut buf = vec![0u8; size];
+                                    while s.read_exact(&mut buf).await.is_ok() {
+                                        if s.write_all(&buf).await.is_err() {
+                                            break;
+                                        }
                                     }
-                                }
-                            });
+                                });
+                            }
+                        });
+                        let mut streams = Vec::with_capacity(clients);
+                        for _ in 0..clients {
+                            let s = LocalTcpStream::connect(addr).await.expect("connect");
+                            s.set_nodelay(true).expect("nodelay");
+                            streams.push(s);
                         }
-                    });
-                    let mut streams = Vec::with_capacity(clients);
-                    for _ in 0..clients {
-                        let s = zokio::net::TcpStream::connect(addr).await.expect("connect");
-                        s.set_nodelay(true).expect("nodelay");
-                        streams.push(s);
-                    }
-                    go.wait().await;
-                    let tasks: Vec<_> = streams
-                        .into_iter()
-                        .map(|mut s| {
-                            zokio::spawn(async move {
-                                let mut buf = vec![7u8; size];
-                                for _ in 0..per_conn {
-                                    s.write_all(&buf).await.expect("write");
-                                    s.read_exact(&mut buf).await.expect("read");
-                                }
+                        go.wait().await;
+                        let tasks: Vec<_> = streams
+                            .into_iter()
+                            .map(|mut s| {
+                                spawn_local(async move {
+                                    let mut buf = vec![7u8; size];
+                                    for _ in 0..per_conn {
+                                        s.write_all(&buf).await.expect("write");
+                                        s.read_exact(&mut buf).await.expect("read");
+                                    }
+                                })
                             })
-                        })
-                        .collect();
-                    for t in tasks {
-                        t.await.expect("client");
-                    }
+                            .collect();
+                        for t in tasks {
+                            t.await.expect("client");
+                        }
+                    })
+                    .await
+                    .expect("worker")
                 })
                 .expect("worker")
         })
@@ -800,7 +811,9 @@ fn main() {
             }
             // The thread-per-core shape needs a client per thread at least.
             if conns >= WORKERS {
+                #[cfg(target_os = "linux")]
                 let tpc = &zokio_tpc;
+                #[cfg(target_os = "linux")]
                 candidates.push((
                     "zokio thread-per-core",
                     Box::new(move || tpc.block_on(echo_zokio_tpc(conns, size, total))),
