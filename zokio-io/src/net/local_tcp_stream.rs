@@ -108,6 +108,8 @@ struct ReadSide {
     /// The ring slot of this side's operations, and whether one is in flight.
     slot: u32,
     in_flight: bool,
+    /// Where in the buffer the receive in flight puts its bytes.
+    recv_from: usize,
 }
 
 struct WriteSide {
@@ -156,6 +158,7 @@ impl LocalTcpStream {
                 end: 0,
                 slot: ring.slot(),
                 in_flight: false,
+                recv_from: 0,
             },
             write: WriteSide {
                 buf: Vec::new(),
@@ -199,35 +202,208 @@ impl LocalTcpStream {
                 return Poll::Ready(Ok(n));
             }
             if read.in_flight {
-                let (result, buf) = ready!(self.ring.poll(read.slot, cx));
-                read.in_flight = false;
-                read.buf = buf;
-                match result {
-                    0 => return Poll::Ready(Ok(0)),
-                    n if n > 0 => (read.pos, read.end) = (0, n as usize),
-                    e if e == -libc::EAGAIN || e == -libc::EINTR => {}
-                    e => return Poll::Ready(Err(io::Error::from_raw_os_error(-e))),
+                match ready!(self.poll_received(cx)) {
+                    Some(Ok(0)) => return Poll::Ready(Ok(0)),
+                    Some(Err(e)) => return Poll::Ready(Err(e)),
+                    _ => continue,
                 }
-                continue;
             }
             let want = out.len().clamp(MIN_RECV, MAX_TRANSFER);
             if read.buf.len() < want {
                 read.buf = vec![0; want];
             }
             let buf = std::mem::take(&mut read.buf);
-            match self.ring.start(
-                read.slot,
-                Op::Recv {
-                    socket: self.target,
-                },
-                buf,
-                cx,
-            )? {
-                Started::InFlight => read.in_flight = true,
-                Started::Full(buf) => read.buf = buf,
+            if let Some(buf) = ready!(self.start_recv(buf, 0, cx))? {
+                self.read.buf = buf;
             }
             return Poll::Pending;
         }
+    }
+
+    /// Queues a receive into `buf` from `from` on; the buffer comes back if
+    /// the ring has no room (the task is woken when it has).
+    fn start_recv(
+        &mut self,
+        buf: Vec<u8>,
+        from: usize,
+        cx: &Context<'_>,
+    ) -> Poll<io::Result<Option<Vec<u8>>>> {
+        let op = Op::Recv {
+            socket: self.target,
+            from,
+        };
+        Poll::Ready(match self.ring.start(self.read.slot, op, buf, cx)? {
+            Started::InFlight => {
+                self.read.in_flight = true;
+                self.read.recv_from = from;
+                Ok(None)
+            }
+            Started::Full(buf) => Ok(Some(buf)),
+        })
+    }
+
+    /// Completes the receive in flight into the stream's own buffer: its
+    /// bytes become the ones to read next. `None` if it must be tried again.
+    fn poll_received(&mut self, cx: &Context<'_>) -> Poll<Option<io::Result<usize>>> {
+        let read = &mut self.read;
+        let (result, buf) = ready!(self.ring.poll(read.slot, cx));
+        read.in_flight = false;
+        read.buf = buf;
+        Poll::Ready(match result {
+            n if n >= 0 => {
+                (read.pos, read.end) = (read.recv_from, read.recv_from + n as usize);
+                Some(Ok(n as usize))
+            }
+            e if e == -libc::EAGAIN || e == -libc::EINTR => None,
+            e => Some(Err(io::Error::from_raw_os_error(-e))),
+        })
+    }
+
+    /// Receives into the caller's `buf` from `from` on, with no copy when
+    /// nothing is buffered; `pending` holds the buffer until it is queued.
+    fn poll_recv_owned(
+        &mut self,
+        cx: &mut Context<'_>,
+        pending: &mut Option<Vec<u8>>,
+        from: usize,
+    ) -> Poll<(io::Result<usize>, Vec<u8>)> {
+        loop {
+            let Some(buf) = pending.as_mut() else {
+                // Queued: the receive in flight is this one.
+                let (result, buf) = ready!(self.ring.poll(self.read.slot, cx));
+                self.read.in_flight = false;
+                match result {
+                    n if n >= 0 => return Poll::Ready((Ok(n as usize), buf)),
+                    e if e == -libc::EAGAIN || e == -libc::EINTR => *pending = Some(buf),
+                    e => return Poll::Ready((Err(io::Error::from_raw_os_error(-e)), buf)),
+                }
+                continue;
+            };
+            let read = &mut self.read;
+            if read.pos < read.end {
+                let n = (buf.len() - from).min(read.end - read.pos);
+                buf[from..from + n].copy_from_slice(&read.buf[read.pos..read.pos + n]);
+                read.pos += n;
+                return Poll::Ready((Ok(n), pending.take().unwrap_or_default()));
+            }
+            if read.in_flight {
+                // A receive queued by `poll_read`, or by a future given up.
+                match ready!(self.poll_received(cx)) {
+                    Some(Ok(0)) => return Poll::Ready((Ok(0), pending.take().unwrap_or_default())),
+                    Some(Err(e)) => {
+                        return Poll::Ready((Err(e), pending.take().unwrap_or_default()));
+                    }
+                    _ => continue,
+                }
+            }
+            let buf = pending.take().unwrap_or_default();
+            match self.start_recv(buf, from, cx) {
+                Poll::Ready(Ok(None)) => {}
+                Poll::Ready(Ok(Some(buf))) => *pending = Some(buf),
+                Poll::Ready(Err(e)) => return Poll::Ready((Err(e), Vec::new())),
+                Poll::Pending => unreachable!("queuing never waits"),
+            }
+            return Poll::Pending;
+        }
+    }
+
+    /// Reads into `buf` (all of its length), with no copy when nothing is
+    /// buffered: the kernel receives into `buf` itself, which comes back
+    /// with the result, as monoio's and tokio-uring's reads do. A future
+    /// dropped before it completes loses nothing: the bytes it receives
+    /// are the stream's next ones to read.
+    ///
+    /// ```no_run
+    /// # async fn f(mut stream: zokio_io::net::LocalTcpStream) {
+    /// let (n, buf) = stream.read_owned(vec![0; 4096]).await;
+    /// println!("{:?}", &buf[..n.unwrap()]);
+    /// # }
+    /// ```
+    pub async fn read_owned(&mut self, buf: Vec<u8>) -> (io::Result<usize>, Vec<u8>) {
+        if buf.is_empty() {
+            return (Ok(0), buf);
+        }
+        let mut pending = Some(buf);
+        std::future::poll_fn(|cx| {
+            let progress = ready!(budget::poll_proceed(cx));
+            let done = ready!(self.poll_recv_owned(cx, &mut pending, 0));
+            progress.made_progress();
+            Poll::Ready(done)
+        })
+        .await
+    }
+
+    /// Reads until `buf` is full, as [`read_owned`](Self::read_owned)
+    /// does; end of stream first is an `UnexpectedEof` error.
+    pub async fn read_exact_owned(&mut self, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
+        let mut pending = Some(buf);
+        let mut filled = 0;
+        std::future::poll_fn(|cx| {
+            let mut progress = Some(ready!(budget::poll_proceed(cx)));
+            loop {
+                if pending.as_ref().is_some_and(|buf| filled == buf.len()) {
+                    return Poll::Ready((Ok(()), pending.take().unwrap_or_default()));
+                }
+                let (result, buf) = ready!(self.poll_recv_owned(cx, &mut pending, filled));
+                if let Some(progress) = progress.take() {
+                    progress.made_progress();
+                }
+                match result {
+                    Ok(0) => return Poll::Ready((Err(io::ErrorKind::UnexpectedEof.into()), buf)),
+                    Ok(n) => {
+                        filled += n;
+                        pending = Some(buf);
+                    }
+                    Err(e) => return Poll::Ready((Err(e), buf)),
+                }
+            }
+        })
+        .await
+    }
+
+    /// Writes all of `buf`, with no copy: the kernel sends from `buf`
+    /// itself, which comes back once all of it is sent. A future dropped
+    /// before that loses nothing either: the send goes on, and the next
+    /// write or flush waits for it.
+    ///
+    /// ```no_run
+    /// # async fn f(mut stream: zokio_io::net::LocalTcpStream) {
+    /// let (sent, buf) = stream.write_all_owned(b"hello".to_vec()).await;
+    /// sent.unwrap();
+    /// # drop(buf);
+    /// # }
+    /// ```
+    pub async fn write_all_owned(&mut self, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
+        let mut pending = Some(buf);
+        std::future::poll_fn(|cx| {
+            if let Some(buf) = pending.take() {
+                if buf.is_empty() {
+                    return Poll::Ready((Ok(()), buf));
+                }
+                let progress = match budget::poll_proceed(cx) {
+                    Poll::Ready(progress) => progress,
+                    Poll::Pending => {
+                        pending = Some(buf);
+                        return Poll::Pending;
+                    }
+                };
+                if let Poll::Ready(Err(e)) = self.poll_sent(cx) {
+                    return Poll::Ready((Err(e), buf));
+                }
+                if self.write.in_flight.is_some() || self.write.unsent.is_some() {
+                    pending = Some(buf);
+                    return Poll::Pending;
+                }
+                progress.made_progress();
+                // From here the write side owns the bytes, as a write of
+                // `poll_write` would: `poll_sent` sends them all.
+                self.write.buf = buf;
+                self.write.unsent = Some(0);
+            }
+            let sent = ready!(self.poll_sent(cx));
+            Poll::Ready((sent, std::mem::take(&mut self.write.buf)))
+        })
+        .await
     }
 
     /// Waits until no send is in flight (sending the rest of a short one),

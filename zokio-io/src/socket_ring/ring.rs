@@ -61,8 +61,8 @@ macro_rules! on_socket {
 /// A transfer on a socket, into or out of a slot's buffer.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Op {
-    /// Receives up to the buffer's length.
-    Recv { socket: Socket },
+    /// Receives into the buffer from `from` on, up to its length.
+    Recv { socket: Socket, from: usize },
     /// Sends the buffer's bytes from `from` on.
     Send { socket: Socket, from: usize },
 }
@@ -203,8 +203,8 @@ impl SocketRing {
         key
     }
 
-    /// Queues `op` on `buf` (not empty) in idle slot `key`, to be submitted
-    /// by the next flush.
+    /// Queues `op` on `buf` (longer than the op's `from`) in idle slot
+    /// `key`, to be submitted by the next flush.
     pub(crate) fn start(
         &self,
         key: u32,
@@ -212,18 +212,24 @@ impl SocketRing {
         mut buf: Vec<u8>,
         cx: &Context<'_>,
     ) -> io::Result<Started> {
-        debug_assert!(!buf.is_empty());
+        let from = match op {
+            Op::Recv { from, .. } | Op::Send { from, .. } => from,
+        };
+        debug_assert!(from < buf.len());
         let mut inner = self.inner.borrow_mut();
         if inner.in_flight >= inner.limit {
             inner.room_waiters.push(cx.waker().clone());
             return Ok(Started::Full(buf));
         }
         let entry = match op {
-            Op::Recv { socket } => on_socket!(socket, |target| {
-                opcode::Recv::new(target, buf.as_mut_ptr(), buf.len() as u32)
-                    .ioprio(RECV_POLL_FIRST)
-                    .build()
-            }),
+            Op::Recv { socket, from } => {
+                let rest = &mut buf[from..];
+                on_socket!(socket, |target| {
+                    opcode::Recv::new(target, rest.as_mut_ptr(), rest.len() as u32)
+                        .ioprio(RECV_POLL_FIRST)
+                        .build()
+                })
+            }
             // All of it: the kernel goes on after a short send of a stream
             // socket (`MSG_WAITALL`), as a blocking `send` would.
             Op::Send { socket, from } => {

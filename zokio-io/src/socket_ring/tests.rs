@@ -34,7 +34,7 @@ fn a_receive_and_a_send_come_back_through_their_slots() {
     let (recv, send) = (ring.slot(), ring.slot());
 
     let started = ring
-        .start(recv, Op::Recv { socket }, vec![0; 16], &cx())
+        .start(recv, Op::Recv { socket, from: 0 }, vec![0; 16], &cx())
         .unwrap();
     assert!(matches!(started, Started::InFlight));
     ring.flush();
@@ -71,7 +71,7 @@ fn a_slot_given_back_in_flight_is_reused_only_after_its_completion() {
     let (ours, mut theirs) = UnixStream::pair().unwrap();
     let socket = Socket::Fd(ours.as_raw_fd());
     let first = ring.slot();
-    ring.start(first, Op::Recv { socket }, vec![0; 16], &cx())
+    ring.start(first, Op::Recv { socket, from: 0 }, vec![0; 16], &cx())
         .unwrap();
     ring.flush();
     // Given back without cancelling: the receive still owns the buffer.
@@ -92,6 +92,7 @@ fn operations_beyond_the_completion_queue_wait_for_room() {
     for (ours, _) in &pairs {
         let op = Op::Recv {
             socket: Socket::Fd(ours.as_raw_fd()),
+            from: 0,
         };
         match ring.start(ring.slot(), op, vec![0; 8], &cx()).unwrap() {
             Started::InFlight => {}
@@ -110,7 +111,7 @@ fn dropping_a_ring_with_receives_in_flight_returns() {
     let ring = SocketRing::new(8).unwrap();
     let (ours, _theirs) = UnixStream::pair().unwrap();
     let socket = ring.register(ours.as_raw_fd());
-    ring.start(ring.slot(), Op::Recv { socket }, vec![0; 8], &cx())
+    ring.start(ring.slot(), Op::Recv { socket, from: 0 }, vec![0; 8], &cx())
         .unwrap();
     ring.flush();
     let started = std::time::Instant::now();
