@@ -250,3 +250,81 @@ fn a_thread_that_serves_no_ring_gets_unsupported() {
         .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
 }
+
+#[test]
+fn owned_reads_and_writes_move_bytes_without_losing_any() {
+    let _dog = Watchdog::start();
+    let rt = rt(1);
+    on_worker(&rt, || async {
+        let (mut client, mut server) = pair().await;
+        spawn_local(async move {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let (read, b) = server.read_exact_owned(buf).await;
+                if read.is_err() {
+                    break;
+                }
+                let (written, b) = server.write_all_owned(b).await;
+                written.unwrap();
+                buf = b;
+            }
+        });
+        let mut buf = vec![0u8; 4096];
+        for round in 0..200u32 {
+            for (i, byte) in buf.iter_mut().enumerate() {
+                *byte = (round as usize + i) as u8;
+            }
+            let expected = buf.clone();
+            let (written, b) = client.write_all_owned(buf).await;
+            written.unwrap();
+            let (read, b) = client.read_exact_owned(b).await;
+            read.unwrap();
+            assert!(b == expected, "round {round}");
+            buf = b;
+        }
+        // Mixed with futures-io reads: what an owned read did not take is
+        // still there for the next read of either kind.
+        let sent: Vec<u8> = (0..4096).map(|i| (i % 7) as u8).collect();
+        client.write_all(&sent).await.unwrap();
+        let mut two = [0u8; 2];
+        client.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, &sent[..2]);
+        let (read, rest) = client.read_exact_owned(vec![0; 4094]).await;
+        read.unwrap();
+        assert!(rest[..] == sent[2..]);
+    });
+}
+
+#[test]
+fn a_given_up_owned_read_or_write_loses_no_bytes() {
+    let _dog = Watchdog::start();
+    let rt = rt(1);
+    on_worker(&rt, || async {
+        let (mut client, mut server) = pair().await;
+        // An owned read given up while its receive is in flight: the bytes
+        // it receives are the stream's next ones.
+        let gave_up =
+            zokio::time::timeout(Duration::from_millis(20), client.read_owned(vec![0; 64])).await;
+        assert!(gave_up.is_err(), "nothing was sent yet");
+        server.write_all(b"late").await.unwrap();
+        server.flush().await.unwrap();
+        let mut got = [0u8; 4];
+        client.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"late");
+
+        // An owned write dropped at once still sends all of its bytes.
+        let big = vec![9u8; 1 << 20];
+        {
+            let write = std::pin::pin!(client.write_all_owned(big));
+            let _ = futures_lite::future::poll_once(write).await;
+        }
+        client.flush().await.unwrap();
+        let mut received = vec![0u8; 1 << 20];
+        server.read_exact(&mut received).await.unwrap();
+        assert!(received.iter().all(|&b| b == 9));
+
+        drop(server);
+        let (read, _) = client.read_exact_owned(vec![0; 8]).await;
+        assert_eq!(read.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+    });
+}
