@@ -10,11 +10,12 @@
 //! - `tcp_echo_c{1,16,256}_{64,4096}B`: loopback echo, server and client on the
 //!   runtime under test, in requests per second (at least 40,000 requests and
 //!   1,000 round trips per connection);
-//!   On the c16 and c256 rows two thread-per-core candidates join them in
+//!   On the c16 and c256 rows thread-per-core candidates join them in
 //!   one shape: Zokio's thread-per-core flavor (its `LocalTcpStream`s on
-//!   each worker's io_uring) and monoio (io_uring driver, one runtime per
-//!   thread), two threads, each with its own listener and half the clients,
-//!   all on that thread; on the c256 rows `zokio-dump` is
+//!   each worker's io_uring, with owned buffers as monoio's users write it,
+//!   and `zokio tpc futures-io` through futures-io's traits) and monoio
+//!   (io_uring driver, one runtime per thread), two threads, each with its
+//!   own listener and half the clients, all on that thread; on the c256 rows `zokio-dump` is
 //!   Zokio's runtime with task dumps and the stall watchdog on;
 //! - `http_hello_wrk`: a hyper hello-world server on each runtime (and on
 //!   Zokio's thread-per-core flavor, one `SO_REUSEPORT` listener per
@@ -382,9 +383,12 @@ async fn echo_smol(
 /// The thread-per-core shape: each worker gets its own listener and half
 /// the clients, so a connection's both ends live on one worker. Each
 /// connection is a `LocalTcpStream` on its worker's io_uring, the flavor's
-/// socket type, in `spawn_local` tasks (the stream is `!Send`).
+/// socket type, in `spawn_local` tasks (the stream is `!Send`), moving
+/// bytes with its owned-buffer reads and writes (the kernel reads and
+/// writes the task's buffer, as monoio's do) or, with `owned` false,
+/// through futures-io (each transfer copied through the stream's buffers).
 #[cfg(target_os = "linux")]
-async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
+async fn echo_zokio_tpc(conns: usize, size: usize, total: usize, owned: bool) -> f64 {
     use zokio::net::LocalTcpStream;
     use zokio::task::spawn_local;
     let handle = zokio::runtime::Handle::current();
@@ -404,15 +408,8 @@ async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
                         spawn_local(async move {
                             while let Ok((s, _)) = listener.accept().await {
                                 let _ = s.set_nodelay(true);
-                                let mut s = LocalTcpStream::from_stream(s).expect("ring");
-                                spawn_local(async move {
-                                    let mut buf = vec![0u8; size];
-                                    while s.read_exact(&mut buf).await.is_ok() {
-                                        if s.write_all(&buf).await.is_err() {
-                                            break;
-                                        }
-                                    }
-                                });
+                                let s = LocalTcpStream::from_stream(s).expect("ring");
+                                spawn_local(serve_tpc(s, size, owned));
                             }
                         });
                         let mut streams = Vec::with_capacity(clients);
@@ -424,15 +421,7 @@ async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
                         go.wait().await;
                         let tasks: Vec<_> = streams
                             .into_iter()
-                            .map(|mut s| {
-                                spawn_local(async move {
-                                    let mut buf = vec![7u8; size];
-                                    for _ in 0..per_conn {
-                                        s.write_all(&buf).await.expect("write");
-                                        s.read_exact(&mut buf).await.expect("read");
-                                    }
-                                })
-                            })
+                            .map(|s| spawn_local(call_tpc(s, size, per_conn, owned)))
                             .collect();
                         for t in tasks {
                             t.await.expect("client");
@@ -450,6 +439,49 @@ async fn echo_zokio_tpc(conns: usize, size: usize, total: usize) -> f64 {
         w.await.expect("worker");
     }
     (per_conn * conns) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The echo server's side of one [`echo_zokio_tpc`] connection.
+#[cfg(target_os = "linux")]
+async fn serve_tpc(mut s: zokio::net::LocalTcpStream, size: usize, owned: bool) {
+    let mut buf = vec![0u8; size];
+    if !owned {
+        while s.read_exact(&mut buf).await.is_ok() {
+            if s.write_all(&buf).await.is_err() {
+                break;
+            }
+        }
+        return;
+    }
+    loop {
+        let (r, b) = s.read_exact_owned(buf).await;
+        if r.is_err() {
+            break;
+        }
+        let (r, b) = s.write_all_owned(b).await;
+        if r.is_err() {
+            break;
+        }
+        buf = b;
+    }
+}
+
+/// The client's side of one [`echo_zokio_tpc`] connection.
+#[cfg(target_os = "linux")]
+async fn call_tpc(mut s: zokio::net::LocalTcpStream, size: usize, trips: usize, owned: bool) {
+    let mut buf = vec![7u8; size];
+    for _ in 0..trips {
+        if owned {
+            let (r, b) = s.write_all_owned(buf).await;
+            r.expect("write");
+            let (r, b) = s.read_exact_owned(b).await;
+            r.expect("read");
+            buf = b;
+        } else {
+            s.write_all(&buf).await.expect("write");
+            s.read_exact(&mut buf).await.expect("read");
+        }
+    }
 }
 
 /// monoio on its io_uring driver: one runtime per thread, jobs sent in.
@@ -816,7 +848,12 @@ fn main() {
                 #[cfg(target_os = "linux")]
                 candidates.push((
                     "zokio thread-per-core",
-                    Box::new(move || tpc.block_on(echo_zokio_tpc(conns, size, total))),
+                    Box::new(move || tpc.block_on(echo_zokio_tpc(conns, size, total, true))),
+                ));
+                #[cfg(target_os = "linux")]
+                candidates.push((
+                    "zokio tpc futures-io",
+                    Box::new(move || tpc.block_on(echo_zokio_tpc(conns, size, total, false))),
                 ));
                 #[cfg(target_os = "linux")]
                 {
