@@ -282,7 +282,7 @@ impl IoDriver {
         // One system call: submits what is queued, and waits for a
         // completion (already there, or to come) or the timeout.
         ring.wait(timeout);
-        if !ring.epoll_quiet() && ring.watch_epoll(epoll_fd) {
+        if ring.watch_epoll(epoll_fd) {
             read_epoll(self);
         }
         true

@@ -213,7 +213,7 @@ impl LocalTcpStream {
                 read.buf = vec![0; want];
             }
             let buf = std::mem::take(&mut read.buf);
-            if let Some(buf) = ready!(self.start_recv(buf, 0, cx))? {
+            if let Some(buf) = self.start_recv(buf, 0, cx)? {
                 self.read.buf = buf;
             }
             return Poll::Pending;
@@ -227,18 +227,18 @@ impl LocalTcpStream {
         buf: Vec<u8>,
         from: usize,
         cx: &Context<'_>,
-    ) -> Poll<io::Result<Option<Vec<u8>>>> {
+    ) -> io::Result<Option<Vec<u8>>> {
         let op = Op::Recv {
             socket: self.target,
             from,
         };
-        Poll::Ready(match self.ring.start(self.read.slot, op, buf, cx)? {
+        Ok(match self.ring.start(self.read.slot, op, buf, cx)? {
             Started::InFlight => {
                 self.read.in_flight = true;
                 self.read.recv_from = from;
-                Ok(None)
+                None
             }
-            Started::Full(buf) => Ok(Some(buf)),
+            Started::Full(buf) => Some(buf),
         })
     }
 
@@ -298,10 +298,9 @@ impl LocalTcpStream {
             }
             let buf = pending.take().unwrap_or_default();
             match self.start_recv(buf, from, cx) {
-                Poll::Ready(Ok(None)) => {}
-                Poll::Ready(Ok(Some(buf))) => *pending = Some(buf),
-                Poll::Ready(Err(e)) => return Poll::Ready((Err(e), Vec::new())),
-                Poll::Pending => unreachable!("queuing never waits"),
+                Ok(None) => {}
+                Ok(Some(buf)) => *pending = Some(buf),
+                Err(e) => return Poll::Ready((Err(e), Vec::new())),
             }
             return Poll::Pending;
         }

@@ -212,6 +212,9 @@ impl SocketRing {
         mut buf: Vec<u8>,
         cx: &Context<'_>,
     ) -> io::Result<Started> {
+        // A replaced waker is dropped after the borrow ends (its drop may
+        // run code that reaches the ring), as are the bytes of a failed push.
+        let _replaced: Option<Waker>;
         let from = match op {
             Op::Recv { from, .. } | Op::Send { from, .. } => from,
         };
@@ -248,7 +251,7 @@ impl SocketRing {
         debug_assert_eq!(slot.phase, Phase::Idle);
         slot.buf = buf;
         slot.phase = Phase::InFlight;
-        set_waker(&mut slot.waker, cx);
+        _replaced = set_waker(&mut slot.waker, cx);
         inner.in_flight += 1;
         Ok(Started::InFlight)
     }
@@ -256,11 +259,12 @@ impl SocketRing {
     /// The result and buffer of slot `key`'s operation once it completed;
     /// until then `cx`'s waker is the one woken.
     pub(crate) fn poll(&self, key: u32, cx: &Context<'_>) -> Poll<(i32, Vec<u8>)> {
+        let _replaced: Option<Waker>;
         let mut inner = self.inner.borrow_mut();
         let slot = &mut inner.slots[key as usize];
         match slot.phase {
             Phase::InFlight => {
-                set_waker(&mut slot.waker, cx);
+                _replaced = set_waker(&mut slot.waker, cx);
                 Poll::Pending
             }
             Phase::Done => {
@@ -276,9 +280,11 @@ impl SocketRing {
     /// also cancelled (a send is left to finish, as the kernel finishes what
     /// a closed socket had buffered).
     pub(crate) fn release(&self, key: u32, cancel: bool) {
+        // Dropped after the borrow ends, like a replaced waker.
+        let _waker: Option<Waker>;
         let mut inner = self.inner.borrow_mut();
         let slot = &mut inner.slots[key as usize];
-        let _waker = slot.waker.take();
+        _waker = slot.waker.take();
         match slot.phase {
             Phase::Idle | Phase::Done => {
                 slot.phase = Phase::Free;
@@ -387,11 +393,6 @@ impl SocketRing {
         }
     }
 
-    /// True while the epoll watch is armed and has not fired.
-    pub(crate) fn epoll_quiet(&self) -> bool {
-        self.inner.borrow().epoll == EpollWatch::Armed
-    }
-
     /// Takes the completions the queue holds: marks their slots done and
     /// wakes their tasks. True if one was woken.
     fn reap(&self) -> bool {
@@ -446,11 +447,12 @@ impl SocketRing {
     }
 }
 
-/// Keeps `cx`'s waker in `slot`, cloning it only if the task changed.
-fn set_waker(slot: &mut Option<Waker>, cx: &Context<'_>) {
+/// Keeps `cx`'s waker in `slot`, cloning it only if the task changed;
+/// gives back the waker it replaced, for the caller to drop.
+fn set_waker(slot: &mut Option<Waker>, cx: &Context<'_>) -> Option<Waker> {
     match slot {
-        Some(w) if w.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
+        Some(w) if w.will_wake(cx.waker()) => None,
+        _ => slot.replace(cx.waker().clone()),
     }
 }
 
