@@ -328,3 +328,37 @@ fn a_given_up_owned_read_or_write_loses_no_bytes() {
         assert_eq!(read.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
     });
 }
+
+#[test]
+fn a_vectored_write_takes_all_its_slices_at_once() {
+    let _dog = Watchdog::start();
+    let rt = rt(1);
+    on_worker(&rt, || async {
+        let (mut client, mut server) = pair().await;
+        // A head and a body, as hyper writes a response: one write takes
+        // both (futures-io's default would take the head alone).
+        let head = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\n";
+        let body = b"Hello, World!";
+        let slices = [io::IoSlice::new(head), io::IoSlice::new(body)];
+        let n = client.write_vectored(&slices).await.unwrap();
+        assert_eq!(n, head.len() + body.len());
+        client.flush().await.unwrap();
+        let mut got = vec![0u8; n];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got[..head.len()], &head[..]);
+        assert_eq!(&got[head.len()..], &body[..]);
+
+        // Past one send's 64 KiB, a write takes exactly that much, cut
+        // inside a slice, and the rest goes with the next write.
+        let big: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
+        let slices = [io::IoSlice::new(&big), io::IoSlice::new(&big)];
+        let n = client.write_vectored(&slices).await.unwrap();
+        assert_eq!(n, 64 * 1024);
+        client.write_all(&big[n - big.len()..]).await.unwrap();
+        client.flush().await.unwrap();
+        let mut got = vec![0u8; 2 * big.len()];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got[..big.len()], &big[..]);
+        assert_eq!(&got[big.len()..], &big[..]);
+    });
+}

@@ -37,7 +37,8 @@ const MAX_TRANSFER: usize = 64 * 1024;
 /// - **Reads** receive into a buffer of the stream's own (at least 4 KiB)
 ///   and copy out of it, so the kernel never holds the caller's buffer.
 /// - **Writes are write-behind**: `poll_write` copies the bytes (up to
-///   64 KiB) into the stream's send buffer, queues the send and returns.
+///   64 KiB; `poll_write_vectored` all its slices' bytes, so they go out as
+///   one send) into the stream's send buffer, queues the send and returns.
 ///   The next write waits for that send; `poll_flush` and `poll_close`
 ///   wait for it too, and an error the kernel reports for it comes back
 ///   from the next write or flush (as a socket's asynchronous errors do).
@@ -405,6 +406,45 @@ impl LocalTcpStream {
         .await
     }
 
+    /// A write-behind write of `bufs`' bytes: copied into the send buffer
+    /// and queued as one send, once the previous send is done.
+    fn poll_write_slices(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        if total == 0 {
+            return Poll::Ready(Ok(0));
+        }
+        let progress = ready!(budget::poll_proceed(cx));
+        ready!(self.poll_sent(cx))?;
+        let mut buf = std::mem::take(&mut self.write.buf);
+        buf.clear();
+        for slice in bufs {
+            let room = MAX_TRANSFER - buf.len();
+            buf.extend_from_slice(&slice[..slice.len().min(room)]);
+            if buf.len() == MAX_TRANSFER {
+                break;
+            }
+        }
+        let n = buf.len();
+        let send = Op::Send {
+            socket: self.target,
+            from: 0,
+        };
+        match self.ring.start(self.write.slot, send, buf, cx)? {
+            Started::InFlight => self.write.in_flight = Some(0),
+            Started::Full(buf) => {
+                // Not accepted: woken when a slot frees, the caller writes again.
+                self.write.buf = buf;
+                return Poll::Pending;
+            }
+        }
+        progress.made_progress();
+        Poll::Ready(Ok(n))
+    }
+
     /// Waits until no send is in flight (sending the rest of a short one),
     /// and hands back the error of an accepted write, if any.
     fn poll_sent(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -491,30 +531,20 @@ impl futures_lite::io::AsyncWrite for LocalTcpStream {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if data.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let progress = ready!(budget::poll_proceed(cx));
-        let this = self.get_mut();
-        ready!(this.poll_sent(cx))?;
-        let n = data.len().min(MAX_TRANSFER);
-        let mut buf = std::mem::take(&mut this.write.buf);
-        buf.clear();
-        buf.extend_from_slice(&data[..n]);
-        let send = Op::Send {
-            socket: this.target,
-            from: 0,
-        };
-        match this.ring.start(this.write.slot, send, buf, cx)? {
-            Started::InFlight => this.write.in_flight = Some(0),
-            Started::Full(buf) => {
-                // Not accepted: woken when a slot frees, the caller writes again.
-                this.write.buf = buf;
-                return Poll::Pending;
-            }
-        }
-        progress.made_progress();
-        Poll::Ready(Ok(n))
+        self.get_mut()
+            .poll_write_slices(cx, &[io::IoSlice::new(data)])
+    }
+
+    /// All the slices (up to 64 KiB) go out in one send: a head and a body
+    /// written together (as hyper writes a response) are one segment on
+    /// the wire and one completion, not two sends, the second waiting for
+    /// the first.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_slices(cx, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
