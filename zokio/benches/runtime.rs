@@ -628,7 +628,8 @@ fn wrk(addr: SocketAddr, seconds: u32) -> f64 {
 }
 
 /// The hello server on the thread-per-core flavor: one `SO_REUSEPORT`
-/// listener per worker, each serving its connections there.
+/// listener per worker, each serving its connections there, on the
+/// worker's io_uring (`LocalTcpStream`, `!Send`, so `spawn_local`).
 fn http_server_tpc(rt: &Zokio) -> SocketAddr {
     rt.block_on(async {
         let listeners = zokio::net::bind_per_worker(([127, 0, 0, 1], 0).into())
@@ -640,7 +641,8 @@ fn http_server_tpc(rt: &Zokio) -> SocketAddr {
             let serve = async move {
                 while let Ok((s, _)) = l.accept().await {
                     let _ = s.set_nodelay(true);
-                    zokio::spawn(async move {
+                    let s = zokio::net::LocalTcpStream::from_stream(s).expect("ring");
+                    zokio::task::spawn_local(async move {
                         let io = zokio::compat::hyper::HyperIo::new(s);
                         let _ = hyper::server::conn::http1::Builder::new()
                             .serve_connection(io, service_fn(hello))
@@ -648,7 +650,11 @@ fn http_server_tpc(rt: &Zokio) -> SocketAddr {
                     });
                 }
             };
-            drop(handle.spawn_on(w, serve).expect("worker"));
+            drop(
+                handle
+                    .spawn_on(w, async move { drop(zokio::task::spawn_local(serve)) })
+                    .expect("worker"),
+            );
         }
         addr
     })
