@@ -283,13 +283,19 @@ impl Builder {
             ));
         }
         let io = || {
-            let mut io = self.io()?;
             #[cfg(target_os = "linux")]
-            if socket_ring {
-                io.enable_socket_ring();
-            }
+            let io = {
+                let mut io = self.io()?;
+                if socket_ring {
+                    io.enable_socket_ring();
+                }
+                io
+            };
             #[cfg(not(target_os = "linux"))]
-            let _ = socket_ring;
+            let io = {
+                let _ = socket_ring;
+                self.io()?
+            };
             io::Result::Ok(io)
         };
         let driver = match (self.enable_io, self.enable_time) {
