@@ -224,6 +224,8 @@ fn a_thread_that_serves_no_ring_gets_unsupported() {
     let stream = std::net::TcpStream::connect(addr).unwrap();
     let e = LocalTcpStream::from_std(stream).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
+    let e = LocalTcpStream::available().unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
 
     // On the multi-thread runtime, whose reactor no one thread owns.
     let mt = Builder::new_multi_thread()
@@ -238,6 +240,11 @@ fn a_thread_that_serves_no_ring_gets_unsupported() {
         .unwrap()
         .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
+    let e = mt
+        .block_on(mt.spawn(async { LocalTcpStream::available() }))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
 
     // On the thread-per-core runtime's blocking pool.
     let tpc = rt(1);
@@ -249,6 +256,14 @@ fn a_thread_that_serves_no_ring_gets_unsupported() {
         .unwrap()
         .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
+    let e = tpc
+        .block_on(zokio::task::spawn_blocking(LocalTcpStream::available))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{e}");
+
+    // On one of its workers, where streams are made.
+    on_worker(&tpc, || async { LocalTcpStream::available() }).unwrap();
 }
 
 #[test]

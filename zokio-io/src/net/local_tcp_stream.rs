@@ -135,6 +135,16 @@ impl LocalTcpStream {
         LocalTcpStream::with_ring(stream.into_std(), ring)
     }
 
+    /// Whether streams can be made on this thread: `Ok` on a thread that
+    /// parks a reactor serving a socket ring (a thread-per-core worker) on a
+    /// kernel with io_uring for sockets, else the error making one would
+    /// return. A caller that holds a [`TcpStream`] it must not lose (a
+    /// server's accepted connection) checks this before
+    /// [`from_stream`](Self::from_stream), which consumes the stream.
+    pub fn available() -> io::Result<()> {
+        ring_of_this_thread().map(drop)
+    }
+
     /// Moves a connected stream off the reactor onto this thread's ring.
     pub fn from_stream(stream: TcpStream) -> io::Result<LocalTcpStream> {
         let ring = ring_of_this_thread()?;
