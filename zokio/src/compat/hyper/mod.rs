@@ -2,7 +2,10 @@
 //!
 //! - [`serve`] / [`Server`]: an HTTP/1 + HTTP/2 server for any tower service
 //!   (an axum `Router`, tonic's `Routes`), with graceful shutdown, a
-//!   connection limit, and per-connection errors reported, never fatal.
+//!   connection limit, and per-connection errors reported, never fatal;
+//!   [`Server::serve_per_worker`] runs it on every worker of the
+//!   thread-per-core runtime, on the workers' io_uring with
+//!   [`Server::io_uring`].
 //! - `ZokioConnector` (feature `hyper-client`): the connector of
 //!   hyper-util's pooled `Client`, so HTTP clients (and tonic clients built
 //!   on one) run on Zokio's sockets.
@@ -55,10 +58,12 @@
 
 #[cfg(feature = "hyper-client")]
 mod connect;
+mod connection;
 mod io;
 mod make_service;
 mod rt;
 mod serve;
+mod serve_error;
 mod version;
 
 #[cfg(feature = "hyper-client")]
@@ -68,4 +73,5 @@ pub use make_service::{
     BoxError, ConnectionService, MakeService, PerConnection, PerRequest, ResponseBody,
 };
 pub use rt::{HyperExecutor, HyperSleep, HyperTimer};
-pub use serve::{Serve, ServeError, ServeFuture, Server, WithGracefulShutdown, serve};
+pub use serve::{Serve, ServeFuture, Server, WithGracefulShutdown, serve};
+pub use serve_error::ServeError;

@@ -1,5 +1,6 @@
-//! The accept loop: HTTP/1 and HTTP/2 on Zokio's TCP listener, with
-//! graceful shutdown, a connection limit, and errors reported per connection.
+//! The server and its accept loops: HTTP/1 and HTTP/2 on Zokio's TCP
+//! listener (or one per thread-per-core worker), with graceful shutdown, a
+//! connection limit, and errors reported per connection.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -12,14 +13,14 @@ use std::time::Duration;
 
 use futures_lite::future::{or, poll_fn};
 use hyper::server::conn::{http1, http2};
-use hyper_util::service::TowerToHyperService;
 
-use super::io::HyperIo;
+use super::connection::{Accepted, Shared};
 use super::make_service::{BoxError, ConnectionService, MakeService};
 use super::rt::{HyperExecutor, HyperTimer};
-use super::version::{Version, sniff};
+use super::serve_error::{ErrorHook, ServeError, Stage, print_error};
+use super::version::Version;
 use crate::net::{TcpListener, TcpStream};
-use crate::sync::{CancellationToken, OwnedSemaphorePermit, Semaphore, mpsc};
+use crate::sync::{CancellationToken, Semaphore, mpsc};
 
 /// How long a graceful shutdown waits for in-flight connections by default.
 const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -70,70 +71,6 @@ where
     Server::new().serve(listener, make_service)
 }
 
-/// A connection, accept or make-service failure the server recovered from,
-/// as given to the hook set with [`Server::on_error`].
-#[derive(Debug)]
-pub struct ServeError {
-    remote_addr: Option<SocketAddr>,
-    stage: Stage,
-    error: BoxError,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Accept,
-    MakeService,
-    Connection,
-}
-
-impl ServeError {
-    /// The peer, unless the failure was in `accept` itself.
-    pub fn remote_addr(&self) -> Option<SocketAddr> {
-        self.remote_addr
-    }
-
-    /// Whether `accept(2)` failed (the loop pauses and retries).
-    pub fn is_accept(&self) -> bool {
-        self.stage == Stage::Accept
-    }
-
-    /// Whether the peer went away mid-message (a client closing a
-    /// keep-alive connection while sending): routine for a public server,
-    /// so the default hook does not print it.
-    pub fn is_incomplete_message(&self) -> bool {
-        self.error
-            .downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_incomplete_message)
-    }
-}
-
-impl fmt::Display for ServeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.stage, self.remote_addr) {
-            (Stage::Accept, _) => write!(f, "accept failed: {}", self.error),
-            (Stage::MakeService, Some(a)) => {
-                write!(f, "making the service for {a} failed: {}", self.error)
-            }
-            (_, Some(a)) => write!(f, "connection from {a}: {}", self.error),
-            (_, None) => write!(f, "{}", self.error),
-        }
-    }
-}
-
-impl std::error::Error for ServeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.error)
-    }
-}
-
-type ErrorHook = Arc<dyn Fn(&ServeError) + Send + Sync>;
-
-fn print_error(e: &ServeError) {
-    if !e.is_incomplete_message() {
-        eprintln!("zokio::compat::hyper::serve: {e}");
-    }
-}
-
 /// The HTTP server's settings; [`serve`](Self::serve) starts it.
 ///
 /// ```
@@ -157,6 +94,7 @@ pub struct Server {
     max_connections: Option<usize>,
     shutdown_timeout: Duration,
     nodelay: bool,
+    io_uring: bool,
     on_error: ErrorHook,
 }
 
@@ -166,6 +104,7 @@ impl fmt::Debug for Server {
             .field("max_connections", &self.max_connections)
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("nodelay", &self.nodelay)
+            .field("io_uring", &self.io_uring)
             .finish_non_exhaustive()
     }
 }
@@ -199,6 +138,7 @@ impl Server {
             max_connections: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             nodelay: true,
+            io_uring: false,
             on_error: Arc::new(print_error),
         }
     }
@@ -248,6 +188,20 @@ impl Server {
         self
     }
 
+    /// Serves each connection on the io_uring of the worker that accepted
+    /// it, as a [`LocalTcpStream`](crate::net::LocalTcpStream), where one
+    /// can be made: on a thread-per-core worker, on Linux. That spares each
+    /// read and write its system call (the worker submits a tick's worth at
+    /// once); elsewhere connections are served as without it. Off by
+    /// default, because hyper hands an upgraded HTTP/1 connection (a
+    /// WebSocket) over as a `Send` stream, which a ring's stream is not: with
+    /// this on, a `101 Switching Protocols` answer ends the connection
+    /// instead, so turn it on only for services that take no upgrades.
+    pub fn io_uring(mut self, on: bool) -> Self {
+        self.io_uring = on;
+        self
+    }
+
     /// Where the server reports what it recovered from: failed connections,
     /// failed `accept` calls, failed make-service calls. The default prints
     /// them to stderr, except a peer leaving mid-message.
@@ -264,8 +218,69 @@ impl Server {
     {
         Serve {
             server: self,
-            listener,
-            make_service,
+            sites: vec![(listener, make_service)],
+            per_worker: false,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Serves `make_service` on every worker of a thread-per-core runtime:
+    /// `listeners` are [`bind_per_worker`](crate::net::bind_per_worker)'s,
+    /// and worker `i` accepts on listener `i` and serves those connections
+    /// itself (on its io_uring with [`io_uring`](Self::io_uring) on).
+    /// `make_service` is cloned for each worker. A plain
+    /// [`serve`](Self::serve) on that runtime would accept and serve
+    /// everything on one worker (its spawns stay where they are made).
+    ///
+    /// The settings, the graceful shutdown (all workers stop accepting and
+    /// finish together) and the errors are those of [`serve`](Self::serve).
+    /// Awaiting the server fails with `InvalidInput` on a runtime of another
+    /// flavor, with no listener, or with more listeners than workers.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::future::IntoFuture;
+    /// use http_body_util::Full;
+    /// use hyper::body::{Bytes, Incoming};
+    /// use hyper::{Request, Response};
+    /// use zokio::compat::hyper::Server;
+    ///
+    /// let rt = zokio::runtime::Builder::new_thread_per_core()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     let listeners = zokio::net::bind_per_worker("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let hello = tower::service_fn(|_req: Request<Incoming>| async {
+    ///         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"hello"))))
+    ///     });
+    ///     let (stop, stopped) = zokio::sync::oneshot::channel::<()>();
+    ///     let server = zokio::spawn(
+    ///         Server::new()
+    ///             .serve_per_worker(listeners, hello)
+    ///             .with_graceful_shutdown(async move { let _ = stopped.await; })
+    ///             .into_future(),
+    ///     );
+    ///     let _ = stop.send(());
+    ///     server.await.unwrap()
+    /// })
+    /// # ?; Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn serve_per_worker<M, Marker>(
+        self,
+        listeners: Vec<TcpListener>,
+        make_service: M,
+    ) -> Serve<M, Marker>
+    where
+        M: MakeService<Marker> + Clone,
+    {
+        Serve {
+            server: self,
+            sites: listeners
+                .into_iter()
+                .map(|listener| (listener, make_service.clone()))
+                .collect(),
+            per_worker: true,
             _marker: PhantomData,
         }
     }
@@ -276,24 +291,32 @@ impl Server {
 #[must_use = "a server does nothing until awaited"]
 pub struct Serve<M, Marker> {
     server: Server,
-    listener: TcpListener,
-    make_service: M,
+    /// Each listener with its make-service: one, or one per worker.
+    sites: Vec<(TcpListener, M)>,
+    /// Site `i` is served on worker `i` of a thread-per-core runtime.
+    per_worker: bool,
     _marker: PhantomData<fn() -> Marker>,
 }
 
 impl<M, Marker> fmt::Debug for Serve<M, Marker> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let listeners: Vec<&TcpListener> = self.sites.iter().map(|(l, _)| l).collect();
         f.debug_struct("Serve")
             .field("server", &self.server)
-            .field("listener", &self.listener)
+            .field("listeners", &listeners)
+            .field("per_worker", &self.per_worker)
             .finish_non_exhaustive()
     }
 }
 
 impl<M, Marker> Serve<M, Marker> {
-    /// The address the server listens on.
+    /// The address the server listens on (the first listener's: those of
+    /// `bind_per_worker` share one).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+        match self.sites.first() {
+            Some((listener, _)) => listener.local_addr(),
+            None => Err(no_listener()),
+        }
     }
 
     /// Shuts the server down gracefully when `signal` completes: it stops
@@ -347,7 +370,7 @@ where
     type IntoFuture = ServeFuture;
 
     fn into_future(self) -> ServeFuture {
-        Box::pin(run(self, std::future::pending()))
+        Box::pin(start(self, std::future::pending()))
     }
 }
 
@@ -361,20 +384,8 @@ where
     type IntoFuture = ServeFuture;
 
     fn into_future(self) -> ServeFuture {
-        Box::pin(run(self.serve, self.signal))
+        Box::pin(start(self.serve, self.signal))
     }
-}
-
-/// What a connection task shares with the accept loop.
-struct Shared {
-    http1: http1::Builder,
-    http2: http2::Builder<HyperExecutor>,
-    only: Option<Version>,
-    on_error: ErrorHook,
-    /// Cancelled when the graceful shutdown starts.
-    graceful: CancellationToken,
-    /// Cancelled when the graceful shutdown's time is up.
-    force: CancellationToken,
 }
 
 enum Step<T> {
@@ -382,19 +393,113 @@ enum Step<T> {
     Next(T),
 }
 
-async fn run<M, Marker>(
+async fn start<M, Marker>(
     serve: Serve<M, Marker>,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()>
+where
+    M: MakeService<Marker, Service: ConnectionService, Future: Send + 'static> + Send + 'static,
+    Marker: 'static,
+{
+    let Serve {
+        server,
+        mut sites,
+        per_worker,
+        _marker,
+    } = serve;
+    if per_worker {
+        return run_per_worker(server, sites, signal).await;
+    }
+    let Some((listener, make_service)) = sites.pop() else {
+        return Err(no_listener());
+    };
+    run(server, listener, make_service, signal).await
+}
+
+fn no_listener() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "zokio::compat::hyper::Server::serve_per_worker: no listener to serve",
+    )
+}
+
+/// Runs one `run` per worker, listener `i` on worker `i`, all stopped by
+/// one signal; the first error any of them ended with is the result.
+async fn run_per_worker<M, Marker>(
+    server: Server,
+    sites: Vec<(TcpListener, M)>,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()>
+where
+    M: MakeService<Marker, Service: ConnectionService, Future: Send + 'static> + Send + 'static,
+    Marker: 'static,
+{
+    if sites.is_empty() {
+        return Err(no_listener());
+    }
+    let handle = crate::runtime::Handle::current();
+    let stop = CancellationToken::new();
+    // Cancelled when this future is dropped as well: the workers' servers
+    // then shut down as after a signal, not serve on unowned.
+    let _stop_on_drop = stop.clone().drop_guard();
+    let mut workers = Vec::with_capacity(sites.len());
+    let mut failed = None;
+    for (worker, (listener, make_service)) in sites.into_iter().enumerate() {
+        let stopped = stop.clone().cancelled_owned();
+        let site = run(server.clone(), listener, make_service, stopped);
+        match handle.spawn_on(worker, site) {
+            Ok(task) => workers.push(task),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    if failed.is_none() {
+        // Every worker's server ends by itself only when its make-service
+        // broke; otherwise they run until the signal.
+        let mut signal = pin!(signal);
+        let mut ended = 0;
+        while ended < workers.len() {
+            match first(&mut signal, &mut workers[ended]).await {
+                Step::Shutdown => break,
+                Step::Next(result) => {
+                    if let Err(e) = flatten(result) {
+                        failed.get_or_insert(e);
+                    }
+                    ended += 1;
+                }
+            }
+        }
+        workers.drain(..ended);
+    }
+    stop.cancel();
+    for worker in workers {
+        if let Err(e) = flatten(worker.await) {
+            failed.get_or_insert(e);
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+fn flatten(joined: Result<io::Result<()>, crate::task::JoinError>) -> io::Result<()> {
+    joined.unwrap_or_else(|e| Err(io::Error::other(e.to_string())))
+}
+
+/// The accept loop of one listener.
+async fn run<M, Marker>(
+    server: Server,
+    listener: TcpListener,
+    mut make_service: M,
     signal: impl Future<Output = ()> + Send,
 ) -> io::Result<()>
 where
     M: MakeService<Marker, Service: ConnectionService, Future: Send + 'static> + Send + 'static,
 {
-    let Serve {
-        server,
-        listener,
-        mut make_service,
-        _marker,
-    } = serve;
+    // Checked once: a worker that can make no ring stream serves on its
+    // reactor, and no accepted connection is lost to a failed conversion.
+    #[cfg(target_os = "linux")]
+    let ring = server.io_uring && crate::net::LocalTcpStream::available().is_ok();
     let limit = match server.max_connections {
         Some(0) => {
             return Err(io::Error::new(
@@ -467,25 +572,20 @@ where
             }
         }
         let making = make_service.make_service(remote);
-        let shared = shared.clone();
-        let alive = alive.clone();
-        crate::spawn(async move {
-            let connection = async {
-                let made: Result<M::Service, BoxError> = making.await.map_err(Into::into);
-                match made {
-                    Ok(service) => serve_connection(&shared, stream, remote, service, permit).await,
-                    Err(e) => (shared.on_error)(&ServeError {
-                        remote_addr: Some(remote),
-                        stage: Stage::MakeService,
-                        error: e,
-                    }),
-                }
-            };
-            // Past the shutdown's time, whatever the task waits on (a
-            // make-service that never answers included) is dropped.
-            or(connection, shared.force.cancelled()).await;
-            drop(alive);
-        });
+        let making = async move { making.await.map_err(Into::<BoxError>::into) };
+        let accepted = Accepted {
+            shared: shared.clone(),
+            stream,
+            remote,
+            permit,
+            alive: alive.clone(),
+        };
+        #[cfg(target_os = "linux")]
+        if ring {
+            crate::task::spawn_local(accepted.serve::<_, _, crate::net::LocalTcpStream>(making));
+            continue;
+        }
+        crate::spawn(accepted.serve::<_, _, TcpStream>(making));
     }
 
     // Stop accepting: new peers are refused from here on.
@@ -527,82 +627,4 @@ fn is_peer_error(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::Interrupted
     )
-}
-
-async fn serve_connection<S>(
-    shared: &Shared,
-    stream: TcpStream,
-    remote: SocketAddr,
-    service: S,
-    permit: Option<OwnedSemaphorePermit>,
-) where
-    S: ConnectionService,
-{
-    let version = match shared.only {
-        Some(version) => Ok(version),
-        None => {
-            let sniffed = or(async { Some(sniff(&stream).await) }, async {
-                shared.graceful.cancelled().await;
-                None
-            })
-            .await;
-            match sniffed {
-                Some(version) => version,
-                // Shutting down before the peer said anything: close.
-                None => return,
-            }
-        }
-    };
-    let io = HyperIo::new(stream);
-    let service = TowerToHyperService::new(service);
-    let result = match version {
-        Ok(Version::Http1) => {
-            let conn = shared.http1.serve_connection(io, service).with_upgrades();
-            drive(shared, conn, |c| c.graceful_shutdown()).await
-        }
-        Ok(Version::Http2) => {
-            let conn = shared.http2.serve_connection(io, service);
-            drive(shared, conn, |c| c.graceful_shutdown()).await
-        }
-        Err(e) => Err(e.into()),
-    };
-    drop(permit);
-    if let Err(error) = result {
-        (shared.on_error)(&ServeError {
-            remote_addr: Some(remote),
-            stage: Stage::Connection,
-            error,
-        });
-    }
-}
-
-/// Runs `conn` to its end; once the graceful shutdown starts, asks it to
-/// finish (`shutdown`), and drops it if the shutdown's time runs out.
-async fn drive<C, E>(
-    shared: &Shared,
-    conn: C,
-    shutdown: impl FnOnce(Pin<&mut C>),
-) -> Result<(), BoxError>
-where
-    C: Future<Output = Result<(), E>>,
-    E: Into<BoxError>,
-{
-    let mut conn = pin!(conn);
-    let ended = or(async { Some(conn.as_mut().await) }, async {
-        shared.graceful.cancelled().await;
-        None
-    })
-    .await;
-    let result = match ended {
-        Some(result) => result,
-        None => {
-            shutdown(conn.as_mut());
-            or(conn.as_mut(), async {
-                shared.force.cancelled().await;
-                Ok(())
-            })
-            .await
-        }
-    };
-    result.map_err(Into::into)
 }
