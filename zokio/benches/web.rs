@@ -4,6 +4,9 @@
 //! connections, keep-alive), rounds interleaved by the harness.
 //!
 //! - `axum_json_wrk`: `GET /json` answering `{"message":"Hello, World!"}`.
+//!   Beside them, `zokio thread-per-core`: the same app on Zokio's
+//!   thread-per-core flavor, served on every worker from its own listener
+//!   and io_uring (`Server::serve_per_worker` with `io_uring(true)`).
 //!
 //! Skipped with a message if `wrk` is not installed.
 //!
@@ -94,7 +97,24 @@ fn main() {
         tokio::spawn(axum::serve(listener, app()).into_future());
         addr
     });
+    let tpc_rt = zokio::runtime::Builder::new_thread_per_core()
+        .worker_threads(WORKERS)
+        .enable_all()
+        .build()
+        .expect("zokio thread-per-core runtime");
+    let p: SocketAddr = tpc_rt.block_on(async {
+        let listeners = zokio::net::bind_per_worker(([127, 0, 0, 1], 0).into())
+            .await
+            .expect("bind");
+        let addr = listeners[0].local_addr().expect("addr");
+        let server = zokio::compat::hyper::Server::new()
+            .io_uring(true)
+            .serve_per_worker(listeners, app());
+        zokio::spawn(server.into_future());
+        addr
+    });
     let (zu, tu) = (format!("http://{z}/json"), format!("http://{t}/json"));
+    let pu = format!("http://{p}/json");
     let seconds = runner.size(3, 1);
     runner.compare(
         "axum_json_wrk",
@@ -103,6 +123,7 @@ fn main() {
         vec![
             ("zokio", Box::new(move || wrk(&zu, seconds))),
             ("tokio", Box::new(move || wrk(&tu, seconds))),
+            ("zokio thread-per-core", Box::new(move || wrk(&pu, seconds))),
         ],
     );
 }
