@@ -103,6 +103,15 @@ fn request(stream: &mut BufReader<std::net::TcpStream>, body: &[u8]) -> String {
     String::from_utf8(answer).unwrap()
 }
 
+/// A work-stealing runtime of two workers, for what differs there.
+fn multi_thread() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 fn connect(addr: SocketAddr) -> BufReader<std::net::TcpStream> {
     let stream = std::net::TcpStream::connect(addr).unwrap();
     stream
@@ -260,11 +269,7 @@ fn no_listener_or_another_flavor_is_an_error() {
         .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
 
-    let mt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let mt = multi_thread();
     let e = mt
         .block_on(async move {
             let listener = zokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -285,11 +290,7 @@ fn no_listener_or_another_flavor_is_an_error() {
 #[test]
 fn io_uring_on_another_flavor_serves_on_the_reactor() {
     let _dog = Watchdog::start();
-    let mt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let mt = multi_thread();
     let (addr, stop, task) = mt.block_on(async {
         let listener = zokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
