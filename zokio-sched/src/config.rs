@@ -142,10 +142,16 @@ impl Config {
         Ok(())
     }
 
+    /// The poll marks of a scheduler with `workers` workers, if the
+    /// watchdog or dumps are on (dumps read them for the running tasks).
+    pub(crate) fn poll_marks(&self, workers: usize) -> Option<crate::poll_mark::PollMarks> {
+        (self.stall.is_some() || self.task_dump).then(|| crate::poll_mark::marks(workers))
+    }
+
     /// The task records of a scheduler whose first worker is numbered
     /// `first_worker`, if dumps are on. The watchdog does not turn them on:
-    /// they cost spawn-heavy loads up to 2x (BENCHMARKS.md, `zokio-dump`),
-    /// where the watchdog alone costs a few stores per poll.
+    /// they cost each spawn and poll a few stores more, where the watchdog
+    /// alone costs a few stores per poll.
     pub(crate) fn records(
         &self,
         first_worker: usize,

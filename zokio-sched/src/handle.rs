@@ -247,12 +247,18 @@ impl Handle {
     pub fn dump(&self) -> std::io::Result<crate::dump::Dump> {
         use crate::dump::Dump;
         match &self.inner {
-            Scheduler::Multi(shared) => shared.records.as_deref().map(|r| Dump::collect([r])),
-            Scheduler::Current(shared) => shared.records.as_deref().map(|r| Dump::collect([r])),
+            Scheduler::Multi(shared) => shared
+                .records
+                .as_deref()
+                .map(|r| Dump::collect([(r, marks(&shared.poll_marks))])),
+            Scheduler::Current(shared) => shared
+                .records
+                .as_deref()
+                .map(|r| Dump::collect([(r, marks(&shared.poll_marks))])),
             Scheduler::PerCore(shared) => shared
                 .workers
                 .iter()
-                .map(|w| w.records.as_deref())
+                .map(|w| w.records.as_deref().map(|r| (r, marks(&w.poll_marks))))
                 .collect::<Option<Vec<_>>>()
                 .map(Dump::collect),
         }
@@ -460,4 +466,10 @@ where
     R: Send + 'static,
 {
     zokio_core::blocking::spawn_blocking(f)
+}
+
+/// A scheduler's poll marks for a dump (none if it keeps none: then no task
+/// reads as running).
+fn marks(marks: &Option<crate::poll_mark::PollMarks>) -> &[crate::poll_mark::PollMark] {
+    marks.as_deref().unwrap_or(&[])
 }

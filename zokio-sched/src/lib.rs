@@ -87,6 +87,7 @@ mod local_set;
 mod metrics;
 mod multi_thread;
 mod owned;
+mod poll_mark;
 mod queue;
 mod shutdown;
 mod stall;

@@ -3,10 +3,9 @@
 //!
 //! A poll that never returns (a busy loop, a blocking call in async code) is
 //! the failure a runtime's operator most needs to see and the one a worker
-//! cannot report itself. So each worker marks its polls in a [`PollMark`]
-//! of its own cache line, with two plain stores per poll (the poll's number
-//! and the task's id on entry, zero on exit) and no clock read; a monitor
-//! thread samples every mark a few times per threshold. A mark showing the
+//! cannot report itself. So each worker marks its polls in a poll mark
+//! of its own cache line (see `poll_mark`: plain stores, no clock read),
+//! and a monitor thread samples every mark a few times per threshold. A mark showing the
 //! same poll of the same task in samples `threshold` apart is a stall: the
 //! hook gets a [`StallInfo`] and that poll is not reported again.
 //!
@@ -19,8 +18,8 @@
 //! With task dumps on as well (see [`dump`](crate::dump)), the monitor
 //! finds the stuck task's record by its id, for its name and spawn
 //! location; without them a report has the id and the worker only (the
-//! records would cost spawn-heavy loads far more than the watchdog does). The record is the scheduler's, not the task's, so reading it
-//! is safe even if the poll returns and the task ends meanwhile (the report
+//! records would cost spawn-heavy loads far more than the watchdog does).
+//! The record is the scheduler's, not the task's, so reading it is safe even if the poll returns and the task ends meanwhile (the report
 //! then goes without them).
 
 use std::fmt;
@@ -29,10 +28,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use zokio_core::sync::atomic::{AtomicU64, Ordering};
 use zokio_core::task::Id;
 
 use crate::dump::records::TaskRecords;
+use crate::poll_mark::PollMarks;
 
 /// A task stuck in one poll, as the watchdog reports it.
 #[derive(Debug, Clone)]
@@ -114,47 +113,6 @@ impl fmt::Debug for StallWatch {
             .field("on_stall", &self.on_stall.is_some())
             .finish()
     }
-}
-
-/// One worker's poll in progress, written only by that worker.
-#[derive(Default)]
-#[repr(align(128))]
-pub(crate) struct PollMark {
-    /// The number of the poll in progress (or the last one).
-    poll: AtomicU64,
-    /// The id of the task in that poll; zero between polls.
-    task: AtomicU64,
-}
-
-impl PollMark {
-    /// Marks the start of poll number `poll`, of `task`.
-    #[inline]
-    pub(crate) fn enter(&self, poll: u64, task: Id) {
-        self.poll.store(poll, Ordering::Relaxed);
-        // Release: a sample that sees this task sees this poll's number (or
-        // a later one), so a stuck poll is never confused with an older one.
-        self.task.store(task.as_u64(), Ordering::Release);
-    }
-
-    /// Marks the end of the poll.
-    #[inline]
-    pub(crate) fn leave(&self) {
-        self.task.store(0, Ordering::Relaxed);
-    }
-
-    pub(crate) fn sample(&self) -> (u64, u64) {
-        // The task first (see `enter`): at worst a sample pairs a task with
-        // a newer poll number, which only looks like a new poll.
-        let task = self.task.load(Ordering::Acquire);
-        (self.poll.load(Ordering::Relaxed), task)
-    }
-}
-
-/// The workers' marks, shared by the scheduler and its monitor.
-pub(crate) type PollMarks = Arc<[PollMark]>;
-
-pub(crate) fn marks(workers: usize) -> PollMarks {
-    (0..workers).map(|_| PollMark::default()).collect()
 }
 
 /// The monitor thread; stopped and joined on drop.

@@ -218,7 +218,7 @@ impl<D: Driver> CurrentThread<D> {
             owns_blocking: shared.is_none(),
             blocking: shared.unwrap_or_else(|| BlockingPool::new(&config)),
             counters: WorkerCounters::default(),
-            poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(1)),
+            poll_marks: config.poll_marks(1),
             records: config.records(worker),
             layers: config.layers.clone(),
         });
@@ -249,7 +249,7 @@ impl<D: Driver> CurrentThread<D> {
                     counts: LocalCounts::default(),
                     waker: Waker::from(main.clone()),
                     main,
-                    records: shared.records.clone().map(|r| WorkerRecords::new(r, 0)),
+                    records: shared.records.clone().map(WorkerRecords::new),
                 })),
                 waiting: 0,
             }),
@@ -415,6 +415,8 @@ impl<D: Driver> CurrentThread<D> {
         let mut busy_since: Option<std::time::Instant> = None;
         let mut tick = 0u32;
         let pop_local = || local.queue.borrow_mut().pop_front();
+        // The one worker's mark, found once (not indexed per poll).
+        let mark = shared.poll_marks.as_deref().map(|marks| &marks[0]);
         loop {
             if main.woken.swap(false, Ordering::Acquire) {
                 if let Poll::Ready(output) =
@@ -431,8 +433,8 @@ impl<D: Driver> CurrentThread<D> {
                 if tick % self.event_interval == 0 {
                     driver.park(Some(Duration::ZERO));
                     shared.counters.publish(&counts);
-                    if shared.records.is_some() {
-                        crate::dump::worker::refresh_clock();
+                    if let Some(records) = &shared.records {
+                        records.refresh_clock();
                     }
                 }
                 let task = if tick % self.interval == 0 {
@@ -442,14 +444,14 @@ impl<D: Driver> CurrentThread<D> {
                 };
                 let Some(task) = task else { break };
                 counts.polls += 1;
-                match &shared.poll_marks {
+                match mark {
                     None => {
                         shared.owned.run(task, 0);
                     }
-                    Some(marks) => {
-                        marks[0].enter(counts.polls, task.id());
+                    Some(mark) => {
+                        mark.enter(counts.polls, task.id());
                         shared.owned.run(task, 0);
-                        marks[0].leave();
+                        mark.leave();
                     }
                 }
                 if main.woken.load(Ordering::Relaxed) {
@@ -479,8 +481,8 @@ impl<D: Driver> CurrentThread<D> {
                     }
                 }
                 busy_since = Some(std::time::Instant::now());
-                if shared.records.is_some() {
-                    crate::dump::worker::refresh_clock();
+                if let Some(records) = &shared.records {
+                    records.refresh_clock();
                 }
                 if let Some(hook) = &self.on_unpark {
                     hook();

@@ -33,8 +33,9 @@ pub(crate) struct Shared {
     /// False when the pool is shared (a thread-per-core worker's).
     pub(crate) owns_blocking: bool,
     pub(crate) counters: WorkerCounters,
-    /// The poll in progress, for the stall watchdog (if on).
-    pub(crate) poll_marks: Option<crate::stall::PollMarks>,
+    /// The poll in progress, for the stall watchdog and dumps (if either
+    /// is on).
+    pub(crate) poll_marks: Option<crate::poll_mark::PollMarks>,
     /// The live tasks' records, for dumps and the watchdog (if on).
     pub(crate) records: Option<Arc<TaskRecords>>,
     /// The runtime's other layers, entered with the scheduler.

@@ -1,12 +1,15 @@
 //! Task dumps: the live tasks of a running scheduler, read without stopping
 //! it ([`Handle::dump`](crate::Handle::dump)).
 //!
-//! With [`Config::task_dump`](crate::Config::task_dump) on, every task spawned on the scheduler gets a record: its id,
-//! name, spawn location (from the `#[track_caller]` spawn functions), state,
-//! poll count and the time of its last poll's start. The record lives in the
-//! scheduler's record table, not in the task; the task's future and schedule
-//! handle are wrapped so that its polls and wakes update it and its end
-//! frees it. A spawn takes a free record from its worker's cache, a task's
+//! With [`Config::task_dump`](crate::Config::task_dump) on, every task
+//! spawned on the scheduler gets a record: its id, name, spawn location
+//! (from the `#[track_caller]` spawn functions), state, poll count and the
+//! time of its last poll's start. The record lives in the scheduler's
+//! record table, not in the task; the task's future and schedule handle are
+//! wrapped so that its polls and wakes update it and its end frees it.
+//! Which tasks are running, and on which worker, the workers' poll marks
+//! say (the stall watchdog's, kept whenever either is on): a poll pays for
+//! that with the mark's stores, not with a lookup of its worker. A spawn takes a free record from its worker's cache, a task's
 //! end gives it back there: no lock, no shared counter (see `records`).
 //! With records off the spawn and poll paths are the plain ones.
 //!
@@ -35,6 +38,7 @@ use std::time::Duration;
 
 use zokio_core::task::Id;
 
+use crate::poll_mark::{self, PollMark};
 use record::SampleState;
 pub(crate) use recorded::{Recordable, spawn};
 use records::TaskRecords;
@@ -69,10 +73,11 @@ pub struct TaskDump {
     pub state: TaskState,
     /// How many times it has been polled (the poll in progress included).
     pub polls: u64,
-    /// How long ago its last poll started, by the workers' coarse clocks
-    /// (read every few dozen polls and at each wake-up from parking, so it
-    /// may be late by that much); `None` if it was never polled. For a
-    /// running task, how long its poll has run.
+    /// How long ago its last poll started, by the scheduler's coarse clock
+    /// (read every few dozen polls and at each wake-up from parking, and
+    /// kept to the millisecond, so it may be longer by that much); `None`
+    /// if it was never polled. For a running task, how long its poll has
+    /// run.
     pub since_last_poll: Option<Duration>,
 }
 
@@ -115,11 +120,15 @@ impl Dump {
             .map(|i| &self.tasks[i])
     }
 
-    /// Reads every record of `tables`.
-    pub(crate) fn collect<'a>(tables: impl IntoIterator<Item = &'a TaskRecords>) -> Dump {
+    /// Reads every record of `tables`, each with its scheduler's poll
+    /// marks (which say which tasks are running, and where).
+    pub(crate) fn collect<'a>(
+        tables: impl IntoIterator<Item = (&'a TaskRecords, &'a [PollMark])>,
+    ) -> Dump {
         let mut tasks = Vec::new();
-        for table in tables {
+        for (table, marks) in tables {
             let now_us = table.now_us();
+            let running = poll_mark::running(marks, table.first_worker);
             for seen in table.snapshot() {
                 let sample = seen.sample;
                 let Some(id) = Id::from_u64(sample.id) else {
@@ -129,10 +138,10 @@ impl Dump {
                     id,
                     name: seen.name,
                     location: sample.location,
-                    state: match sample.state {
-                        SampleState::Scheduled => TaskState::Scheduled,
-                        SampleState::Idle => TaskState::Idle,
-                        SampleState::Running(worker) => TaskState::Running { worker },
+                    state: match running.iter().find(|(task, _)| *task == sample.id) {
+                        Some(&(_, worker)) => TaskState::Running { worker },
+                        None if sample.state == SampleState::Scheduled => TaskState::Scheduled,
+                        None => TaskState::Idle,
                     },
                     polls: sample.polls,
                     since_last_poll: table.since_last_poll(&sample, now_us),

@@ -15,11 +15,11 @@ use std::ptr;
 
 use zokio_core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
-/// `state`'s values.
+/// `state`'s values. A task being polled is `IDLE` here: which task a
+/// worker polls is in the worker's poll mark (see `poll_mark`), so a poll
+/// stores its state once, as it starts, and not again as it ends.
 const SCHEDULED: u32 = 0;
 const IDLE: u32 = 1;
-/// `RUNNING + w`: being polled on worker `w`.
-const RUNNING: u32 = 2;
 
 /// What a reader took from a record; see [`Record::read`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +35,11 @@ pub(crate) struct Sample {
     pub(crate) last_poll_us: u64,
 }
 
+/// A record's state; a task found in a poll mark is running, whatever this says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SampleState {
     Scheduled,
     Idle,
-    Running(usize),
 }
 
 /// One task's record, on a cache line of its own: the tasks of different
@@ -57,14 +57,13 @@ pub(crate) struct Record {
     /// Polls started; 0 for a task never polled (then `last_poll_us` is
     /// the previous task's, and ignored).
     polls: AtomicU64,
-    /// The polling worker's coarse clock at the last poll's start. Stored
-    /// before `polls`, so a reader that sees a poll counted sees its time.
+    /// The records' coarse clock at the last poll's start. Stored before
+    /// `polls`, so a reader that sees a poll counted sees its time.
     last_poll_us: AtomicU64,
-    /// `SCHEDULED`, `IDLE` or `RUNNING + worker`; apart from `polls`, so
-    /// that the end of a poll and a wake are one store each, not a load
-    /// and a store. Written by whoever holds the task at the moment (the
-    /// thread polling it, the thread that woke it): those moments never
-    /// overlap, so plain stores, not RMWs.
+    /// `SCHEDULED` or `IDLE`; apart from `polls`, so that a wake is one
+    /// store, not a load and a store. Written by whoever holds the task at
+    /// the moment (the thread polling it, the thread that woke it): those
+    /// moments never overlap, so plain stores, not RMWs.
     state: AtomicU32,
     /// The next free record while this one is on a free list (index + 1,
     /// 0 at the end). Written as the record is freed, on the line its
@@ -135,18 +134,14 @@ impl Record {
         self.name.store(boxed, Ordering::Release);
     }
 
-    /// A poll starts on worker `worker`, at `now_us` by its coarse clock.
+    /// A poll starts, at `now_us` by the coarse clock. Its task is idle
+    /// from here on unless it is woken (`mark_scheduled`, which a wake in
+    /// the poll calls after the poll returns).
     #[inline]
-    pub(crate) fn begin_poll(&self, worker: usize, now_us: u64) {
+    pub(crate) fn begin_poll(&self, now_us: u64) {
         self.last_poll_us.store(now_us, Ordering::Release);
         let polls = self.polls.load(Ordering::Relaxed);
         self.polls.store(polls + 1, Ordering::Release);
-        self.state.store(RUNNING + worker as u32, Ordering::Release);
-    }
-
-    /// A poll returned `Pending`.
-    #[inline]
-    pub(crate) fn end_poll(&self) {
         self.state.store(IDLE, Ordering::Release);
     }
 
@@ -185,8 +180,7 @@ impl Record {
         }
         let state = match state {
             SCHEDULED => SampleState::Scheduled,
-            IDLE => SampleState::Idle,
-            running => SampleState::Running((running - RUNNING) as usize),
+            _ => SampleState::Idle,
         };
         Some(Sample {
             id,

@@ -97,38 +97,32 @@ struct Recorded<F> {
     slot: Slot,
 }
 
-/// Gives a record back even if the future's drop before it unwinds: a
-/// record kept would list an ended task for ever.
-struct GiveBack<'a> {
-    record: &'a Record,
-    local: Option<&'a WorkerRecords>,
-}
+/// Gives a record back (to this thread's worker records if it has them)
+/// even if the future's drop before it unwinds: a record kept would list
+/// an ended task for ever.
+struct GiveBack<'a>(&'a Record);
 
 impl Drop for GiveBack<'_> {
     #[inline]
     fn drop(&mut self) {
-        match self.local {
-            Some(local) => local.give_back(self.record),
-            None => worker::give_back(self.record),
-        }
+        worker::give_back(self.0);
     }
 }
 
 impl<F> Recorded<F> {
-    /// Drops the future in place and gives its record back (through
-    /// `local`, this thread's worker records, when the caller has them).
+    /// Drops the future in place and gives its record back.
     ///
     /// # Safety
     ///
     /// The future is not used again: the slot is cleared first, so neither
     /// a second call nor `Drop` reaches it.
     #[inline]
-    unsafe fn finish(&mut self, local: Option<&WorkerRecords>) {
+    unsafe fn finish(&mut self) {
         let record = std::mem::replace(&mut self.slot.record, ptr::null());
         // SAFETY: the slot was not given back (callers check), so `record`
         // is this task's, alive as `Slot` says.
         let record = unsafe { &*record };
-        let _give_back = GiveBack { record, local };
+        let _give_back = GiveBack(record);
         // SAFETY: the caller's promise; the slot is cleared, so this is
         // the future's one drop.
         unsafe { ManuallyDrop::drop(&mut self.future) };
@@ -143,25 +137,21 @@ impl<F: Future> Future for Recorded<F> {
         // SAFETY: `future` is structurally pinned (never moved out, dropped
         // in place, by `finish` or with `self`); `slot` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
+        // The worker polling it is in the worker's poll mark, not here: a
+        // poll costs its record a clock load and three stores, and no
+        // thread-local lookup.
         // Not borrowed from `this`, which `finish` takes mutably.
         // SAFETY: a polled task's slot holds its record (given back only as
         // it finishes), alive as `Slot` says.
         let record: &Record = unsafe { &*this.slot.record };
-        let records = TaskRecords::of(record);
-        let local = worker::local(records);
-        let (worker, now_us) = match local {
-            Some(local) => local.worker_and_now(),
-            None => worker::off_worker(records),
-        };
-        record.begin_poll(worker, now_us);
+        record.begin_poll(TaskRecords::of(record).coarse_now_us());
         // SAFETY: as above, `future` stays where it is.
         let poll = unsafe { Pin::new_unchecked(&mut *this.future) }.poll(cx);
-        match poll {
-            Poll::Pending => record.end_poll(),
+        if poll.is_ready() {
             // Done: async-task never polls it again, and drops it (`Drop`
             // below) only if the slot still holds its record.
             // SAFETY: a finished future is not polled again.
-            Poll::Ready(_) => unsafe { this.finish(local) },
+            unsafe { this.finish() };
         }
         poll
     }
@@ -172,7 +162,7 @@ impl<F> Drop for Recorded<F> {
     fn drop(&mut self) {
         if !self.slot.record.is_null() {
             // SAFETY: the future is being dropped with `self`: never used again.
-            unsafe { self.finish(None) };
+            unsafe { self.finish() };
         }
     }
 }

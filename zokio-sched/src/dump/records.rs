@@ -56,12 +56,25 @@ pub(crate) struct TaskRecords {
     /// Held by readers while they copy names, and by a named task's end
     /// while it frees its name.
     names: Mutex<()>,
-    /// What the workers' coarse clocks count from.
+    /// What the coarse clock counts from.
     epoch: Instant,
+    /// The coarse clock polls are stamped with (see `refresh_clock`).
+    clock: CoarseClock,
     /// The number of this scheduler's first worker among the runtime's (a
     /// thread-per-core worker's index; 0 otherwise).
     pub(crate) first_worker: usize,
 }
+
+/// Microseconds since the epoch, to the millisecond: every poll reads it,
+/// so it is written only when it moves by a millisecond, on a line of its
+/// own.
+#[repr(align(128))]
+struct CoarseClock {
+    now_us: AtomicU64,
+}
+
+/// How far the clock must move before `refresh_clock` stores it.
+const CLOCK_STEP_US: u64 = 1_000;
 
 #[repr(align(128))]
 struct FreeState {
@@ -99,6 +112,9 @@ impl TaskRecords {
             },
             names: Mutex::new(()),
             epoch: Instant::now(),
+            clock: CoarseClock {
+                now_us: AtomicU64::new(0),
+            },
             first_worker,
         }
     }
@@ -112,9 +128,28 @@ impl TaskRecords {
         unsafe { &*record.owner_ptr().cast::<TaskRecords>() }
     }
 
-    /// Microseconds since the epoch: what a worker's coarse clock holds.
+    /// Microseconds since the epoch, read now.
     pub(crate) fn now_us(&self) -> u64 {
         self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// The coarse clock: what a poll's start is stamped with. It is late by
+    /// up to a millisecond plus the time since a worker last refreshed it.
+    #[inline]
+    pub(crate) fn coarse_now_us(&self) -> u64 {
+        self.clock.now_us.load(Ordering::Relaxed)
+    }
+
+    /// Reads the clock into the coarse one. The workers call it every
+    /// `event_interval` polls and on their return from parking, never per
+    /// poll; it stores only a move of a millisecond or more, so the workers
+    /// do not take the line from each other (and from every poll) each time.
+    pub(crate) fn refresh_clock(&self) {
+        let now = self.now_us();
+        let clock = &self.clock.now_us;
+        if now >= clock.load(Ordering::Relaxed) + CLOCK_STEP_US {
+            clock.store(now, Ordering::Relaxed);
+        }
     }
 
     /// The record numbered `index`, which `take` handed out.

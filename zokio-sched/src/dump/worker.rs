@@ -1,6 +1,6 @@
-//! What a worker thread keeps for the task records of its scheduler: its
-//! number, its coarse clock, and free records of its own, reached through a
-//! thread-local while the worker runs.
+//! What a worker thread keeps for the task records of its scheduler: free
+//! records of its own, reached through a thread-local while the worker
+//! runs (a spawn from a worker is handed them; a task's end looks them up).
 //!
 //! The free records are a spare one and two chains linked through the
 //! records themselves (see `records`): `freed`, the records of the tasks
@@ -8,11 +8,6 @@
 //! be cached), and `taken`, a whole shared stack taken when `freed` ran
 //! dry. Neither is ever walked: a spill hands `freed` over whole, by its two
 //! ends.
-//!
-//! The clock is read when the worker starts, every `event_interval` ticks
-//! and when it returns from parking (`refresh_clock`), never per poll: a
-//! poll's start is stamped with the last reading. So "time since last poll"
-//! is late by at most one such interval of polls (or one long poll).
 
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -36,10 +31,6 @@ thread_local! {
 /// One worker's view of its scheduler's records.
 pub(crate) struct WorkerRecords {
     records: Arc<TaskRecords>,
-    /// This worker's number among the runtime's.
-    worker: usize,
-    /// Microseconds since the records' epoch, at the last refresh.
-    now_us: Cell<u64>,
     /// The first and last record of the `freed` chain (index + 1, 0 for
     /// none) and its length.
     freed: Cell<(u32, u32)>,
@@ -59,11 +50,9 @@ pub(crate) struct WorkerRecords {
 unsafe impl Send for WorkerRecords {}
 
 impl WorkerRecords {
-    /// The records of worker `worker` (counted from the records' first).
-    pub(crate) fn new(records: Arc<TaskRecords>, worker: usize) -> WorkerRecords {
+    /// A worker's view of `records`.
+    pub(crate) fn new(records: Arc<TaskRecords>) -> WorkerRecords {
         WorkerRecords {
-            now_us: Cell::new(records.now_us()),
-            worker: records.first_worker + worker,
             records,
             freed: Cell::new((0, 0)),
             freed_len: Cell::new(0),
@@ -74,7 +63,6 @@ impl WorkerRecords {
 
     /// Makes these the thread's records until the guard drops.
     pub(crate) fn enter(&self) -> Entered<'_> {
-        self.refresh();
         Entered {
             previous: CURRENT.with(|c| c.replace(self)),
             _records: PhantomData,
@@ -89,12 +77,6 @@ impl WorkerRecords {
         self.pop()
     }
 
-    /// This worker's number and coarse clock, for a poll's start.
-    #[inline]
-    pub(crate) fn worker_and_now(&self) -> (usize, u64) {
-        (self.worker, self.now_us.get())
-    }
-
     /// Frees the record of a task that ended on this worker (`record` is
     /// of these records' table).
     #[inline]
@@ -102,10 +84,6 @@ impl WorkerRecords {
         debug_assert!(self.is_of(TaskRecords::of(record)));
         self.records.release(record);
         self.push(record);
-    }
-
-    fn refresh(&self) {
-        self.now_us.set(self.records.now_us());
     }
 
     fn is_of(&self, records: &TaskRecords) -> bool {
@@ -234,30 +212,12 @@ pub(super) fn give_back(record: &Record) {
     }
 }
 
-/// This thread's worker records if they are `records`': a poll looks them
-/// up once and uses them for its start and, if the task ends, its record's
-/// give-back.
+/// This thread's worker records if they are `records`'.
 #[inline]
-pub(super) fn local(records: &TaskRecords) -> Option<&WorkerRecords> {
+fn local(records: &TaskRecords) -> Option<&WorkerRecords> {
     let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
     // SAFETY: non-null only between `enter` and its guard's drop, around
     // the worker's whole run: the records (and their table) outlive every
     // poll or drop on this thread that borrows them.
     unsafe { current.as_ref() }.filter(|l| l.is_of(records))
-}
-
-/// The worker number and clock a poll off the workers (which a poll never
-/// is, but a test may be) is stamped with.
-#[cold]
-pub(super) fn off_worker(records: &TaskRecords) -> (usize, u64) {
-    (records.first_worker, records.now_us())
-}
-
-/// Reads the clock into this thread's worker records, if it has any.
-pub(crate) fn refresh_clock() {
-    let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: as in `local`.
-    if let Some(local) = unsafe { current.as_ref() } {
-        local.refresh();
-    }
 }

@@ -24,7 +24,7 @@ fn a_reader_never_mixes_two_tasks_of_one_record() {
         let worker = {
             let records = records.clone();
             thread::spawn(move || {
-                records.record(index).begin_poll(0, 7);
+                records.record(index).begin_poll(7);
                 records.give_back(records.record(index));
                 let again = records.take();
                 assert_eq!(again.index, index, "the freed record is the only free one");

@@ -1,4 +1,4 @@
-//! The stall watchdog's poll marks: a sample that sees a task sees the
+//! The poll marks the stall watchdog and dumps read: a sample that sees a task sees the
 //! number of that task's poll or a later one, never an older one, so a
 //! poll that has ended is never taken for a stuck one.
 
@@ -6,7 +6,7 @@ use loom::sync::Arc;
 use loom::thread;
 use zokio_core::task::Id;
 
-use crate::stall::PollMark;
+use crate::poll_mark::PollMark;
 
 #[test]
 fn a_sampled_task_comes_with_its_own_poll_number_or_a_newer_one() {

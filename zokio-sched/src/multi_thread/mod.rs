@@ -105,7 +105,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
             alive: Mutex::new(workers),
             exited: Condvar::new(),
             stand_in: Mutex::new(None),
-            poll_marks: config.stall.as_ref().map(|_| crate::stall::marks(workers)),
+            poll_marks: config.poll_marks(workers),
             records: config.records(0),
         });
         let mut rt = MultiThread {

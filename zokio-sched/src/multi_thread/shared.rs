@@ -75,8 +75,9 @@ pub(crate) struct Shared {
     /// Starts a `block_in_place` stand-in (it knows the driver's type);
     /// emptied at shutdown, which drops its reference to the driver.
     pub(crate) stand_in: Mutex<Option<StartStandIn>>,
-    /// Each worker's poll in progress, for the stall watchdog (if on).
-    pub(crate) poll_marks: Option<crate::stall::PollMarks>,
+    /// Each worker's poll in progress, for the stall watchdog and dumps
+    /// (if either is on).
+    pub(crate) poll_marks: Option<crate::poll_mark::PollMarks>,
     /// The live tasks' records, for dumps and the watchdog (if on).
     pub(crate) records: Option<Arc<TaskRecords>>,
 }

@@ -13,9 +13,10 @@ use zokio_core::{Driver, ThreadParker};
 use super::lend::Lend;
 use super::shared::{Parts, RING, Shared, WorkerContext};
 use crate::driver_cell::DriverCell;
-use crate::dump::{self, worker::WorkerRecords};
+use crate::dump::worker::WorkerRecords;
 use crate::lifo::{LifoNext, LifoSlot};
 use crate::metrics::LocalCounts;
+use crate::poll_mark::WorkerMark;
 use crate::queue::LocalQueue;
 
 /// Everything a worker thread starts with.
@@ -45,6 +46,8 @@ struct Core<D> {
     lend: Option<Arc<Lend<Parts>>>,
     /// When the worker last started running (it read the clock at unpark).
     busy_since: std::time::Instant,
+    /// This worker's poll mark, if the scheduler keeps them.
+    mark: Option<WorkerMark>,
 }
 
 pub(super) fn run<D: Driver>(start: Start<D>) {
@@ -69,7 +72,7 @@ pub(super) fn run<D: Driver>(start: Start<D>) {
         overflows: Cell::new(0),
         local_schedules: Cell::new(0),
         parker: RefCell::new(parker),
-        records: shared.records.clone().map(|r| WorkerRecords::new(r, index)),
+        records: shared.records.clone().map(WorkerRecords::new),
     };
     let mut core = Core::new(&shared, index, driver, None);
     let in_records = cx.records.as_ref().map(WorkerRecords::enter);
@@ -124,7 +127,7 @@ pub(super) fn stand_in<D: Driver>(
         overflows: Cell::new(0),
         local_schedules: Cell::new(0),
         parker: RefCell::new(parts.parker),
-        records: shared.records.clone().map(|r| WorkerRecords::new(r, index)),
+        records: shared.records.clone().map(WorkerRecords::new),
     };
     let mut core = Core::new(&shared, index, driver, Some(lend.clone()));
     let in_records = cx.records.as_ref().map(WorkerRecords::enter);
@@ -159,6 +162,10 @@ impl<D: Driver> Core<D> {
             driver,
             lend,
             busy_since: std::time::Instant::now(),
+            mark: shared
+                .poll_marks
+                .as_ref()
+                .map(|m| WorkerMark::new(m, index)),
         }
     }
 
@@ -214,12 +221,12 @@ impl<D: Driver> Core<D> {
     #[inline]
     fn run_task(&mut self, shared: &Shared, task: Runnable) {
         self.counts.polls += 1;
-        match &shared.poll_marks {
+        match &self.mark {
             None => {
                 shared.owned.run(task, self.index);
             }
-            Some(marks) => {
-                let mark = &marks[self.index];
+            Some(mark) => {
+                let mark = mark.get();
                 mark.enter(self.counts.polls, task.id());
                 shared.owned.run(task, self.index);
                 mark.leave();
@@ -239,8 +246,8 @@ impl<D: Driver> Core<D> {
     /// it without blocking so I/O and timers progress while all are busy.
     fn maintenance(&mut self, shared: &Shared, cx: &WorkerContext) {
         self.publish(shared, cx);
-        if shared.records.is_some() {
-            dump::worker::refresh_clock();
+        if let Some(records) = &shared.records {
+            records.refresh_clock();
         }
         shared.cpus.note(self.index);
         if let Some(mut driver) = self.driver.try_take() {
@@ -427,8 +434,8 @@ impl<D: Driver> Core<D> {
         self.sleep_until_work(shared, cx);
         inbox.wake();
         self.busy_since = std::time::Instant::now();
-        if shared.records.is_some() {
-            dump::worker::refresh_clock();
+        if let Some(records) = &shared.records {
+            records.refresh_clock();
         }
         shared.cpus.note(self.index);
         if let Some(hook) = &shared.on_unpark {

@@ -432,8 +432,8 @@ impl Builder {
     /// Turns the stall watchdog on: a task whose single poll holds a worker
     /// longer than `threshold` (a busy loop, a blocking call in async code)
     /// is reported while it is still stuck, once per stall, by a monitor
-    /// thread that samples each worker's poll in progress (two plain stores
-    /// per poll, no clock read). Reports go to [`on_stall`](Builder::on_stall),
+    /// thread that samples each worker's poll in progress (three plain
+    /// stores per poll, no clock read). Reports go to [`on_stall`](Builder::on_stall),
     /// or as one line to stderr. A zero threshold is an `InvalidInput` error
     /// from `build`.
     ///

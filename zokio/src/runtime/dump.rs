@@ -1,15 +1,17 @@
 //! Task dumps: what [`Handle::dump`](super::Handle::dump) returns.
 //!
-//! Turn them on with [`Builder::enable_task_dump`](super::Builder::enable_task_dump)
-//! (the stall watchdog turns them on too). Every task spawned on the
+//! Turn them on with [`Builder::enable_task_dump`](super::Builder::enable_task_dump).
+//! Every task spawned on the
 //! runtime then has a record in a table of its scheduler (not in the task:
 //! a task's heap block is unchanged): its id, name, spawn location (the
 //! caller of `zokio::spawn`, `Handle::spawn`, `JoinSet::spawn`..., through
 //! `#[track_caller]`), state, poll count and the time its last poll began.
 //! A spawn takes a free record from its worker's cache and a task's end
 //! gives it back, a poll stamps it with plain stores and no clock read (the
-//! time is the worker's coarse clock, read every few dozen polls and at each
-//! wake-up from parking). A dump reads the records while the runtime runs.
+//! time is the scheduler's coarse clock, read every few dozen polls and at
+//! each wake-up from parking, kept to the millisecond). Which worker is
+//! polling a task the workers' poll marks say, the stall watchdog's, kept
+//! whenever either is on. A dump reads the records while the runtime runs.
 //!
 //! Not recorded: the `.await` an idle task is parked on. Rust's `.await`
 //! has no hook, so that location is known only where a leaf future is built
