@@ -34,7 +34,10 @@ pub struct ThreadUnparker {
     inner: Arc<Inner>,
 }
 
+/// On lines of its own: each worker has one, allocated beside the others
+/// when the runtime starts, and a park or unpark writes `state`.
 #[derive(Debug)]
+#[repr(align(128))]
 struct Inner {
     /// EMPTY, PARKED or NOTIFIED. Changed to or from PARKED only under `lock`,
     /// so an unparker that sees PARKED can take the lock to be sure the parker
@@ -152,6 +155,15 @@ impl Inner {
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    #[test]
+    fn each_parker_has_its_own_cache_lines() {
+        let parkers: Vec<_> = (0..4).map(|_| ThreadParker::new()).collect();
+        for parker in &parkers {
+            let at = Arc::as_ptr(&parker.inner) as usize;
+            assert_eq!(at % 128, 0, "a parker's state at {at:#x}");
+        }
+    }
 
     #[test]
     fn park_with_timeout_returns() {

@@ -35,7 +35,13 @@ pub(crate) struct Stealer<const N: usize> {
     ring: Arc<Ring<N>>,
 }
 
-/// The ring both ends share.
+/// The ring both ends share, on lines of its own: the workers' rings are
+/// allocated side by side when the runtime starts, and their heads and
+/// tails are written on every push and pop. Unpadded, two workers' rings
+/// could share a line or the adjacent line the prefetcher pairs with it,
+/// depending on the heap's layout: `mixed_service` ran 25% slower in the
+/// runs where they did.
+#[repr(align(128))]
 struct Ring<const N: usize> {
     /// `(steal << 32) | real`.
     head: AtomicU64,
@@ -401,6 +407,19 @@ mod tests {
         );
         drop(handle);
         runnable
+    }
+
+    #[test]
+    fn rings_made_side_by_side_start_on_blocks_of_their_own() {
+        // As a runtime makes its workers' rings: one after the other.
+        let queues: Vec<_> = (0..4).map(|_| local_queue::<256>()).collect();
+        for (queue, _) in &queues {
+            let at = zokio_core::sync::Arc::as_ptr(&queue.ring) as usize;
+            // Head and tail sit at the start of a 128-byte block that holds
+            // nothing of another ring (or of the next allocation).
+            assert_eq!(at % 128, 0, "a ring at {at:#x}");
+            assert!(std::mem::size_of::<Ring<256>>() <= 128);
+        }
     }
 
     #[test]
