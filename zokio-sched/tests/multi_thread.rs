@@ -352,6 +352,48 @@ fn a_busy_worker_takes_remote_spawns_in_batches() {
     });
 }
 
+/// More runnable tasks than a ring holds: the rings spill half at a time
+/// into the injector and take the spilled tasks back, and every task runs
+/// to the end, each of its polls counted once.
+#[test]
+fn tasks_spilled_by_full_rings_all_run_to_the_end() {
+    within(30, || {
+        let rt = runtime(2);
+        let polls = Arc::new(AtomicUsize::new(0));
+        let handle = rt.handle();
+        let counted = polls.clone();
+        rt.block_on(rt.spawn(async move {
+            // Spawned from a worker, so they go to its ring, which spills.
+            let tasks: Vec<_> = (0..2_000)
+                .map(|_| {
+                    let counted = counted.clone();
+                    handle.spawn(async move {
+                        for _ in 0..20 {
+                            counted.fetch_add(1, Ordering::Relaxed);
+                            yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        }))
+        .unwrap();
+        assert_eq!(polls.load(Ordering::Relaxed), 2_000 * 20);
+        // Counters are published when workers park; give them the chance.
+        std::thread::sleep(Duration::from_millis(50));
+        let metrics = rt.metrics();
+        let overflows: u64 = metrics.workers.iter().map(|w| w.overflows).sum();
+        assert!(
+            overflows > 0,
+            "2,000 tasks never overflowed a ring: {metrics:?}"
+        );
+        assert_eq!(metrics.injector_depth, 0);
+        assert_eq!(metrics.owned_tasks, 0);
+    });
+}
+
 /// A minimal oneshot for tests (avoids depending on a channel crate).
 fn async_oneshot<T: Send + 'static>() -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = futures_lite_oneshot();

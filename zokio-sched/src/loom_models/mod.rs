@@ -6,6 +6,7 @@ mod block_in_place;
 mod driver_cell;
 mod dump;
 mod inbox;
+mod injector;
 mod lifo;
 mod owned;
 mod queue;

@@ -9,6 +9,7 @@
 //! it must wake a worker sleeping there.
 
 pub(crate) mod block_in_place;
+pub(crate) mod injector;
 pub(crate) mod lend;
 pub(crate) mod shared;
 mod worker;
@@ -18,7 +19,6 @@ use std::io;
 
 use std::time::{Duration, Instant};
 
-use concurrent_queue::ConcurrentQueue;
 use zokio_core::context::Handles;
 use zokio_core::sync::atomic::AtomicBool;
 use zokio_core::sync::thread::JoinHandle as ThreadHandle;
@@ -26,6 +26,7 @@ use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::JoinHandle;
 use zokio_core::{Driver, ThreadParker, Unpark};
 
+use self::injector::Injector;
 use crate::blocking::BlockingPool;
 use crate::config::Config;
 use crate::driver_cell::DriverCell;
@@ -90,7 +91,7 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
                     inbox: Inbox::new(),
                 })
                 .collect(),
-            injector: ConcurrentQueue::unbounded(),
+            injector: Injector::new(),
             idle: Idle::new(workers),
             cpus: WorkerCpus::new(workers),
             owned: OwnedTasks::new(4 * workers),

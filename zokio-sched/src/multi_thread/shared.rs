@@ -10,13 +10,13 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ptr;
 
-use concurrent_queue::ConcurrentQueue;
 use zokio_core::context::{self, Handles};
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 use zokio_core::{Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
 
+use super::injector::Injector;
 use super::lend::Lend;
 
 use crate::blocking::BlockingPool;
@@ -53,7 +53,7 @@ pub(crate) struct Shared {
     pub(crate) id: std::num::NonZeroU64,
     pub(crate) state: RunState,
     pub(crate) remotes: Box<[Remote]>,
-    pub(crate) injector: ConcurrentQueue<Runnable>,
+    pub(crate) injector: Injector,
     pub(crate) idle: Idle,
     pub(crate) cpus: WorkerCpus,
     pub(crate) owned: OwnedTasks,
@@ -213,18 +213,13 @@ impl Shared {
     pub(crate) fn push_local(&self, cx: &WorkerContext, task: Runnable) {
         let overflow = &mut |batch: &mut dyn Iterator<Item = Runnable>| {
             cx.overflows.set(cx.overflows.get() + 1);
-            batch.for_each(|t| self.push_injector(t));
+            self.injector.push_spill(batch);
         };
         cx.queue.borrow_mut().push_back(task, overflow);
     }
 
-    pub(crate) fn push_injector(&self, task: Runnable) {
-        // The injector is unbounded and never closed: the push cannot fail.
-        let _ = self.injector.push(task);
-    }
-
     fn schedule_remote(&self, task: Runnable) {
-        self.push_injector(task);
+        self.injector.push(task);
         if self.state.is_closed_after_push() {
             self.drain_injector();
             return;
@@ -233,9 +228,7 @@ impl Shared {
     }
 
     pub(crate) fn drain_injector(&self) {
-        while let Ok(task) = self.injector.pop() {
-            drop(task);
-        }
+        self.injector.drain();
     }
 
     pub(crate) fn notify_parked(&self) {

@@ -48,6 +48,9 @@ struct Core<D> {
     busy_since: std::time::Instant,
     /// This worker's poll mark, if the scheduler keeps them.
     mark: Option<WorkerMark>,
+    /// A batch taken from the injector on its way into the ring, kept for
+    /// its allocation.
+    pulled: Vec<Runnable>,
 }
 
 pub(super) fn run<D: Driver>(start: Start<D>) {
@@ -166,6 +169,7 @@ impl<D: Driver> Core<D> {
                 .poll_marks
                 .as_ref()
                 .map(|m| WorkerMark::new(m, index)),
+            pulled: Vec::new(),
         }
     }
 
@@ -342,16 +346,18 @@ impl<D: Driver> Core<D> {
         if shared.injector.is_empty() {
             return None;
         }
-        let first = shared.injector.pop().ok()?;
+        let first = shared.injector.pop()?;
         self.counts.injector_pulls += 1;
         let room = cx.queue.borrow().free_slots() / 2;
         let fair_share = shared.injector.len() / shared.remotes.len() + 1;
-        for _ in 0..room.min(fair_share) {
-            match shared.injector.pop() {
-                Ok(task) => shared.push_local(cx, task),
-                Err(_) => break,
-            }
+        let mut pulled = std::mem::take(&mut self.pulled);
+        shared
+            .injector
+            .take_batch(room.min(fair_share), &mut pulled);
+        for task in pulled.drain(..) {
+            shared.push_local(cx, task);
         }
+        self.pulled = pulled;
         Some(first)
     }
 
