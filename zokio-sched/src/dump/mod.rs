@@ -9,8 +9,9 @@
 //! wrapped so that its polls and wakes update it and its end frees it.
 //! Which tasks are running, and on which worker, the workers' poll marks
 //! say (the stall watchdog's, kept whenever either is on): a poll pays for
-//! that with the mark's stores, not with a lookup of its worker. A spawn takes a free record from its worker's cache, a task's
-//! end gives it back there: no lock, no shared counter (see `records`).
+//! that with the mark's stores, not with a lookup of its worker. A spawn
+//! takes a free record from its worker's cache, a task's end gives it back
+//! there: no lock, no shared counter (see `records`).
 //! With records off the spawn and poll paths are the plain ones.
 //!
 //! A dump reads every record once, each validated as a seqlock's reader
