@@ -86,6 +86,10 @@ struct Local {
     closed: AtomicBool,
     /// True while the set runs its tasks (a local wake then needs no wakeup).
     running: Cell<bool>,
+    /// True once a local wake has woken the future driving the set, until
+    /// that future polls it: a batch of completions reaped at once (a
+    /// thread-per-core worker's whole tick) wakes it once, not once each.
+    notified: Cell<bool>,
 }
 
 thread_local! {
@@ -129,9 +133,7 @@ impl Schedule for TaskSchedule {
         let task = with_current(|local| match local {
             Some(local) if Arc::ptr_eq(&local.remote, &self.0) => {
                 local.queue.borrow_mut().push_back(task);
-                if !local.running.get() {
-                    self.0.driver.wake();
-                }
+                local.notify_driver();
                 None
             }
             _ => Some(task),
@@ -167,6 +169,7 @@ impl LocalSet {
                 live: Rc::new(Cell::new(0)),
                 closed: AtomicBool::new(false),
                 running: Cell::new(false),
+                notified: Cell::new(false),
             }),
             _not_send: PhantomData,
         }
@@ -248,11 +251,18 @@ impl Local {
             drop(runnable); // the set is being dropped: cancelled at once
         } else {
             self.queue.borrow_mut().push_back(runnable);
-            if !self.running.get() {
-                self.remote.driver.wake();
-            }
+            self.notify_driver();
         }
         handle
+    }
+
+    /// After a task was queued on this thread: wakes the future driving
+    /// the set unless the set is running (it takes the task in this tick)
+    /// or a wake since its last poll is already on its way.
+    fn notify_driver(&self) {
+        if !self.running.get() && !self.notified.replace(true) {
+            self.remote.driver.wake();
+        }
     }
 
     fn pop(&self) -> Option<Runnable> {
@@ -288,6 +298,9 @@ impl Local {
     /// Polls the set: registers `cx`, runs a tick, and asks to be polled
     /// again at once if tasks are still ready.
     fn poll_tasks(&self, cx: &mut Context<'_>) {
+        // Before the tick: a task queued from here on, after the tick took
+        // what it could, must wake the driver again.
+        self.notified.set(false);
         self.remote.driver.register(cx.waker());
         if self.tick() {
             cx.waker().wake_by_ref();
