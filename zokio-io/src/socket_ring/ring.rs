@@ -91,6 +91,9 @@ struct Inner {
     limit: usize,
     /// Tasks waiting for `in_flight` to drop below the limit.
     room_waiters: Vec<Waker>,
+    /// The wakers a reap takes out of their slots, kept between reaps for
+    /// its allocation (a busy worker reaps on every tick).
+    woken: Vec<(u32, Waker)>,
     epoll: EpollWatch,
     /// Cancellations whose completion is still to come.
     cancels: usize,
@@ -177,6 +180,7 @@ impl SocketRing {
                 in_flight: 0,
                 limit,
                 room_waiters: Vec::new(),
+                woken: Vec::new(),
                 epoll: EpollWatch::Idle,
                 cancels: 0,
                 free_files,
@@ -398,11 +402,12 @@ impl SocketRing {
     fn reap(&self) -> bool {
         // Each waker is taken out of its slot to be woken after the borrow
         // ends, then put back: no clone per completion.
-        let mut woken: Vec<(u32, Waker)> = Vec::new();
+        let mut woken;
         let mut room = Vec::new();
         {
             let mut inner = self.inner.borrow_mut();
             let inner = &mut *inner;
+            woken = std::mem::take(&mut inner.woken);
             let before = inner.in_flight;
             for cqe in inner.uring.completion() {
                 match cqe.user_data() {
@@ -428,6 +433,7 @@ impl SocketRing {
             }
         }
         if woken.is_empty() && room.is_empty() {
+            self.inner.borrow_mut().woken = woken;
             return false;
         }
         for (_, waker) in &woken {
@@ -437,12 +443,13 @@ impl SocketRing {
             waker.wake();
         }
         let mut inner = self.inner.borrow_mut();
-        for (key, waker) in woken {
+        for (key, waker) in woken.drain(..) {
             let slot = &mut inner.slots[key as usize];
             if slot.phase != Phase::Free && slot.waker.is_none() {
                 slot.waker = Some(waker);
             }
         }
+        inner.woken = woken;
         true
     }
 }
