@@ -12,16 +12,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use zokio_core::Driver;
+use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Condvar, Mutex};
 
 use crate::current_thread::CurrentThread;
 use crate::local_set::LocalSet;
 
 /// Tells a worker to stop: a flag and the waker of its main future, under a
-/// plain lock (this is not a hot path).
+/// plain lock (this is not a hot path), and the flag again outside it: the
+/// main future is polled on every turn of the worker's `LocalSet`, and a
+/// turn that finds the flag clear and its waker registered takes no lock.
 #[derive(Default)]
 pub(crate) struct Stop {
     state: Mutex<StopState>,
+    stopped: AtomicBool,
 }
 
 #[derive(Default)]
@@ -35,6 +39,7 @@ impl Stop {
         let waker = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             state.stopped = true;
+            self.stopped.store(true, Ordering::Release);
             state.waker.take()
         };
         // Outside the lock: a wake may run code of its own.
@@ -44,28 +49,44 @@ impl Stop {
     }
 
     fn wait(&self) -> StopWait<'_> {
-        StopWait(self)
+        StopWait {
+            stop: self,
+            registered: None,
+        }
     }
 }
 
 /// Completes once [`Stop::stop`] is called.
-struct StopWait<'a>(&'a Stop);
+struct StopWait<'a> {
+    stop: &'a Stop,
+    /// The waker this future last left under the lock. `stop` takes it out
+    /// and wakes it, so while the flag is clear it is still there.
+    registered: Option<Waker>,
+}
 
 impl Future for StopWait<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.stop.stopped.load(Ordering::Acquire) {
+            return Poll::Ready(());
+        }
+        if self
+            .registered
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
         let old = {
-            let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = self.stop.state.lock().unwrap_or_else(|e| e.into_inner());
             if state.stopped {
                 return Poll::Ready(());
             }
-            match &state.waker {
-                Some(w) if w.will_wake(cx.waker()) => None,
-                _ => state.waker.replace(cx.waker().clone()),
-            }
+            state.waker.replace(cx.waker().clone())
         };
         drop(old); // outside the lock
+        self.registered = Some(cx.waker().clone());
         Poll::Pending
     }
 }
