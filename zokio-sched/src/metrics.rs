@@ -111,7 +111,8 @@ pub struct WorkerMetrics {
     /// `block_on` on).
     pub busy_duration: std::time::Duration,
     /// Times the worker's local queue was full and moved half its tasks to
-    /// the shared injector.
+    /// its spill queue (its own; other workers take from it only when they
+    /// find nothing else to run).
     pub overflows: u64,
     /// Tasks woken or spawned from the worker's own thread onto its queue
     /// or LIFO slot (the tasks other threads send arrive through the
@@ -121,7 +122,7 @@ pub struct WorkerMetrics {
     /// Polls in which a task was made to yield because its cooperative
     /// budget was spent.
     pub budget_forced_yields: u64,
-    /// Tasks in the worker's local ring now.
+    /// Tasks in the worker's local ring and its spill queue now.
     pub local_queue_depth: usize,
 }
 

@@ -61,14 +61,7 @@ fn a_million_tasks_from_several_threads_all_complete() {
                 let handle = rt.handle();
                 let done = done.clone();
                 std::thread::spawn(move || {
-                    let tasks: Vec<_> = (0..250_000)
-                        .map(|_| {
-                            let done = done.clone();
-                            handle.spawn(async move {
-                                done.fetch_add(1, Ordering::Relaxed);
-                            })
-                        })
-                        .collect();
+                    let tasks = spawn_counters(&handle, 250_000, &done);
                     for task in tasks {
                         zokio_core::block_on(task).unwrap();
                     }
@@ -381,17 +374,99 @@ fn tasks_spilled_by_full_rings_all_run_to_the_end() {
         }))
         .unwrap();
         assert_eq!(polls.load(Ordering::Relaxed), 2_000 * 20);
-        // Counters are published when workers park; give them the chance.
-        std::thread::sleep(Duration::from_millis(50));
-        let metrics = rt.metrics();
-        let overflows: u64 = metrics.workers.iter().map(|w| w.overflows).sum();
-        assert!(
-            overflows > 0,
-            "2,000 tasks never overflowed a ring: {metrics:?}"
-        );
+        let metrics = assert_a_ring_spilled(&rt);
         assert_eq!(metrics.injector_depth, 0);
         assert_eq!(metrics.owned_tasks, 0);
     });
+}
+
+/// What a busy worker's ring spilled is its own, but a worker with nothing
+/// else to run takes it. One worker is held by a blocker while the other
+/// spawns 1,000 tasks (its ring holds 256: the rest spill) and is then held
+/// too; once the blocker lets go, its worker runs 999 of them. The last one
+/// spawned waits in the spawner's LIFO slot, which no other worker takes
+/// from (as in Tokio).
+#[test]
+fn an_idle_worker_runs_what_a_held_workers_ring_spilled() {
+    within(30, || {
+        let rt = runtime(2);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let (blocking, unblock) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let blocker = rt.spawn({
+            let (blocking, unblock) = (blocking.clone(), unblock.clone());
+            async move {
+                blocking.store(true, Ordering::Release);
+                while !unblock.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        while !blocking.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The blocker's worker is held: the other one takes this.
+        let (spawned, release) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let handle = rt.handle();
+        let holder = rt.spawn({
+            let (ran, spawned, release) = (ran.clone(), spawned.clone(), release.clone());
+            async move {
+                let tasks = spawn_counters(&handle, 1_000, &ran);
+                spawned.store(true, Ordering::Release);
+                while !release.load(Ordering::Acquire) {
+                    std::hint::spin_loop();
+                }
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            }
+        });
+        while !spawned.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(ran.load(Ordering::Relaxed), 0, "both workers are held");
+        unblock.store(true, Ordering::Release);
+        while ran.load(Ordering::Relaxed) < 999 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        release.store(true, Ordering::Release);
+        rt.block_on(blocker).unwrap();
+        rt.block_on(holder).unwrap();
+        assert_eq!(ran.load(Ordering::Relaxed), 1_000);
+        assert_a_ring_spilled(&rt);
+    });
+}
+
+/// Checks (once the workers published their counters) that some worker's
+/// ring overflowed, and gives back the metrics read.
+fn assert_a_ring_spilled(rt: &MultiThread<ThreadParker>) -> zokio_sched::Metrics {
+    // Counters are published when workers park; give them the chance.
+    std::thread::sleep(Duration::from_millis(50));
+    let metrics = rt.metrics();
+    let overflows: u64 = metrics.workers.iter().map(|w| w.overflows).sum();
+    assert!(overflows > 0, "no ring ever spilled: {metrics:?}");
+    metrics
+}
+
+/// Spawns `n` tasks onto `handle`, each adding one to `count`.
+fn spawn_counters(
+    handle: &Handle,
+    n: usize,
+    count: &Arc<AtomicUsize>,
+) -> Vec<zokio_core::task::JoinHandle<()>> {
+    (0..n)
+        .map(|_| {
+            let count = count.clone();
+            handle.spawn(async move {
+                count.fetch_add(1, Ordering::Relaxed);
+            })
+        })
+        .collect()
 }
 
 /// A minimal oneshot for tests (avoids depending on a channel crate).

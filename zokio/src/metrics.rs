@@ -182,7 +182,7 @@ pub fn prometheus_text(handle: &Handle) -> String {
         (
             "zokio_worker_overflows_total",
             "counter",
-            "Times the local queue overflowed into the shared queue.",
+            "Times the local queue overflowed into its spill queue.",
             |w| w.overflows as f64,
         ),
         (

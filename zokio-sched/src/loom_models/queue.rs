@@ -56,7 +56,7 @@ fn push_while_stealing_and_overflow() {
             stealer.steal_into(&mut mine).map(Runnable::run).is_some() as usize
         });
         // Two more pushes: the ring (2 slots) is full unless the steal took
-        // one, so this overflows half of it to the injector, or spills one
+        // one, so this overflows half of it to the spill queue, or spills one
         // task while a steal is in progress.
         let mut overflow = |batch: &mut dyn Iterator<Item = Runnable>| {
             spilled.lock().unwrap().extend(batch);

@@ -9,9 +9,9 @@
 //! it must wake a worker sleeping there.
 
 pub(crate) mod block_in_place;
-pub(crate) mod injector;
 pub(crate) mod lend;
 pub(crate) mod shared;
+pub(crate) mod spill;
 mod worker;
 
 use std::future::Future;
@@ -26,7 +26,7 @@ use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::JoinHandle;
 use zokio_core::{Driver, ThreadParker, Unpark};
 
-use self::injector::Injector;
+use self::spill::SpillQueue;
 use crate::blocking::BlockingPool;
 use crate::config::Config;
 use crate::driver_cell::DriverCell;
@@ -38,6 +38,7 @@ use crate::owned::OwnedTasks;
 use crate::queue::local_queue;
 use crate::shutdown::{self, RunState, Steps};
 use crate::worker_cpus::WorkerCpus;
+use concurrent_queue::ConcurrentQueue;
 use shared::{Remote, Shared};
 
 /// A work-stealing scheduler: `worker_threads` threads, each with its own
@@ -89,9 +90,10 @@ impl<D: Driver + Send + 'static> MultiThread<D> {
                     on_driver: AtomicBool::new(false),
                     counters: WorkerCounters::default(),
                     inbox: Inbox::new(),
+                    spilled: SpillQueue::new(),
                 })
                 .collect(),
-            injector: Injector::new(),
+            injector: ConcurrentQueue::unbounded(),
             idle: Idle::new(workers),
             cpus: WorkerCpus::new(workers),
             owned: OwnedTasks::new(4 * workers),
@@ -313,6 +315,7 @@ impl<D: Driver> Steps for MultiThread<D> {
             while let Some(task) = remote.inbox.pop() {
                 drop(task);
             }
+            remote.spilled.drain();
         }
     }
 }

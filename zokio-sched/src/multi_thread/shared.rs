@@ -10,14 +10,15 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ptr;
 
+use concurrent_queue::ConcurrentQueue;
 use zokio_core::context::{self, Handles};
 use zokio_core::sync::atomic::{AtomicBool, Ordering};
 use zokio_core::sync::{Arc, Condvar, Mutex};
 use zokio_core::task::{Builder, JoinHandle, Runnable, ScheduleHint};
 use zokio_core::{Schedule, ThreadParker, ThreadUnparker, Unpark, placement};
 
-use super::injector::Injector;
 use super::lend::Lend;
+use super::spill::SpillQueue;
 
 use crate::blocking::BlockingPool;
 use crate::dump::Recordable;
@@ -45,6 +46,9 @@ pub(crate) struct Remote {
     pub(crate) counters: WorkerCounters,
     /// Tasks other workers hand this one: their data arrived on its CPU.
     pub(crate) inbox: Inbox<Runnable>,
+    /// What the worker's full ring spilled: its own, taken by others only
+    /// when they have nothing else (see `spill`).
+    pub(crate) spilled: SpillQueue,
 }
 
 /// The state shared by a multi-thread scheduler's workers and handles.
@@ -53,7 +57,7 @@ pub(crate) struct Shared {
     pub(crate) id: std::num::NonZeroU64,
     pub(crate) state: RunState,
     pub(crate) remotes: Box<[Remote]>,
-    pub(crate) injector: Injector,
+    pub(crate) injector: ConcurrentQueue<Runnable>,
     pub(crate) idle: Idle,
     pub(crate) cpus: WorkerCpus,
     pub(crate) owned: OwnedTasks,
@@ -129,7 +133,8 @@ pub(crate) struct WorkerContext {
     pub(crate) placing: Cell<bool>,
     /// Tasks handed to other workers' inboxes (published with the counts).
     pub(crate) handed_off: Cell<u64>,
-    /// Times the ring overflowed into the injector (published likewise).
+    /// Times the ring overflowed into the worker's spill queue (published
+    /// likewise).
     pub(crate) overflows: Cell<u64>,
     /// Tasks scheduled from this thread onto its own ring or LIFO slot.
     pub(crate) local_schedules: Cell<u64>,
@@ -213,13 +218,14 @@ impl Shared {
     pub(crate) fn push_local(&self, cx: &WorkerContext, task: Runnable) {
         let overflow = &mut |batch: &mut dyn Iterator<Item = Runnable>| {
             cx.overflows.set(cx.overflows.get() + 1);
-            self.injector.push_spill(batch);
+            self.remotes[cx.index].spilled.push(batch);
         };
         cx.queue.borrow_mut().push_back(task, overflow);
     }
 
     fn schedule_remote(&self, task: Runnable) {
-        self.injector.push(task);
+        // The injector is unbounded and never closed: the push cannot fail.
+        let _ = self.injector.push(task);
         if self.state.is_closed_after_push() {
             self.drain_injector();
             return;
@@ -228,7 +234,9 @@ impl Shared {
     }
 
     pub(crate) fn drain_injector(&self) {
-        self.injector.drain();
+        while let Ok(task) = self.injector.pop() {
+            drop(task);
+        }
     }
 
     pub(crate) fn notify_parked(&self) {
@@ -271,7 +279,7 @@ impl Shared {
             workers: self
                 .remotes
                 .iter()
-                .map(|r| r.counters.snapshot(r.stealer.len()))
+                .map(|r| r.counters.snapshot(r.stealer.len() + r.spilled.len()))
                 .collect(),
             injector_depth: self.injector.len(),
             owned_tasks: self.owned.len(),

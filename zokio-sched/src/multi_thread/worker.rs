@@ -340,25 +340,70 @@ impl<D: Driver> Core<D> {
         Some(first)
     }
 
-    /// Takes a batch from the injector: one task to run now, the rest (up to
-    /// half of the ring's free space) into the ring.
+    /// Takes a batch from the injector, then from what this worker's ring
+    /// spilled: one task to run now, the rest (up to half of the ring's free
+    /// space; of the injector's tasks, a fair share) into the ring.
     fn pull_injector(&mut self, shared: &Shared, cx: &WorkerContext) -> Option<Runnable> {
-        if shared.injector.is_empty() {
+        let spilled = &shared.remotes[self.index].spilled;
+        if shared.injector.is_empty() && spilled.is_empty() {
             return None;
         }
-        let first = shared.injector.pop()?;
-        self.counts.injector_pulls += 1;
         let room = cx.queue.borrow().free_slots() / 2;
-        let fair_share = shared.injector.len() / shared.remotes.len() + 1;
         let mut pulled = std::mem::take(&mut self.pulled);
-        shared
-            .injector
-            .take_batch(room.min(fair_share), &mut pulled);
-        for task in pulled.drain(..) {
+        if let Ok(task) = shared.injector.pop() {
+            self.counts.injector_pulls += 1;
+            pulled.push(task);
+            let fair_share = shared.injector.len() / shared.remotes.len() + 1;
+            for _ in 0..room.min(fair_share) {
+                match shared.injector.pop() {
+                    Ok(task) => pulled.push(task),
+                    Err(_) => break,
+                }
+            }
+        }
+        // Its own fill the rest, with no fair share: they ran here a moment
+        // ago. (The one run now counts beside the room.)
+        spilled.take((room + 1).saturating_sub(pulled.len()), &mut pulled);
+        self.queue_pulled(shared, cx, pulled)
+    }
+
+    /// Takes half of what another worker's ring spilled, when nothing else
+    /// is left to run anywhere: one task to run now, the rest into the ring.
+    fn steal_spilled(
+        &mut self,
+        shared: &Shared,
+        cx: &WorkerContext,
+        victim: usize,
+    ) -> Option<Runnable> {
+        let spilled = &shared.remotes[victim].spilled;
+        if spilled.is_empty() {
+            return None;
+        }
+        let room = cx.queue.borrow().free_slots() / 2;
+        let mut pulled = std::mem::take(&mut self.pulled);
+        spilled.take((spilled.len() / 2 + 1).min(room + 1), &mut pulled);
+        if !pulled.is_empty() {
+            self.counts.steals += 1;
+            self.counts.stolen_tasks += pulled.len() as u64;
+        }
+        self.queue_pulled(shared, cx, pulled)
+    }
+
+    /// Returns the first of `pulled` to run now and queues the rest, keeping
+    /// the buffer for its allocation.
+    fn queue_pulled(
+        &mut self,
+        shared: &Shared,
+        cx: &WorkerContext,
+        mut pulled: Vec<Runnable>,
+    ) -> Option<Runnable> {
+        let mut tasks = pulled.drain(..);
+        let first = tasks.next();
+        for task in tasks {
             shared.push_local(cx, task);
         }
         self.pulled = pulled;
-        Some(first)
+        first
     }
 
     /// Steals from other workers (starting at a random one), then looks at
@@ -391,7 +436,19 @@ impl<D: Driver> Core<D> {
                 return Some(task);
             }
         }
-        self.pull_injector(shared, cx)
+        if let Some(task) = self.pull_injector(shared, cx) {
+            return Some(task);
+        }
+        // Last, what busy workers' rings spilled: theirs otherwise.
+        for i in 0..workers {
+            let victim = (start + i) % workers;
+            if victim != self.index {
+                if let Some(task) = self.steal_spilled(shared, cx, victim) {
+                    return Some(task);
+                }
+            }
+        }
+        None
     }
 
     /// A searcher found work: if it was the last one, wake another so the
@@ -405,7 +462,10 @@ impl<D: Driver> Core<D> {
 
     fn has_local_work(&self, shared: &Shared, cx: &WorkerContext) -> bool {
         let remote = &shared.remotes[self.index];
-        cx.lifo.is_occupied() || !cx.queue.borrow().is_empty() || !remote.inbox.is_empty()
+        cx.lifo.is_occupied()
+            || !cx.queue.borrow().is_empty()
+            || !remote.inbox.is_empty()
+            || !remote.spilled.is_empty()
     }
 
     fn park(&mut self, shared: &Shared, cx: &WorkerContext) {
@@ -423,8 +483,11 @@ impl<D: Driver> Core<D> {
         if shared.idle.transition_to_parked(self.index, was_searching) {
             // The last searcher re-checks every queue: work published while
             // it was giving up must not wait for the next spawn.
-            let pending =
-                !shared.injector.is_empty() || shared.remotes.iter().any(|r| !r.stealer.is_empty());
+            let pending = !shared.injector.is_empty()
+                || shared
+                    .remotes
+                    .iter()
+                    .any(|r| !r.stealer.is_empty() || !r.spilled.is_empty());
             if pending {
                 shared.notify_parked();
             }
