@@ -216,6 +216,9 @@ struct Sizes {
     spawn_many: usize,
     yield_tasks: usize,
     yields: usize,
+    /// `yield_many_wide`: more yielding tasks than two workers' rings hold.
+    wide_tasks: usize,
+    wide_yields: usize,
     ping_pongs: usize,
     chain: usize,
 }
@@ -273,6 +276,20 @@ fn yield_many<R: Runtime>(rt: &R, sizes: Sizes) {
             t.await;
         }
     });
+}
+
+/// `yield_many` with 1,000 tasks of 200 yields: the same polls, but more
+/// runnable tasks per worker than its ring holds (256), so rings spill and
+/// take back all the time.
+fn yield_many_wide<R: Runtime>(rt: &R, sizes: Sizes) {
+    yield_many(
+        rt,
+        Sizes {
+            yield_tasks: sizes.wide_tasks,
+            yields: sizes.wide_yields,
+            ..sizes
+        },
+    );
 }
 
 fn ping_pong<R: Runtime>(rt: &R, sizes: Sizes) {
@@ -335,6 +352,8 @@ fn main() {
         spawn_many: runner.size(10_000, 100),
         yield_tasks: runner.size(200, 10),
         yields: runner.size(1_000, 10),
+        wide_tasks: runner.size(1_000, 300),
+        wide_yields: runner.size(200, 2),
         ping_pongs: runner.size(1_000, 10),
         chain: runner.size(1_000, 10),
     };
@@ -391,7 +410,7 @@ fn main() {
         fn(&Tokio, Sizes),
         fn(&AsyncExecutor, Sizes),
     );
-    let workloads: [Workload; 5] = [
+    let workloads: [Workload; 6] = [
         ("spawn_many", spawn_many, spawn_many, spawn_many),
         (
             "spawn_many_remote",
@@ -400,6 +419,12 @@ fn main() {
             spawn_many_remote,
         ),
         ("yield_many", yield_many, yield_many, yield_many),
+        (
+            "yield_many_wide",
+            yield_many_wide,
+            yield_many_wide,
+            yield_many_wide,
+        ),
         ("ping_pong", ping_pong, ping_pong, ping_pong),
         ("chained_spawn", chained_spawn, chained_spawn, chained_spawn),
     ];
