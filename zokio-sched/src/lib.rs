@@ -9,18 +9,20 @@
 //! [`MultiThread`] runs `worker_threads` workers. Each owns a local queue: a
 //! 256-slot ring that only its worker pushes to and pops from (the owner's
 //! end takes `&mut self`), and that other workers steal half of at a time
-//! through its stealer's end, claiming the batch with one compare-and-swap. A task woken by the task a worker is running goes to the
-//! worker's LIFO slot and runs next (at most three times in a row, so a
-//! ping-pong pair cannot starve the ring); a task that yields goes to the back
-//! of the ring. Spawns and wakes from other threads go to a shared injector
-//! queue, which idle workers drain in batches and every worker looks at every
+//! through its stealer's end, claiming the batch with one compare-and-swap.
+//! A task woken by the task a worker is running goes to the worker's LIFO
+//! slot and runs next (at most three times in a row, so a ping-pong pair
+//! cannot starve the ring); a task that yields goes to the back of the ring.
+//! Spawns and wakes from other threads go to a shared injector queue, which
+//! idle workers drain in batches and every worker looks at every
 //! `global_queue_interval` ticks. When a ring overflows, half of it moves to
-//! the injector.
+//! the worker's own spill queue, which it takes back with its injector pulls.
 //!
 //! An idle worker first searches: it steals from a random victim, then pulls
-//! from the injector. At most half of the workers search at once, a new task
-//! wakes at most one sleeper (none while someone searches), and a searcher
-//! that finds work wakes one more, so work spreads without a thundering herd.
+//! from the injector, and last takes half of a busy worker's spill queue.
+//! At most half of the workers search at once, a new task wakes at most one
+//! sleeper (none while someone searches), and a searcher that finds work
+//! wakes one more, so work spreads without a thundering herd.
 //! A worker with nothing to do parks: the first to get there parks in the
 //! [`Driver`](zokio_core::Driver) (the I/O reactor and timers), the others
 //! on their own thread parker. The scheduler holds the driver stack by value,

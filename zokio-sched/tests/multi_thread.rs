@@ -346,8 +346,8 @@ fn a_busy_worker_takes_remote_spawns_in_batches() {
 }
 
 /// More runnable tasks than a ring holds: the rings spill half at a time
-/// into the injector and take the spilled tasks back, and every task runs
-/// to the end, each of its polls counted once.
+/// into their spill queues and take the spilled tasks back, and every task
+/// runs to the end, each of its polls counted once.
 #[test]
 fn tasks_spilled_by_full_rings_all_run_to_the_end() {
     within(30, || {

@@ -48,8 +48,8 @@ struct Core<D> {
     busy_since: std::time::Instant,
     /// This worker's poll mark, if the scheduler keeps them.
     mark: Option<WorkerMark>,
-    /// A batch taken from the injector on its way into the ring, kept for
-    /// its allocation.
+    /// A batch taken from the injector or a spill queue on its way into the
+    /// ring, kept for its allocation.
     pulled: Vec<Runnable>,
 }
 
