@@ -18,29 +18,23 @@ use zokio_core::sync::{Condvar, Mutex};
 use crate::current_thread::CurrentThread;
 use crate::local_set::LocalSet;
 
-/// Tells a worker to stop: a flag and the waker of its main future, under a
-/// plain lock (this is not a hot path), and the flag again outside it: the
-/// main future is polled on every turn of the worker's `LocalSet`, and a
-/// turn that finds the flag clear and its waker registered takes no lock.
+/// Tells a worker to stop: a flag, and the waker of its main future under a
+/// plain lock (this is not a hot path). The flag is set under that lock, so
+/// a waiter that reads it clear under the lock is woken; the main future is
+/// polled on every turn of the worker's `LocalSet`, and a turn that finds
+/// the flag clear and its waker registered takes no lock.
 #[derive(Default)]
 pub(crate) struct Stop {
-    state: Mutex<StopState>,
+    waker: Mutex<Option<Waker>>,
     stopped: AtomicBool,
-}
-
-#[derive(Default)]
-struct StopState {
-    stopped: bool,
-    waker: Option<Waker>,
 }
 
 impl Stop {
     pub(crate) fn stop(&self) {
         let waker = {
-            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            state.stopped = true;
+            let mut waker = self.waker.lock().unwrap_or_else(|e| e.into_inner());
             self.stopped.store(true, Ordering::Release);
-            state.waker.take()
+            waker.take()
         };
         // Outside the lock: a wake may run code of its own.
         if let Some(waker) = waker {
@@ -79,11 +73,11 @@ impl Future for StopWait<'_> {
             return Poll::Pending;
         }
         let old = {
-            let mut state = self.stop.state.lock().unwrap_or_else(|e| e.into_inner());
-            if state.stopped {
+            let mut waker = self.stop.waker.lock().unwrap_or_else(|e| e.into_inner());
+            if self.stop.stopped.load(Ordering::Acquire) {
                 return Poll::Ready(());
             }
-            state.waker.replace(cx.waker().clone())
+            waker.replace(cx.waker().clone())
         };
         drop(old); // outside the lock
         self.registered = Some(cx.waker().clone());
